@@ -1,0 +1,68 @@
+//! Checks Exercise 1 (`select_one`) against the real server, each test in its own database.
+//! Run against your version with `cargo test -p lesson1 --features exercise`.
+
+use shared::testing::TestDb;
+
+#[test]
+fn select_one_returns_the_row_of_select_1() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+
+    let reply = lesson1::select_one(db.config())?;
+
+    assert_eq!(reply.one, 1);
+    Ok(())
+}
+
+#[test]
+fn select_one_arrives_as_the_configured_user_in_the_configured_database() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+
+    let reply = lesson1::select_one(db.config())?;
+
+    assert_eq!(reply.database.as_deref(), Some(db.name()));
+    let user = reply.user.split('@').next().unwrap_or_default();
+    assert_eq!(user, db.config().user);
+    assert!(
+        reply.server_version.contains("MariaDB") || reply.server_version.starts_with('8'),
+        "unexpected server version {:?}",
+        reply.server_version
+    );
+    Ok(())
+}
+
+#[test]
+fn select_one_reports_a_wrong_password_without_showing_it() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut config = db.config().clone();
+    config.password = "not-the-password-4711".into();
+
+    let err = lesson1::select_one(&config).unwrap_err();
+
+    assert!(matches!(err, shared::Error::AccessDenied { .. }), "{err:?}");
+    assert!(!err.to_string().contains("not-the-password-4711"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn select_one_closes_its_connection_when_it_returns() -> anyhow::Result<()> {
+    use mysql::prelude::Queryable;
+    let db = TestDb::new()?;
+    let mut watcher = db.conn();
+    let connections_in_db = |conn: &mut mysql::Conn| -> mysql::Result<Option<i64>> {
+        conn.exec_first(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ?",
+            (db.name(),),
+        )
+    };
+
+    lesson1::select_one(db.config())?;
+
+    // Only the watcher should remain. The server lets go of a closed connection a moment after
+    // the client's COM_QUIT, so give it a few seconds before judging.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while connections_in_db(&mut watcher)? != Some(1) && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(connections_in_db(&mut watcher)?, Some(1));
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! A database of its own for every test (feature `test-support`).
+//!
+//! ```no_run
+//! let db = shared::testing::TestDb::new().unwrap();
+//! let mut conn = db.conn();
+//! // ... the test uses `db.config()`, `db.opts()` or `db.conn()`; the demo database is never touched.
+//! // When `db` goes out of scope, even by a panic, its database is dropped.
+//! ```
+//!
+//! Tests therefore run in parallel without seeing each other's rows, and leave nothing behind.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::sync::Once;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+
+use crate::{Config, Error, connect};
+
+/// Every test database's name starts with this; `docker/db.sh` grants the user these names only.
+pub const TEST_DB_PREFIX: &str = "llmagent_test_";
+
+/// THE schema (docker/schema.sql), the same file Docker and `db.sh` load.
+pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
+
+/// A fresh database with the course schema, dropped when this value is dropped.
+pub struct TestDb {
+    config: Config,
+}
+
+impl TestDb {
+    /// Creates `llmagent_test_<pid>_<n>_<random>` on the configured server and loads the schema.
+    pub fn new() -> Result<TestDb, Error> {
+        let server = Config::from_env()?.with_database("");
+        let mut admin = connect(&server)?;
+        static SWEEP: Once = Once::new();
+        SWEEP.call_once(|| drop_databases_of_dead_test_runs(&mut admin));
+
+        let name = unique_name();
+        let mysql = |err| Error::from_mysql(err, &server);
+        admin
+            .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .map_err(mysql)?;
+        // From here on, Drop removes the database, also if loading the schema fails.
+        let db = TestDb {
+            config: server.with_database(&name),
+        };
+        admin.query_drop(format!("USE `{name}`")).map_err(mysql)?;
+        admin.query_drop(SCHEMA_SQL).map_err(mysql)?;
+        Ok(db)
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.config.database
+    }
+
+    /// The configured server and user, with this database.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Connection options for this database.
+    pub fn opts(&self) -> Opts {
+        self.config.opts()
+    }
+
+    /// A new connection to this database. Panics with the setup hint if the server is gone.
+    pub fn conn(&self) -> Conn {
+        connect(&self.config).unwrap_or_else(|err| panic!("{err}"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let dropped = connect(&self.config.with_database("")).and_then(|mut admin| {
+            admin
+                .query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name()))
+                .map_err(Error::Mysql)
+        });
+        if let Err(err) = dropped {
+            eprintln!("warning: could not drop test database {}: {err}", self.name());
+        }
+    }
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u32(n);
+    let random = hasher.finish() as u32;
+    format!("{TEST_DB_PREFIX}{}_{n}_{random:08x}", std::process::id())
+}
+
+/// A test run that was killed (Ctrl-C, a crash) never ran its Drops. Its databases carry its
+/// process id, so the next run removes those whose process is gone (where /proc tells).
+fn drop_databases_of_dead_test_runs(admin: &mut Conn) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let pattern = format!("{}%", TEST_DB_PREFIX.replace('_', "\\_"));
+    let Ok(names) = admin.exec::<String, _, _>(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ?",
+        (pattern,),
+    ) else {
+        return;
+    };
+    for name in names {
+        let pid = name[TEST_DB_PREFIX.len()..].split('_').next().unwrap_or("");
+        if !pid.is_empty() && !Path::new("/proc").join(pid).exists() {
+            let _ = admin.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"));
+        }
+    }
+}
