@@ -1,0 +1,132 @@
+//! The checks and messages that are given (lib.rs), not written by the student.
+
+use lesson2::{
+    MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserError, is_email_taken, validate_email, validate_name,
+};
+use mysql::prelude::Queryable;
+use shared::testing::TestDb;
+
+#[test]
+fn limits_are_the_column_sizes_of_the_schema() {
+    let schema = shared::testing::SCHEMA_SQL;
+
+    assert!(
+        schema.contains(&format!("name       VARCHAR({MAX_NAME_CHARS})")),
+        "users.name"
+    );
+    assert!(
+        schema.contains(&format!("email      VARCHAR({MAX_EMAIL_CHARS})")),
+        "users.email"
+    );
+}
+
+#[test]
+fn a_name_up_to_the_limit_in_characters_is_valid_whatever_its_bytes() {
+    for one_char in ["a", "가", "🦀"] {
+        let name = one_char.repeat(MAX_NAME_CHARS);
+
+        assert!(
+            validate_name(&name).is_ok(),
+            "{} x {one_char}",
+            MAX_NAME_CHARS
+        );
+    }
+}
+
+#[test]
+fn a_name_one_character_over_the_limit_is_invalid_and_says_so() {
+    let name = "가".repeat(MAX_NAME_CHARS + 1);
+
+    let err = validate_name(&name).unwrap_err();
+
+    assert!(
+        matches!(&err, UserError::Invalid { field: "name", .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("101 characters, at most 100"),
+        "{err}"
+    );
+}
+
+#[test]
+fn empty_or_blank_names_and_emails_are_invalid() {
+    for blank in ["", " ", "\t\n"] {
+        assert!(matches!(
+            validate_name(blank),
+            Err(UserError::Invalid { field: "name", .. })
+        ));
+        assert!(matches!(
+            validate_email(blank),
+            Err(UserError::Invalid { field: "email", .. })
+        ));
+    }
+}
+
+#[test]
+fn an_email_up_to_the_limit_is_valid_and_one_more_is_not() {
+    let at_limit = format!(
+        "{}@example.com",
+        "a".repeat(MAX_EMAIL_CHARS - "@example.com".len())
+    );
+    let over = format!("a{at_limit}");
+
+    assert_eq!(at_limit.chars().count(), MAX_EMAIL_CHARS);
+    assert!(validate_email(&at_limit).is_ok());
+    assert!(matches!(
+        validate_email(&over),
+        Err(UserError::Invalid { field: "email", .. })
+    ));
+}
+
+#[test]
+fn each_error_message_says_what_to_do() {
+    let taken = UserError::EmailTaken {
+        email: "a@example.com".into(),
+    };
+    let missing = UserError::NotFound { id: 42 };
+
+    assert!(
+        taken
+            .to_string()
+            .contains("\"a@example.com\" is already registered"),
+        "{taken}"
+    );
+    assert!(taken.to_string().contains("use another email"), "{taken}");
+    assert!(
+        missing.to_string().contains("no user has id 42"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn only_a_duplicate_on_the_email_key_counts_as_email_taken() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    conn.exec_drop(
+        "INSERT INTO users (id, name, email) VALUES (1, 'A', 'a@example.com')",
+        (),
+    )?;
+
+    let same_email = conn
+        .exec_drop(
+            "INSERT INTO users (name, email) VALUES ('B', 'a@example.com')",
+            (),
+        )
+        .unwrap_err();
+    let same_id = conn
+        .exec_drop(
+            "INSERT INTO users (id, name, email) VALUES (1, 'C', 'c@example.com')",
+            (),
+        )
+        .unwrap_err();
+    let syntax = conn.query_drop("SELEC 1").unwrap_err();
+
+    assert!(is_email_taken(&same_email), "{same_email}");
+    assert!(
+        !is_email_taken(&same_id),
+        "a duplicate PRIMARY KEY is not a taken email: {same_id}"
+    );
+    assert!(!is_email_taken(&syntax), "{syntax}");
+    Ok(())
+}
