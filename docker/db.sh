@@ -46,7 +46,7 @@ load_env_file
 export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_USER="${DB_USER:-tester}"
 export DB_PASSWORD="${DB_PASSWORD-tester}" DB_NAME="${DB_NAME:-llmagent}"
 [[ "$DB_PORT" =~ ^[0-9]+$ ]] && [ "$DB_PORT" -ge 1 ] && [ "$DB_PORT" -le 65535 ] ||
-  die "DB_PORT must be a number from 1 to 65535, not '$DB_PORT' (check .env or your environment)"
+  die "DB_PORT must be a port number from 1 to 65535, but it is '$DB_PORT'. Fix it in .env or your environment (the default is 3306)."
 [[ "$DB_NAME" =~ ^[A-Za-z0-9_]+$ ]] || die "DB_NAME may hold letters, digits and _ only, not '$DB_NAME'"
 [[ "$DB_USER" =~ ^[A-Za-z0-9_]+$ ]] || die "DB_USER may hold letters, digits and _ only, not '$DB_USER'"
 

@@ -196,12 +196,14 @@ impl Error {
                 },
                 _ => Error::Mysql(err),
             },
-            mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((_, reason, _)))) => {
-                Error::Unreachable {
-                    address: config.address(),
-                    reason: reason.clone(),
-                }
-            }
+            mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((
+                _,
+                reason,
+                _,
+            )))) => Error::Unreachable {
+                address: config.address(),
+                reason: reason.clone(),
+            },
             mysql::Error::IoError(_) | mysql::Error::DriverError(_) => Error::Unreachable {
                 address: config.address(),
                 reason: err.to_string(),
@@ -219,7 +221,10 @@ impl fmt::Display for Error {
                 "DB_PORT must be a port number from 1 to 65535, but it is {value:?}. \
                  Fix it in .env or your environment (the default is {DEFAULT_PORT})."
             ),
-            Error::DotEnv(reason) => write!(f, "cannot read .env: {reason}. Compare it with .env.example."),
+            Error::DotEnv(reason) => write!(
+                f,
+                "cannot read .env: {reason}. Compare it with .env.example."
+            ),
             Error::Unreachable { address, reason } => write!(
                 f,
                 "cannot reach a MySQL server at {address} ({reason}). \
@@ -260,8 +265,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config_from(pairs: &[(&str, &str)]) -> Result<Config, Error> {
-        let vars: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let vars: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|key| vars.get(key).cloned())
     }
 
@@ -285,7 +292,10 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(config.address(), "db.example:3307");
-        assert_eq!((config.user.as_str(), config.database.as_str()), ("alice", "agent"));
+        assert_eq!(
+            (config.user.as_str(), config.database.as_str()),
+            ("alice", "agent")
+        );
         assert_eq!(config.password, "s3cret");
     }
 
@@ -293,7 +303,10 @@ mod tests {
     fn an_invalid_port_names_the_variable_and_the_bad_value() {
         for bad in ["abc", "0", "70000", ""] {
             let err = config_from(&[("DB_PORT", bad)]).unwrap_err();
-            assert!(matches!(&err, Error::InvalidPort { value } if value == bad), "{err:?}");
+            assert!(
+                matches!(&err, Error::InvalidPort { value } if value == bad),
+                "{err:?}"
+            );
             let message = err.to_string();
             assert!(message.contains("DB_PORT"), "{message}");
             assert!(message.contains(&format!("{bad:?}")), "{message}");

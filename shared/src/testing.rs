@@ -42,7 +42,9 @@ impl TestDb {
         let name = unique_name();
         let mysql = |err| Error::from_mysql(err, &server);
         admin
-            .query_drop(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .query_drop(format!(
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            ))
             .map_err(mysql)?;
         // From here on, Drop removes the database, also if loading the schema fails.
         let db = TestDb {
@@ -82,7 +84,10 @@ impl Drop for TestDb {
                 .map_err(Error::Mysql)
         });
         if let Err(err) = dropped {
-            eprintln!("warning: could not drop test database {}: {err}", self.name());
+            eprintln!(
+                "warning: could not drop test database {}: {err}",
+                self.name()
+            );
         }
     }
 }

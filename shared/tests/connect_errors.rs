@@ -12,14 +12,24 @@ fn configured() -> Config {
 }
 
 fn assert_hides_the_password(err: &Error) {
-    assert!(!err.to_string().contains(SECRET), "message shows the password: {err}");
-    assert!(!format!("{err:?}").contains(SECRET), "Debug shows the password: {err:?}");
+    assert!(
+        !err.to_string().contains(SECRET),
+        "message shows the password: {err}"
+    );
+    assert!(
+        !format!("{err:?}").contains(SECRET),
+        "Debug shows the password: {err:?}"
+    );
 }
 
 #[test]
 fn an_unreachable_server_names_host_port_and_the_setup_command() {
     // Bind a port, then free it: nothing listens there any more, so the connection is refused.
-    let free_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let config = Config {
         host: "127.0.0.1".into(),
         port: free_port,
@@ -30,7 +40,10 @@ fn an_unreachable_server_names_host_port_and_the_setup_command() {
 
     assert!(matches!(err, Error::Unreachable { .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains(&format!("127.0.0.1:{free_port}")), "{message}");
+    assert!(
+        message.contains(&format!("127.0.0.1:{free_port}")),
+        "{message}"
+    );
     assert!(message.contains("./docker/db.sh up"), "{message}");
     assert_hides_the_password(&err);
 }
@@ -42,7 +55,10 @@ fn a_wrong_password_names_the_user_and_not_the_password() {
     let err = connect(&config).unwrap_err();
 
     assert!(matches!(err, Error::AccessDenied { .. }), "{err:?}");
-    assert!(err.to_string().contains(&format!("'{}'", config.user)), "{err}");
+    assert!(
+        err.to_string().contains(&format!("'{}'", config.user)),
+        "{err}"
+    );
     assert_hides_the_password(&err);
 }
 
@@ -57,7 +73,10 @@ fn an_unknown_database_says_to_run_the_setup() {
 
     assert!(matches!(err, Error::UnknownDatabase { .. }), "{err:?}");
     let message = err.to_string();
-    assert!(message.contains("llmagent_test_that_does_not_exist"), "{message}");
+    assert!(
+        message.contains("llmagent_test_that_does_not_exist"),
+        "{message}"
+    );
     assert!(message.contains("./docker/db.sh up"), "{message}");
 }
 

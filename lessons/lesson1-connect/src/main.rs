@@ -14,7 +14,10 @@ fn main() -> anyhow::Result<()> {
     println!("SELECT 1 -> ({},)", reply.one);
     println!("server   : {}", reply.server_version);
     println!("user     : {}", reply.user);
-    println!("database : {}", reply.database.as_deref().unwrap_or("(none)"));
+    println!(
+        "database : {}",
+        reply.database.as_deref().unwrap_or("(none)")
+    );
     println!("Connection closed (the Conn was dropped, as conn.close() does in Python).");
     Ok(())
 }
