@@ -1,0 +1,395 @@
+//! What is measured: the ways of getting a connection ([`Case`]) and the queries run on it
+//! ([`Workload`]).
+//!
+//! One *operation* is everything a request handler would do for one query: get a connection
+//! (open one, or check one out of a pool), run the query, check the answer, and give the
+//! connection back (close it, or return it to the pool). The timer runs around all of that.
+
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts, PoolConstraints, PoolOpts};
+use r2d2_mysql::MySqlConnectionManager;
+
+use crate::BenchError;
+
+/// A way of getting a connection for each operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Case {
+    /// A new connection for every operation, closed afterwards (lesson 3's naive approach).
+    PerCall,
+    /// One connection per thread, opened before measuring and used for every operation: the floor.
+    Held,
+    /// Lesson 4's hand-written queue pool.
+    Lesson4,
+    /// r2d2 with `r2d2_mysql`'s manager and r2d2's default checkout settings.
+    R2d2Defaults,
+    /// r2d2 without the ping on checkout (`test_on_check_out(false)`).
+    R2d2Tuned,
+    /// The `mysql` crate's own `mysql::Pool` with its default `PoolOpts` (health check, reset on return).
+    MysqlPool,
+}
+
+impl Case {
+    /// Every case, in the order the report lists them: the floor first, the naive way last.
+    pub const ALL: [Case; 6] = [
+        Case::Held,
+        Case::Lesson4,
+        Case::R2d2Tuned,
+        Case::R2d2Defaults,
+        Case::MysqlPool,
+        Case::PerCall,
+    ];
+
+    /// A short stable name, used in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Case::PerCall => "per_call",
+            Case::Held => "held",
+            Case::Lesson4 => "lesson4",
+            Case::R2d2Defaults => "r2d2_defaults",
+            Case::R2d2Tuned => "r2d2_tuned",
+            Case::MysqlPool => "mysql_pool",
+        }
+    }
+
+    /// The name shown in the table and the bar chart.
+    pub fn label(self) -> &'static str {
+        match self {
+            Case::PerCall => "connection per call",
+            Case::Held => "held connection",
+            Case::Lesson4 => "lesson4 pool",
+            Case::R2d2Defaults => "r2d2 (defaults)",
+            Case::R2d2Tuned => "r2d2 (tuned)",
+            Case::MysqlPool => "mysql::Pool (defaults)",
+        }
+    }
+
+    /// Whether this case is a pool (shares `pool_size` connections between the threads).
+    pub fn is_pool(self) -> bool {
+        matches!(
+            self,
+            Case::Lesson4 | Case::R2d2Defaults | Case::R2d2Tuned | Case::MysqlPool
+        )
+    }
+
+    /// What this case costs beyond the query itself: how many connections it uses, and what it
+    /// sends to the server when a connection is taken and when it is given back. These are the
+    /// settings that make the comparison honest, printed with every run.
+    pub fn describe(self, pool_size: usize, max_threads: usize) -> CaseSettings {
+        let shared_pool = format!("{pool_size}, shared by all threads");
+        let (connections, on_checkout, on_return) = match self {
+            Case::PerCall => (
+                format!("none kept: every operation opens its own (up to {max_threads} at once)"),
+                "connect + handshake + authentication + select the database".to_string(),
+                "COM_QUIT, close the socket".to_string(),
+            ),
+            Case::Held => (
+                format!(
+                    "one per thread ({max_threads} with {max_threads} threads), opened before measuring; no pool"
+                ),
+                "nothing".to_string(),
+                "nothing".to_string(),
+            ),
+            Case::Lesson4 => (
+                shared_pool,
+                format!(
+                    "ping only if the connection sat idle {} ms or more",
+                    crate::lessons::LESSON4_PING_WINDOW.as_millis()
+                ),
+                "nothing (back into the queue)".to_string(),
+            ),
+            Case::R2d2Defaults => (
+                shared_pool,
+                "ping (test_on_check_out = true, r2d2's default)".to_string(),
+                "ping (r2d2_mysql's has_broken)".to_string(),
+            ),
+            Case::R2d2Tuned => (
+                shared_pool,
+                "nothing (test_on_check_out = false)".to_string(),
+                "ping (r2d2_mysql's has_broken; no setting turns it off)".to_string(),
+            ),
+            Case::MysqlPool => (
+                format!("{pool_size} (min = max = {pool_size}), shared by all threads"),
+                "ping (check_health = true, the default)".to_string(),
+                "COM_RESET_CONNECTION (reset_connection = true, the default; \
+                 it also discards the prepared statements)"
+                    .to_string(),
+            ),
+        };
+        CaseSettings {
+            case: self,
+            connections,
+            on_checkout,
+            on_return,
+        }
+    }
+}
+
+/// What one case sends to the server around each query, and how many connections it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseSettings {
+    /// The case described.
+    pub case: Case,
+    /// How many connections, and who uses them.
+    pub connections: String,
+    /// What getting a connection costs (besides a lock).
+    pub on_checkout: String,
+    /// What giving it back costs.
+    pub on_return: String,
+}
+
+/// The query each operation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Workload {
+    /// `SELECT 1`: nothing but the round trip, so the connection's own cost shows most.
+    SelectOne,
+    /// lesson2's `get_user_by_email`: a point select on the unique email index, as a prepared statement.
+    UserByEmail,
+}
+
+impl Workload {
+    /// Both workloads, in report order.
+    pub const ALL: [Workload; 2] = [Workload::SelectOne, Workload::UserByEmail];
+
+    /// A short stable name, used in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Workload::SelectOne => "select_1",
+            Workload::UserByEmail => "user_by_email",
+        }
+    }
+
+    /// The name shown in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Workload::SelectOne => "SELECT 1",
+            Workload::UserByEmail => "user by email",
+        }
+    }
+}
+
+/// Everything a case needs to connect and to know what to ask.
+#[derive(Clone)]
+pub struct Target {
+    /// Options for the throwaway database, with the chosen transport already applied.
+    pub opts: Opts,
+    /// The seeded users' emails; the point select looks one of them up.
+    pub emails: Vec<String>,
+    /// Connections per pool.
+    pub pool_size: usize,
+    /// How long a checkout may wait before it fails (a deadline, never "forever").
+    pub checkout_timeout: Duration,
+}
+
+/// A case made ready to run: its pool is open, if it has one.
+pub enum Prepared {
+    /// See [`Case::PerCall`].
+    PerCall,
+    /// See [`Case::Held`].
+    Held,
+    /// See [`Case::Lesson4`].
+    Lesson4(crate::lessons::Pool),
+    /// See [`Case::R2d2Defaults`] and [`Case::R2d2Tuned`].
+    R2d2(r2d2::Pool<MySqlConnectionManager>),
+    /// See [`Case::MysqlPool`].
+    MysqlPool(mysql::Pool),
+}
+
+impl Prepared {
+    /// Opens the case's pool (with `target.pool_size` connections) and fills it, so that opening
+    /// connections is not part of the measurement.
+    pub fn new(case: Case, target: &Target) -> Result<Prepared, BenchError> {
+        let size = target.pool_size;
+        Ok(match case {
+            Case::PerCall => Prepared::PerCall,
+            Case::Held => Prepared::Held,
+            Case::Lesson4 => {
+                let pool = crate::lessons::Pool::new(target.opts.clone(), size)
+                    .map_err(BenchError::Lesson)?;
+                Prepared::Lesson4(pool)
+            }
+            Case::R2d2Defaults | Case::R2d2Tuned => {
+                let manager =
+                    MySqlConnectionManager::new(mysql::OptsBuilder::from_opts(target.opts.clone()));
+                let builder = r2d2::Pool::builder()
+                    .max_size(size as u32)
+                    // r2d2 waits 30 s by default for a connection; a benchmark should fail sooner.
+                    .connection_timeout(target.checkout_timeout);
+                let builder = if case == Case::R2d2Tuned {
+                    builder.test_on_check_out(false)
+                } else {
+                    builder
+                };
+                Prepared::R2d2(builder.build(manager)?)
+            }
+            Case::MysqlPool => {
+                let constraints =
+                    PoolConstraints::new(size, size).ok_or(BenchError::InvalidPoolSize(size))?;
+                // Only the size differs from the defaults (min 10, max 100): reset_connection and
+                // check_health keep their default `true`.
+                let pool_opts = PoolOpts::default().with_constraints(constraints);
+                let opts = mysql::OptsBuilder::from_opts(target.opts.clone()).pool_opts(pool_opts);
+                Prepared::MysqlPool(mysql::Pool::new(opts)?)
+            }
+        })
+    }
+
+    /// A worker for one thread. For [`Case::Held`] this opens the thread's connection.
+    pub fn worker<'a>(&'a self, target: &'a Target, seed: u64) -> Result<Worker<'a>, BenchError> {
+        let how = match self {
+            Prepared::PerCall => How::PerCall,
+            Prepared::Held => How::Held(Conn::new(target.opts.clone())?),
+            Prepared::Lesson4(pool) => How::Lesson4(pool),
+            Prepared::R2d2(pool) => How::R2d2(pool),
+            Prepared::MysqlPool(pool) => How::MysqlPool(pool),
+        };
+        Ok(Worker {
+            how,
+            target,
+            rng: XorShift::new(seed),
+        })
+    }
+}
+
+enum How<'a> {
+    PerCall,
+    Held(Conn),
+    Lesson4(&'a crate::lessons::Pool),
+    R2d2(&'a r2d2::Pool<MySqlConnectionManager>),
+    MysqlPool(&'a mysql::Pool),
+}
+
+/// Runs operations for one thread.
+pub struct Worker<'a> {
+    how: How<'a>,
+    target: &'a Target,
+    rng: XorShift,
+}
+
+impl Worker<'_> {
+    /// One operation: get a connection, run the workload's query, check the answer, give it back.
+    pub fn op(&mut self, workload: Workload) -> Result<(), BenchError> {
+        let email = match workload {
+            Workload::SelectOne => None,
+            Workload::UserByEmail => {
+                let emails = &self.target.emails;
+                Some(emails[self.rng.below(emails.len())].as_str())
+            }
+        };
+        let timeout = self.target.checkout_timeout;
+        match &mut self.how {
+            How::PerCall => per_call(&self.target.opts, email),
+            How::Held(conn) => query(conn, email),
+            How::Lesson4(pool) => {
+                let mut conn = pool.get_timeout(timeout).map_err(BenchError::Lesson)?;
+                query(&mut conn, email)
+            }
+            How::R2d2(pool) => {
+                let mut conn = pool.get_timeout(timeout)?;
+                query(&mut conn, email)
+            }
+            How::MysqlPool(pool) => {
+                let mut conn = pool.try_get_conn(timeout)?;
+                query(conn.as_mut(), email)
+            }
+        }
+    }
+}
+
+/// Lesson 3's way: a new connection for this one query, closed when it is dropped.
+fn per_call(opts: &Opts, email: Option<&str>) -> Result<(), BenchError> {
+    match email {
+        None => {
+            let mut conn = Conn::new(opts.clone())?;
+            select_one(&mut conn)
+        }
+        Some(email) => {
+            let found =
+                crate::lessons::get_user_email_per_call(opts, email).map_err(BenchError::Lesson)?;
+            check_user(found, email)
+        }
+    }
+}
+
+fn query(conn: &mut Conn, email: Option<&str>) -> Result<(), BenchError> {
+    match email {
+        None => select_one(conn),
+        Some(email) => {
+            let found = crate::lessons::get_user_email(conn, email).map_err(BenchError::Lesson)?;
+            check_user(found, email)
+        }
+    }
+}
+
+fn select_one(conn: &mut Conn) -> Result<(), BenchError> {
+    let one: Option<i64> = conn.query_first("SELECT 1")?;
+    if one == Some(1) {
+        Ok(())
+    } else {
+        Err(BenchError::WrongAnswer(format!(
+            "SELECT 1 returned {one:?}"
+        )))
+    }
+}
+
+fn check_user(found: Option<String>, email: &str) -> Result<(), BenchError> {
+    match found {
+        Some(found) if found == email => Ok(()),
+        other => Err(BenchError::WrongAnswer(format!(
+            "looked up {email}, found {other:?}"
+        ))),
+    }
+}
+
+/// A tiny deterministic random number generator (xorshift64*), so that each thread looks up
+/// users in its own unpredictable order without a crate for it.
+#[derive(Debug, Clone)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// A generator for `seed` (any value; 0 is replaced).
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    /// The next number.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_stays_below_its_bound_and_reaches_every_value() {
+        let mut rng = XorShift::new(7);
+        let mut seen = [0usize; 10];
+        for _ in 0..10_000 {
+            seen[rng.below(10)] += 1;
+        }
+        assert!(seen.iter().all(|&count| count > 800), "{seen:?}");
+    }
+
+    #[test]
+    fn every_case_has_a_distinct_key_and_label() {
+        let keys: std::collections::HashSet<_> = Case::ALL.iter().map(|c| c.key()).collect();
+        let labels: std::collections::HashSet<_> = Case::ALL.iter().map(|c| c.label()).collect();
+        assert_eq!(
+            (keys.len(), labels.len()),
+            (Case::ALL.len(), Case::ALL.len())
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! # bench: what a connection costs, and what each pool adds
+//!
+//! The lecture says a connection pool saves time. This crate measures it against the configured
+//! server, side by side in one run: a new connection per call (lesson 3), one held connection
+//! (the floor), lesson 4's queue pool, r2d2 with its defaults and tuned, and `mysql::Pool` with its
+//! defaults; each on two workloads (`SELECT 1` and a point select of a user by email), with one
+//! thread and with several threads sharing a small pool.
+//!
+//! The pieces, in the order data flows through them:
+//! - [`args`]: the command line ([`args::Args`]);
+//! - [`setup`]: a throwaway database with seeded users, and the transport every case uses;
+//! - [`cases`]: the ways of getting a connection ([`cases::Case`]) and the queries ([`cases::Workload`]);
+//! - [`run`]: warm-up, interleaved rounds, one timer per operation ([`run::Measurement`]);
+//! - [`stats`]: median and p99 (nearest-rank);
+//! - [`report`]: the table, the bar chart, the targets and the JSON.
+//!
+//! `cargo run -p bench --release` runs it; see bench/README.md for a real run explained.
+
+use std::fmt;
+
+pub mod args;
+pub mod cases;
+mod lessons;
+pub mod report;
+pub mod run;
+pub mod setup;
+pub mod stats;
+
+pub use lessons::LESSON4_PING_WINDOW;
+
+/// Why the benchmark could not run or finish. Each variant names where it went wrong.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BenchError {
+    /// Connecting to the server or creating the throwaway database failed (with a hint what to do).
+    Setup(shared::Error),
+    /// A query, a connection or `mysql::Pool` failed.
+    Mysql(mysql::Error),
+    /// r2d2 could not build its pool or hand out a connection in time.
+    R2d2(r2d2::Error),
+    /// A lesson's function or pool failed; the lesson's own message.
+    Lesson(String),
+    /// A query answered something else than it must (the measurement would be meaningless).
+    WrongAnswer(String),
+    /// The pool size cannot be used (zero).
+    InvalidPoolSize(usize),
+    /// `--socket` was asked for, but the server's Unix socket cannot be used from here.
+    SocketUnavailable(String),
+    /// A measuring thread panicked.
+    ThreadPanicked,
+}
+
+impl fmt::Display for BenchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BenchError::Setup(err) => write!(f, "{err}"),
+            BenchError::Mysql(err) => write!(f, "MySQL error: {err}"),
+            BenchError::R2d2(err) => write!(f, "r2d2: {err}"),
+            BenchError::Lesson(message) => write!(f, "a lesson's code failed: {message}"),
+            BenchError::WrongAnswer(message) => {
+                write!(f, "wrong answer from the server: {message}")
+            }
+            BenchError::InvalidPoolSize(size) => {
+                write!(f, "a pool of {size} connections is not possible")
+            }
+            BenchError::SocketUnavailable(why) => {
+                write!(
+                    f,
+                    "cannot use the server's Unix socket: {why}. Run with --tcp instead."
+                )
+            }
+            BenchError::ThreadPanicked => write!(f, "a measuring thread panicked"),
+        }
+    }
+}
+
+impl std::error::Error for BenchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BenchError::Setup(err) => Some(err),
+            BenchError::Mysql(err) => Some(err),
+            BenchError::R2d2(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<mysql::Error> for BenchError {
+    fn from(err: mysql::Error) -> BenchError {
+        BenchError::Mysql(err)
+    }
+}
+
+impl From<r2d2::Error> for BenchError {
+    fn from(err: r2d2::Error) -> BenchError {
+        BenchError::R2d2(err)
+    }
+}
+
+impl From<shared::Error> for BenchError {
+    fn from(err: shared::Error) -> BenchError {
+        BenchError::Setup(err)
+    }
+}

@@ -1,0 +1,263 @@
+//! How the measuring is done, so that the numbers can be trusted:
+//!
+//! - every pool is opened and filled before anything is timed;
+//! - each measurement is split into rounds, and the rounds of all cases are interleaved (round 1
+//!   of every case, then round 2 of every case, ... with the order of the cases rotated each
+//!   round), so that a burst of background load (another build, a backup) hits all cases alike
+//!   instead of ruining one;
+//! - in each round every thread first does its warm-up operations (untimed), then all threads
+//!   start together at a barrier;
+//! - each operation's latency is the time between two readings of one clock, so the latencies of
+//!   a thread add up exactly to its measured time; throughput is operations divided by the
+//!   round's wall time (first thread's start to last thread's end), summed over the rounds.
+
+use std::collections::HashMap;
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::BenchError;
+use crate::cases::{Case, Prepared, Target, Workload};
+use crate::stats::{self, Summary};
+
+/// What to measure and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Measured operations per case, workload and thread count (summed over threads and rounds).
+    pub ops: usize,
+    /// The same for [`Case::PerCall`], which is an order of magnitude slower.
+    pub per_call_ops: usize,
+    /// Untimed operations per thread before each round.
+    pub warmup: usize,
+    /// Rounds each measurement is split into.
+    pub rounds: usize,
+    /// The thread counts, e.g. `[1, 8]`.
+    pub threads: Vec<usize>,
+    /// The cases, in report order.
+    pub cases: Vec<Case>,
+    /// The workloads, in report order.
+    pub workloads: Vec<Workload>,
+}
+
+impl Plan {
+    /// Operations each thread does in each round (at least one).
+    pub fn ops_per_thread_per_round(&self, case: Case, threads: usize) -> usize {
+        let ops = if case == Case::PerCall {
+            self.per_call_ops
+        } else {
+            self.ops
+        };
+        ops.div_ceil(self.rounds.max(1) * threads.max(1)).max(1)
+    }
+
+    /// How many rounds of measuring the whole plan runs (for the progress line).
+    pub fn steps(&self) -> usize {
+        self.rounds * self.workloads.len() * self.threads.len() * self.cases.len()
+    }
+}
+
+/// The result of one case on one workload with one thread count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// The case.
+    pub case: Case,
+    /// The workload.
+    pub workload: Workload,
+    /// How many threads ran operations at the same time.
+    pub threads: usize,
+    /// Measured wall time, summed over the rounds.
+    pub elapsed: Duration,
+    /// The latency of each operation: median, p99 and more. `latency.count` is the number of operations.
+    pub latency: Summary,
+}
+
+impl Measurement {
+    /// Operations per second, all threads together.
+    pub fn ops_per_sec(&self) -> f64 {
+        stats::ops_per_sec(self.latency.count, self.elapsed)
+    }
+}
+
+/// Where the run is, for the progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// This step, from 1.
+    pub step: usize,
+    /// All steps.
+    pub steps: usize,
+    /// This round, from 1.
+    pub round: usize,
+    /// All rounds.
+    pub rounds: usize,
+    /// The case being measured.
+    pub case: Case,
+    /// Its workload.
+    pub workload: Workload,
+    /// Its thread count.
+    pub threads: usize,
+}
+
+/// Opens every case's pool, then runs the plan. `progress` is called before each step.
+/// The measurements come back in report order: workload, then thread count, then case.
+pub fn run(
+    plan: &Plan,
+    target: &Target,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Vec<Measurement>, BenchError> {
+    let prepared: Vec<(Case, Prepared)> = plan
+        .cases
+        .iter()
+        .map(|&case| Ok((case, Prepared::new(case, target)?)))
+        .collect::<Result<_, BenchError>>()?;
+
+    let mut collected: HashMap<(Case, Workload, usize), (Vec<u64>, Duration)> = HashMap::new();
+    let mut step = 0;
+    for round in 0..plan.rounds {
+        for &workload in &plan.workloads {
+            for &threads in &plan.threads {
+                for i in 0..prepared.len() {
+                    // Rotate the order each round, so no case always runs right after the same one.
+                    let (case, ref pool) = prepared[(i + round) % prepared.len()];
+                    step += 1;
+                    progress(&Progress {
+                        step,
+                        steps: plan.steps(),
+                        round: round + 1,
+                        rounds: plan.rounds,
+                        case,
+                        workload,
+                        threads,
+                    });
+                    let per_thread = plan.ops_per_thread_per_round(case, threads);
+                    let warmup = plan.warmup.min(per_thread);
+                    let seed = (round as u64) << 32;
+                    let (latencies, elapsed) =
+                        run_round(pool, target, workload, threads, per_thread, warmup, seed)?;
+                    let entry = collected.entry((case, workload, threads)).or_default();
+                    entry.0.extend(latencies);
+                    entry.1 += elapsed;
+                }
+            }
+        }
+    }
+
+    let mut measurements = Vec::new();
+    for &workload in &plan.workloads {
+        for &threads in &plan.threads {
+            for &case in &plan.cases {
+                if let Some((latencies, elapsed)) = collected.remove(&(case, workload, threads))
+                    && let Some(latency) = Summary::from_nanos(latencies)
+                {
+                    measurements.push(Measurement {
+                        case,
+                        workload,
+                        threads,
+                        elapsed,
+                        latency,
+                    });
+                }
+            }
+        }
+    }
+    Ok(measurements)
+}
+
+/// One round of one case: `threads` threads, each `warmup` untimed and `per_thread` timed operations.
+/// Returns every latency in nanoseconds and the round's wall time.
+pub fn run_round(
+    prepared: &Prepared,
+    target: &Target,
+    workload: Workload,
+    threads: usize,
+    per_thread: usize,
+    warmup: usize,
+    seed: u64,
+) -> Result<(Vec<u64>, Duration), BenchError> {
+    let barrier = Barrier::new(threads);
+    let results: Vec<Result<(Vec<u64>, Instant, Instant), BenchError>> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let barrier = &barrier;
+                scope.spawn(move || {
+                    let ready = (|| {
+                        let mut worker = prepared.worker(target, seed + t as u64)?;
+                        for _ in 0..warmup {
+                            worker.op(workload)?;
+                        }
+                        Ok::<_, BenchError>(worker)
+                    })();
+                    // Every thread reaches the barrier, also one whose set-up failed; else the others wait forever.
+                    barrier.wait();
+                    let mut worker = ready?;
+                    let mut latencies = Vec::with_capacity(per_thread);
+                    let start = Instant::now();
+                    let mut before = start;
+                    for _ in 0..per_thread {
+                        worker.op(workload)?;
+                        let after = Instant::now();
+                        latencies.push((after - before).as_nanos() as u64);
+                        before = after;
+                    }
+                    Ok((latencies, start, before))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or(Err(BenchError::ThreadPanicked)))
+            .collect()
+    });
+
+    let mut all = Vec::with_capacity(per_thread * threads);
+    let mut first_start: Option<Instant> = None;
+    let mut last_end: Option<Instant> = None;
+    for result in results {
+        let (latencies, start, end) = result?;
+        all.extend(latencies);
+        first_start = Some(first_start.map_or(start, |s| s.min(start)));
+        last_end = Some(last_end.map_or(end, |e| e.max(end)));
+    }
+    let elapsed = match (first_start, last_end) {
+        (Some(start), Some(end)) => end - start,
+        _ => Duration::ZERO,
+    };
+    Ok((all, elapsed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan(ops: usize, per_call_ops: usize, rounds: usize) -> Plan {
+        Plan {
+            ops,
+            per_call_ops,
+            warmup: 0,
+            rounds,
+            threads: vec![1, 8],
+            cases: Case::ALL.to_vec(),
+            workloads: Workload::ALL.to_vec(),
+        }
+    }
+
+    #[test]
+    fn operations_are_split_over_rounds_and_threads_rounding_up() {
+        let plan = plan(20_000, 2_000, 5);
+        assert_eq!(plan.ops_per_thread_per_round(Case::Held, 1), 4_000);
+        assert_eq!(plan.ops_per_thread_per_round(Case::Held, 8), 500);
+        assert_eq!(plan.ops_per_thread_per_round(Case::PerCall, 8), 50);
+        assert_eq!(plan.ops_per_thread_per_round(Case::Lesson4, 3), 1_334);
+    }
+
+    #[test]
+    fn every_thread_does_at_least_one_operation() {
+        let plan = plan(3, 1, 5);
+        assert_eq!(plan.ops_per_thread_per_round(Case::Lesson4, 8), 1);
+        assert_eq!(plan.ops_per_thread_per_round(Case::PerCall, 1), 1);
+    }
+
+    #[test]
+    fn steps_count_every_round_of_every_combination() {
+        assert_eq!(plan(10, 10, 5).steps(), 5 * 2 * 2 * 6);
+    }
+}

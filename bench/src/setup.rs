@@ -1,0 +1,170 @@
+//! The ground every case stands on: a throwaway database with seeded users, and one transport
+//! (TCP or the Unix socket) for every connection of every case.
+//!
+//! The `mysql` crate's `prefer_socket` (on by default) reconnects a loopback TCP connection over
+//! the server's Unix socket (GUIDE pitfall 4). Left on, "TCP" would silently be a mix: a held
+//! connection on the socket, a connection per call paying for TCP *and* the switch. So the
+//! benchmark turns it off and chooses the transport explicitly, then asks the server what it
+//! sees, so that the report can say which transport was really measured.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts, TxOpts};
+use shared::testing::TestDb;
+
+use crate::BenchError;
+use crate::cases::Target;
+
+/// Which transport to use for every connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportChoice {
+    /// TCP to `DB_HOST:DB_PORT`, as an application server talks to a database on another host.
+    Tcp,
+    /// The server's Unix socket (only when the server runs on this machine).
+    Socket,
+}
+
+/// The transport in use, with where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// TCP to this `host:port`.
+    Tcp(String),
+    /// The Unix socket at this path.
+    Socket(String),
+}
+
+impl Transport {
+    /// `"tcp"` or `"socket"`.
+    pub fn key(&self) -> &'static str {
+        match self {
+            Transport::Tcp(_) => "tcp",
+            Transport::Socket(_) => "socket",
+        }
+    }
+}
+
+impl fmt::Display for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transport::Tcp(address) => write!(f, "TCP to {address}"),
+            Transport::Socket(path) => write!(f, "Unix socket {path}"),
+        }
+    }
+}
+
+/// A database of the benchmark's own, filled and ready, and what the report says about it.
+/// Dropping it drops the database (also when the benchmark panics).
+pub struct Environment {
+    /// What the cases connect to and look up.
+    pub target: Target,
+    /// `VERSION()` of the server.
+    pub server_version: String,
+    /// The transport every case uses.
+    pub transport: Transport,
+    /// The client address as the server sees it (`127.0.0.1:port` over TCP, `localhost` over the socket).
+    pub server_sees: String,
+    // Last, so that it is dropped after everything else that might hold a connection.
+    db: TestDb,
+}
+
+impl Environment {
+    /// Creates a throwaway database (`llmagent_test_...`) on the configured server with the
+    /// course schema, seeds `users` users, and settles the transport.
+    pub fn prepare(
+        choice: TransportChoice,
+        users: usize,
+        pool_size: usize,
+        checkout_timeout: Duration,
+    ) -> Result<Environment, BenchError> {
+        let db = TestDb::new()?;
+        let config = db.config();
+        let tcp_opts: Opts = config.opts_builder().prefer_socket(false).into();
+        let mut conn =
+            Conn::new(tcp_opts.clone()).map_err(|err| shared::Error::from_mysql(err, config))?;
+
+        let transport = match choice {
+            TransportChoice::Tcp => Transport::Tcp(config.address()),
+            TransportChoice::Socket => Transport::Socket(server_socket(&mut conn)?),
+        };
+        let opts: Opts = match &transport {
+            Transport::Tcp(_) => tcp_opts,
+            Transport::Socket(path) => config
+                .opts_builder()
+                .prefer_socket(false)
+                .socket(Some(path.clone()))
+                .into(),
+        };
+
+        let emails = seed_users(&mut conn, users)?;
+        let server_version: String = conn.query_first("SELECT VERSION()")?.unwrap_or_default();
+        drop(conn);
+
+        let mut probe = Conn::new(opts.clone())?;
+        let server_sees = client_host_seen_by_server(&mut probe)?;
+        Ok(Environment {
+            target: Target {
+                opts,
+                emails,
+                pool_size,
+                checkout_timeout,
+            },
+            server_version,
+            transport,
+            server_sees,
+            db,
+        })
+    }
+
+    /// The throwaway database's name.
+    pub fn database(&self) -> &str {
+        self.db.name()
+    }
+}
+
+/// The emails of the seeded users: `user00000@bench.example`, `user00001@bench.example`, ...
+pub fn seeded_email(i: usize) -> String {
+    format!("user{i:05}@bench.example")
+}
+
+/// Inserts `users` users in one transaction (one commit instead of one per row) and returns their emails.
+fn seed_users(conn: &mut Conn, users: usize) -> Result<Vec<String>, BenchError> {
+    let emails: Vec<String> = (0..users).map(seeded_email).collect();
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    tx.exec_batch(
+        "INSERT INTO users (name, email) VALUES (?, ?)",
+        emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| (format!("Bench User {i}"), email.as_str())),
+    )?;
+    tx.commit()?;
+    Ok(emails)
+}
+
+/// The server's Unix socket, if the server runs on this machine and has one.
+fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
+    let socket: Option<Option<String>> = conn.query_first("SELECT @@socket")?;
+    match socket.flatten() {
+        None => Err(BenchError::SocketUnavailable(
+            "the server has no socket".into(),
+        )),
+        Some(path) if path.is_empty() => Err(BenchError::SocketUnavailable(
+            "the server has no socket".into(),
+        )),
+        Some(path) if !Path::new(&path).exists() => Err(BenchError::SocketUnavailable(format!(
+            "the server's socket {path} is not on this machine (a server in Docker or on another host?)"
+        ))),
+        Some(path) => Ok(path),
+    }
+}
+
+/// How the server names this connection's client: `127.0.0.1:40312` over TCP, `localhost` over a socket.
+pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
+    let host: Option<String> = conn.query_first(
+        "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+    )?;
+    Ok(host.unwrap_or_else(|| "(unknown)".into()))
+}
