@@ -50,7 +50,9 @@ pub fn save_answer(
     question_id: u64,
     content: &str,
 ) -> Result<u64, ConversationError> {
-    todo!("Exercise 7: check the length, INSERT the answer with role 'assistant' and reply_to, return its id")
+    todo!(
+        "Exercise 7: check the length, INSERT the answer with role 'assistant' and reply_to, return its id"
+    )
 }
 
 /// The `limit` most recent messages of user `user_id`, newest first (questions and answers alike).

@@ -131,7 +131,11 @@ impl ConversationError {
     ///
     /// The constraint's name is in the server's message, in MySQL and MariaDB alike; that is how a
     /// missing user is told from a missing question (both are error 1452).
-    pub fn from_insert(err: mysql::Error, user_id: u64, reply_to: Option<u64>) -> ConversationError {
+    pub fn from_insert(
+        err: mysql::Error,
+        user_id: u64,
+        reply_to: Option<u64>,
+    ) -> ConversationError {
         let mysql::Error::MySqlError(server) = &err else {
             return ConversationError::Db(err);
         };
@@ -139,7 +143,9 @@ impl ConversationError {
             (ER_NO_REFERENCED_ROW, _) if server.message.contains(USER_FOREIGN_KEY) => {
                 ConversationError::UnknownUser { user_id }
             }
-            (ER_NO_REFERENCED_ROW, Some(question_id)) if server.message.contains(QUESTION_FOREIGN_KEY) => {
+            (ER_NO_REFERENCED_ROW, Some(question_id))
+                if server.message.contains(QUESTION_FOREIGN_KEY) =>
+            {
                 ConversationError::UnknownQuestion { question_id }
             }
             (ER_DUP_ENTRY, Some(question_id)) if server.message.contains(ONE_ANSWER_KEY) => {

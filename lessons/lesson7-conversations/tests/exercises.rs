@@ -10,7 +10,11 @@ use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
 fn add_user(conn: &mut mysql::Conn, name: &str) -> anyhow::Result<u64> {
-    Ok(lesson2::create_user(conn, name, &format!("{name}@example.com"))?)
+    Ok(lesson2::create_user(
+        conn,
+        name,
+        &format!("{name}@example.com"),
+    )?)
 }
 
 fn count_messages(conn: &mut mysql::Conn) -> anyhow::Result<u64> {
@@ -34,18 +38,38 @@ fn a_saved_question_and_its_answer_are_stored_as_two_linked_rows() -> anyhow::Re
     let user_id = add_user(&mut conn, "minji")?;
 
     let question_id = save_question(&mut conn, user_id, "What is a connection pool?")?;
-    let answer_id = save_answer(&mut conn, user_id, question_id, "A set of open connections.")?;
+    let answer_id = save_answer(
+        &mut conn,
+        user_id,
+        question_id,
+        "A set of open connections.",
+    )?;
 
     let mut other = db.conn();
     let question = message(&mut other, question_id)?;
     let answer = message(&mut other, answer_id)?;
     assert_eq!(
-        (question.user_id, question.role, question.reply_to, question.content.as_str()),
+        (
+            question.user_id,
+            question.role,
+            question.reply_to,
+            question.content.as_str()
+        ),
         (user_id, Role::User, None, "What is a connection pool?")
     );
     assert_eq!(
-        (answer.user_id, answer.role, answer.reply_to, answer.content.as_str()),
-        (user_id, Role::Assistant, Some(question_id), "A set of open connections.")
+        (
+            answer.user_id,
+            answer.role,
+            answer.reply_to,
+            answer.content.as_str()
+        ),
+        (
+            user_id,
+            Role::Assistant,
+            Some(question_id),
+            "A set of open connections."
+        )
     );
     assert_eq!(count_messages(&mut other)?, 2);
     Ok(())
@@ -76,7 +100,10 @@ fn an_answer_to_a_question_that_does_not_exist_is_refused() -> anyhow::Result<()
     let err = save_answer(&mut conn, user_id, 4711, "An answer to nothing").unwrap_err();
 
     assert!(
-        matches!(err, ConversationError::UnknownQuestion { question_id: 4711 }),
+        matches!(
+            err,
+            ConversationError::UnknownQuestion { question_id: 4711 }
+        ),
         "{err:?}"
     );
     assert_eq!(count_messages(&mut conn)?, 0);
@@ -150,7 +177,8 @@ fn the_recent_list_is_newest_first_with_the_id_breaking_ties_within_a_second() -
     let user_id = add_user(&mut conn, "eunwoo")?;
     // Timestamps set by hand, so that the expected order does not depend on the clock: two
     // messages share a second, and an older one is inserted last (its id is the highest).
-    let insert = "INSERT INTO conversations (user_id, role, content, created_at) VALUES (?, 'user', ?, ?)";
+    let insert =
+        "INSERT INTO conversations (user_id, role, content, created_at) VALUES (?, 'user', ?, ?)";
     let mut ids = Vec::new();
     for (content, created_at) in [
         ("first", "2024-05-01 10:00:00"),

@@ -1,0 +1,118 @@
+//! The facts the README teaches, each shown on the real server: autocommit versus a transaction,
+//! a dropped `Transaction` rolling back, DDL committing implicitly, and which errors allow a retry.
+//! Not exercises: they pass before you write any code.
+
+use lesson8::{
+    ConversationError, ExchangeError, MAX_CONTENT_BYTES, count_messages, orphaned_questions,
+    save_exchange_autocommit,
+};
+use mysql::TxOpts;
+use mysql::prelude::Queryable;
+use shared::testing::TestDb;
+
+fn add_user(conn: &mut impl Queryable, name: &str) -> anyhow::Result<u64> {
+    Ok(lesson2::create_user(
+        conn,
+        name,
+        &format!("{name}@example.com"),
+    )?)
+}
+
+#[test]
+fn without_a_transaction_a_failed_answer_leaves_its_question_orphaned() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "autocommit")?;
+    let too_long = "x".repeat(MAX_CONTENT_BYTES + 1);
+
+    let err = save_exchange_autocommit(&mut conn, user_id, "Anyone there?", &too_long).unwrap_err();
+
+    assert!(
+        matches!(
+            err,
+            ExchangeError::Answer(ConversationError::TooLong { .. })
+        ),
+        "{err:?}"
+    );
+    let mut other = db.conn();
+    assert_eq!(count_messages(&mut other, user_id)?, 1);
+    let orphans = orphaned_questions(&mut other, user_id)?;
+    let question: Option<String> = other.exec_first(
+        "SELECT content FROM conversations WHERE id = ?",
+        (orphans.first().copied(),),
+    )?;
+    assert_eq!(orphans.len(), 1);
+    assert_eq!(question.as_deref(), Some("Anyone there?"));
+    Ok(())
+}
+
+#[test]
+fn without_a_transaction_a_successful_exchange_is_stored_too() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "lucky")?;
+
+    save_exchange_autocommit(&mut conn, user_id, "Ping?", "Pong.")?;
+
+    let mut other = db.conn();
+    assert_eq!(count_messages(&mut other, user_id)?, 2);
+    assert!(orphaned_questions(&mut other, user_id)?.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_transaction_dropped_without_commit_rolls_back() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "forgetful")?;
+
+    {
+        let mut tx = conn.start_transaction(TxOpts::default())?;
+        lesson7::save_question(&mut tx, user_id, "Saved, but never committed")?;
+        assert_eq!(
+            count_messages(&mut tx, user_id)?,
+            1,
+            "visible inside the transaction"
+        );
+    } // `tx` dropped here: its Drop sends ROLLBACK
+
+    assert_eq!(count_messages(&mut conn, user_id)?, 0);
+    assert_eq!(count_messages(&mut db.conn(), user_id)?, 0);
+    Ok(())
+}
+
+#[test]
+fn ddl_inside_a_transaction_commits_what_came_before_it() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "ddl")?;
+
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    lesson7::save_question(&mut tx, user_id, "Committed by CREATE TABLE")?;
+    // CREATE/ALTER/DROP TABLE end the open transaction with an implicit COMMIT, in MySQL and
+    // MariaDB alike, and there is no way to roll them (or what came before) back.
+    tx.query_drop("CREATE TABLE scratch (id INT PRIMARY KEY) ENGINE = InnoDB")?;
+    tx.rollback()?;
+
+    assert_eq!(
+        count_messages(&mut db.conn(), user_id)?,
+        1,
+        "the ROLLBACK had nothing left to undo"
+    );
+    Ok(())
+}
+
+#[test]
+fn only_a_connection_lost_before_the_commit_may_be_retried() -> anyhow::Result<()> {
+    let lost = || mysql::Error::IoError(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+
+    assert!(ExchangeError::Begin(lost()).can_retry());
+    assert!(ExchangeError::Question(ConversationError::Db(lost())).can_retry());
+    assert!(ExchangeError::Answer(ConversationError::Db(lost())).can_retry());
+    // COMMIT may have been applied before the connection broke: saving again could store it twice.
+    assert!(!ExchangeError::Commit(lost()).can_retry());
+    // A retry would meet the same error again.
+    assert!(!ExchangeError::Answer(ConversationError::TooLong { bytes: 70_000 }).can_retry());
+    assert!(!ExchangeError::Question(ConversationError::UnknownUser { user_id: 7 }).can_retry());
+    Ok(())
+}
