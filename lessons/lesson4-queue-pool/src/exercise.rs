@@ -40,7 +40,9 @@ impl<M: ManageConnection> Pool<M> {
     //       and go round the loop again (a wakeup does not promise a connection: another thread may
     //       have taken it first).
     pub fn get_timeout(&self, timeout: Duration) -> Result<PooledConn<M>, PoolError> {
-        todo!("Exercise 4a: take the oldest idle connection, or open one in a free slot, or wait until the deadline")
+        todo!(
+            "Exercise 4a: take the oldest idle connection, or open one in a free slot, or wait until the deadline"
+        )
     }
 }
 
@@ -55,7 +57,9 @@ impl<M: ManageConnection> Shared<M> {
     //    `Ok(PooledConn::new(Arc::clone(self), conn))`.
     // 4. Else it is dead: drop it, and return `self.connect_into_slot()` (its slot is still counted in `open`).
     fn hand_out(self: &Arc<Self>, idle: Idle<M::Connection>) -> Result<PooledConn<M>, PoolError> {
-        todo!("Exercise 4b: skip the ping for a fresh connection, ping the others, replace a dead one")
+        todo!(
+            "Exercise 4b: skip the ping for a fresh connection, ping the others, replace a dead one"
+        )
     }
 }
 
@@ -73,6 +77,8 @@ impl<M: ManageConnection> Drop for PooledConn<M> {
     // 4. Else `state.idle.push_back(Idle::new(conn, clean))`, unlock, and wake one waiting checkout
     //    with `self.pool.changed.notify_one()`.
     fn drop(&mut self) {
-        todo!("Exercise 4c: put the connection back at the end of the queue, or close it if it is broken")
+        todo!(
+            "Exercise 4c: put the connection back at the end of the queue, or close it if it is broken"
+        )
     }
 }

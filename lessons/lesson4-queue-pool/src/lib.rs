@@ -395,7 +395,9 @@ impl<M: ManageConnection> Deref for PooledConn<M> {
     type Target = M::Connection;
 
     fn deref(&self) -> &M::Connection {
-        self.conn.as_ref().expect("a PooledConn holds its connection until it is dropped")
+        self.conn
+            .as_ref()
+            .expect("a PooledConn holds its connection until it is dropped")
     }
 }
 
@@ -403,7 +405,9 @@ impl<M: ManageConnection> DerefMut for PooledConn<M> {
     fn deref_mut(&mut self) -> &mut M::Connection {
         // Whoever holds `&mut Conn` can run queries we never see the results of.
         self.unwatched = true;
-        self.conn.as_mut().expect("a PooledConn holds its connection until it is dropped")
+        self.conn
+            .as_mut()
+            .expect("a PooledConn holds its connection until it is dropped")
     }
 }
 
@@ -424,7 +428,10 @@ where
     M: ManageConnection,
     M::Connection: Queryable,
 {
-    fn query_iter<Q: AsRef<str>>(&mut self, query: Q) -> mysql::Result<QueryResult<'_, '_, '_, Text>> {
+    fn query_iter<Q: AsRef<str>>(
+        &mut self,
+        query: Q,
+    ) -> mysql::Result<QueryResult<'_, '_, '_, Text>> {
         let conn = self.conn.as_mut().expect("held until drop");
         Self::watch(&mut self.broken, conn.query_iter(query))
     }
@@ -439,7 +446,11 @@ where
         Self::watch(&mut self.broken, conn.close(stmt))
     }
 
-    fn exec_iter<S, P>(&mut self, stmt: S, params: P) -> mysql::Result<QueryResult<'_, '_, '_, Binary>>
+    fn exec_iter<S, P>(
+        &mut self,
+        stmt: S,
+        params: P,
+    ) -> mysql::Result<QueryResult<'_, '_, '_, Binary>>
     where
         S: AsStatement,
         P: Into<Params>,

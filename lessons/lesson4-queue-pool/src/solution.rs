@@ -40,7 +40,9 @@ impl<M: ManageConnection> Pool<M> {
             // 3. All lent out: wait until one comes back, but never past the deadline.
             let now = Instant::now();
             if now >= deadline {
-                return Err(PoolError::Timeout { waited: now - started });
+                return Err(PoolError::Timeout {
+                    waited: now - started,
+                });
             }
             // wait_timeout unlocks while waiting and locks again before it returns. It may also
             // return early for no reason (a "spurious wakeup"), which the loop takes care of.
