@@ -205,8 +205,7 @@ impl Prepared {
             Case::PerCall => Prepared::PerCall,
             Case::Held => Prepared::Held,
             Case::Lesson4 => {
-                let pool = crate::lessons::Pool::new(target.opts.clone(), size)
-                    .map_err(BenchError::Lesson)?;
+                let pool = crate::lessons::lesson4_pool(target.opts.clone(), size)?;
                 Prepared::Lesson4(pool)
             }
             Case::R2d2Defaults | Case::R2d2Tuned => {
@@ -282,16 +281,18 @@ impl Worker<'_> {
             How::PerCall => per_call(&self.target.opts, email),
             How::Held(conn) => query(conn, email),
             How::Lesson4(pool) => {
-                let mut conn = pool.get_timeout(timeout).map_err(BenchError::Lesson)?;
+                // Queries run on the guard itself, not on `&mut *conn`: lesson4 watches their
+                // errors and so may skip the ping next time (a bare `&mut Conn` costs a ping).
+                let mut conn = pool.get_timeout(timeout)?;
                 query(&mut conn, email)
             }
             How::R2d2(pool) => {
                 let mut conn = pool.get_timeout(timeout)?;
-                query(&mut conn, email)
+                query(&mut *conn, email)
             }
             How::MysqlPool(pool) => {
                 let mut conn = pool.try_get_conn(timeout)?;
-                query(conn.as_mut(), email)
+                query(&mut conn, email)
             }
         }
     }
@@ -305,24 +306,23 @@ fn per_call(opts: &Opts, email: Option<&str>) -> Result<(), BenchError> {
             select_one(&mut conn)
         }
         Some(email) => {
-            let found =
-                crate::lessons::get_user_email_per_call(opts, email).map_err(BenchError::Lesson)?;
+            let found = crate::lessons::get_user_email_per_call(opts, email)?;
             check_user(found, email)
         }
     }
 }
 
-fn query(conn: &mut Conn, email: Option<&str>) -> Result<(), BenchError> {
+fn query(conn: &mut impl Queryable, email: Option<&str>) -> Result<(), BenchError> {
     match email {
         None => select_one(conn),
         Some(email) => {
-            let found = crate::lessons::get_user_email(conn, email).map_err(BenchError::Lesson)?;
+            let found = crate::lessons::get_user_email(conn, email)?;
             check_user(found, email)
         }
     }
 }
 
-fn select_one(conn: &mut Conn) -> Result<(), BenchError> {
+fn select_one(conn: &mut impl Queryable) -> Result<(), BenchError> {
     let one: Option<i64> = conn.query_first("SELECT 1")?;
     if one == Some(1) {
         Ok(())

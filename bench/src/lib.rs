@@ -38,8 +38,10 @@ pub enum BenchError {
     Mysql(mysql::Error),
     /// r2d2 could not build its pool or hand out a connection in time.
     R2d2(r2d2::Error),
-    /// A lesson's function or pool failed; the lesson's own message.
-    Lesson(String),
+    /// lesson2's `get_user_by_email` failed.
+    Lesson2(lesson2::UserError),
+    /// lesson4's pool could not open its connections or lend one in time.
+    Lesson4(lesson4::PoolError),
     /// A query answered something else than it must (the measurement would be meaningless).
     WrongAnswer(String),
     /// The pool size cannot be used (zero).
@@ -56,7 +58,8 @@ impl fmt::Display for BenchError {
             BenchError::Setup(err) => write!(f, "{err}"),
             BenchError::Mysql(err) => write!(f, "MySQL error: {err}"),
             BenchError::R2d2(err) => write!(f, "r2d2: {err}"),
-            BenchError::Lesson(message) => write!(f, "a lesson's code failed: {message}"),
+            BenchError::Lesson2(err) => write!(f, "lesson2: {err}"),
+            BenchError::Lesson4(err) => write!(f, "lesson4's pool: {err}"),
             BenchError::WrongAnswer(message) => {
                 write!(f, "wrong answer from the server: {message}")
             }
@@ -80,6 +83,8 @@ impl std::error::Error for BenchError {
             BenchError::Setup(err) => Some(err),
             BenchError::Mysql(err) => Some(err),
             BenchError::R2d2(err) => Some(err),
+            BenchError::Lesson2(err) => Some(err),
+            BenchError::Lesson4(err) => Some(err),
             _ => None,
         }
     }
@@ -94,6 +99,18 @@ impl From<mysql::Error> for BenchError {
 impl From<r2d2::Error> for BenchError {
     fn from(err: r2d2::Error) -> BenchError {
         BenchError::R2d2(err)
+    }
+}
+
+impl From<lesson2::UserError> for BenchError {
+    fn from(err: lesson2::UserError) -> BenchError {
+        BenchError::Lesson2(err)
+    }
+}
+
+impl From<lesson4::PoolError> for BenchError {
+    fn from(err: lesson4::PoolError) -> BenchError {
+        BenchError::Lesson4(err)
     }
 }
 

@@ -376,7 +376,7 @@ pub fn bar(fraction: f64, width: usize) -> String {
     const PARTS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
     let eighths = (fraction.clamp(0.0, 1.0) * width as f64 * 8.0).round() as usize;
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 != 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(PARTS[eighths % 8]);
     }
     if s.is_empty() {
@@ -545,7 +545,7 @@ pub fn thousands(value: f64) -> String {
     let digits = whole.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -624,7 +624,8 @@ mod tests {
     fn bars_are_proportional_and_never_invisible() {
         assert_eq!(bar(1.0, 10).chars().count(), 10);
         assert_eq!(bar(0.5, 10), "█████");
-        assert_eq!(bar(0.0625, 10), "▌"); // 5 eighths of one character
+        assert_eq!(bar(0.0625, 10), "▋"); // 5 eighths of one character
+        assert_eq!(bar(0.05, 10), "▌"); // half of one
         assert_eq!(bar(0.0, 10), "▏");
     }
 

@@ -162,6 +162,9 @@ pub fn run(
     Ok(measurements)
 }
 
+/// What one thread measured: its latencies, and when it started and ended measuring.
+type ThreadResult = Result<(Vec<u64>, Instant, Instant), BenchError>;
+
 /// One round of one case: `threads` threads, each `warmup` untimed and `per_thread` timed operations.
 /// Returns every latency in nanoseconds and the round's wall time.
 pub fn run_round(
@@ -174,7 +177,7 @@ pub fn run_round(
     seed: u64,
 ) -> Result<(Vec<u64>, Duration), BenchError> {
     let barrier = Barrier::new(threads);
-    let results: Vec<Result<(Vec<u64>, Instant, Instant), BenchError>> = thread::scope(|scope| {
+    let results: Vec<ThreadResult> = thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let barrier = &barrier;
