@@ -1,8 +1,5 @@
 //! The lessons' code, as the benchmark calls it. Everything the benchmark takes from a lesson
 //! goes through this module, so a change in a lesson's API is one edit here.
-//!
-//! TEMPORARY: lesson3 is not committed yet; [`get_user_email_per_call`] does what the issue
-//! describes for `lesson3::get_user_by_email` (a new connection per call) until it is.
 
 use std::time::Duration;
 
@@ -26,10 +23,16 @@ pub fn get_user_email(
     Ok(user.map(|user| user.email))
 }
 
-/// lesson3's point select on a connection of its own, opened and closed for this one call.
+/// lesson3's `get_user_by_email`: the same point select on a connection of its own, opened and
+/// closed for this one call.
 pub fn get_user_email_per_call(opts: &Opts, email: &str) -> Result<Option<String>, BenchError> {
-    let mut conn = mysql::Conn::new(opts.clone())?;
-    get_user_email(&mut conn, email)
+    let user = lesson3::get_user_by_email(opts, email)?;
+    Ok(user.map(|user| user.email))
+}
+
+/// How the server says `conn` reached it (lesson3's `transport_of`): TCP or a local socket.
+pub fn is_tcp(conn: &mut impl Queryable) -> Result<bool, BenchError> {
+    Ok(lesson3::transport_of(conn)? == lesson3::Transport::Tcp)
 }
 
 /// Opens lesson4's pool: `size` connections, its default liveness window.

@@ -40,12 +40,21 @@ pub enum BenchError {
     R2d2(r2d2::Error),
     /// lesson2's `get_user_by_email` failed.
     Lesson2(lesson2::UserError),
+    /// lesson3's per-call function could not connect, or its lookup failed.
+    Lesson3(lesson3::NaiveError),
     /// lesson4's pool could not open its connections or lend one in time.
     Lesson4(lesson4::PoolError),
     /// A query answered something else than it must (the measurement would be meaningless).
     WrongAnswer(String),
     /// The pool size cannot be used (zero).
     InvalidPoolSize(usize),
+    /// The server says a connection arrived over another transport than the one chosen.
+    TransportMismatch {
+        /// What was chosen (`"TCP"`, `"Unix socket"`).
+        chosen: &'static str,
+        /// How the server names the client.
+        server_sees: String,
+    },
     /// `--socket` was asked for, but the server's Unix socket cannot be used from here.
     SocketUnavailable(String),
     /// A measuring thread panicked.
@@ -59,6 +68,7 @@ impl fmt::Display for BenchError {
             BenchError::Mysql(err) => write!(f, "MySQL error: {err}"),
             BenchError::R2d2(err) => write!(f, "r2d2: {err}"),
             BenchError::Lesson2(err) => write!(f, "lesson2: {err}"),
+            BenchError::Lesson3(err) => write!(f, "lesson3: {err}"),
             BenchError::Lesson4(err) => write!(f, "lesson4's pool: {err}"),
             BenchError::WrongAnswer(message) => {
                 write!(f, "wrong answer from the server: {message}")
@@ -66,6 +76,13 @@ impl fmt::Display for BenchError {
             BenchError::InvalidPoolSize(size) => {
                 write!(f, "a pool of {size} connections is not possible")
             }
+            BenchError::TransportMismatch {
+                chosen,
+                server_sees,
+            } => write!(
+                f,
+                "chose {chosen}, but the server sees the client as {server_sees:?}: the numbers would mix transports"
+            ),
             BenchError::SocketUnavailable(why) => {
                 write!(
                     f,
@@ -84,6 +101,7 @@ impl std::error::Error for BenchError {
             BenchError::Mysql(err) => Some(err),
             BenchError::R2d2(err) => Some(err),
             BenchError::Lesson2(err) => Some(err),
+            BenchError::Lesson3(err) => Some(err),
             BenchError::Lesson4(err) => Some(err),
             _ => None,
         }
@@ -105,6 +123,12 @@ impl From<r2d2::Error> for BenchError {
 impl From<lesson2::UserError> for BenchError {
     fn from(err: lesson2::UserError) -> BenchError {
         BenchError::Lesson2(err)
+    }
+}
+
+impl From<lesson3::NaiveError> for BenchError {
+    fn from(err: lesson3::NaiveError) -> BenchError {
+        BenchError::Lesson3(err)
     }
 }
 

@@ -104,6 +104,13 @@ impl Environment {
 
         let mut probe = Conn::new(opts.clone())?;
         let server_sees = client_host_seen_by_server(&mut probe)?;
+        let tcp = crate::lessons::is_tcp(&mut probe)?;
+        if tcp != matches!(transport, Transport::Tcp(_)) {
+            return Err(BenchError::TransportMismatch {
+                chosen: if tcp { "a Unix socket" } else { "TCP" },
+                server_sees,
+            });
+        }
         Ok(Environment {
             target: Target {
                 opts,
@@ -161,7 +168,8 @@ fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
     }
 }
 
-/// How the server names this connection's client: `127.0.0.1:40312` over TCP, `localhost` over a socket.
+/// How the server names this connection's client: `127.0.0.1:40312` (MariaDB: `localhost:40312`)
+/// over TCP, plain `localhost` over a socket.
 pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
     let host: Option<String> = conn.query_first(
         "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
