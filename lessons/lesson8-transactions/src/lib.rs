@@ -73,6 +73,25 @@ impl ExchangeError {
     ///
     /// Not after a lost `COMMIT` (the server may have committed: saving again could store the
     /// exchange twice), and not after an error a retry would meet again (too long, unknown user).
+    ///
+    /// A retry starts the WHOLE transaction again, on a connection that works: the lost session
+    /// took the open transaction, its uncommitted question and its ids with it.
+    ///
+    /// ```no_run
+    /// # fn save(pool: &lesson4::Pool, user_id: u64) -> Result<lesson8::Exchange, Box<dyn std::error::Error>> {
+    /// let mut attempt = 1;
+    /// loop {
+    ///     let mut conn = pool.get()?;
+    ///     match lesson8::save_exchange(&mut conn, user_id, "질문", "답변") {
+    ///         Err(err) if err.can_retry() && attempt < 3 => {
+    ///             conn.mark_broken(); // the pool closes it instead of lending it again
+    ///             attempt += 1;       // and the loop begins again with START TRANSACTION
+    ///         }
+    ///         result => return Ok(result?),
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn can_retry(&self) -> bool {
         match self {
             ExchangeError::Begin(err) => lesson4::is_connection_lost(err),
