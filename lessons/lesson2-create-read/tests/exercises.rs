@@ -196,7 +196,7 @@ fn invalid_input_is_rejected_before_any_sql_is_sent() -> anyhow::Result<()> {
     let id: u32 = dead
         .query_first("SELECT CONNECTION_ID()")?
         .expect("one row");
-    admin.query_drop(format!("KILL {id}"))?;
+    admin.exec_drop("KILL ?", (id,))?;
 
     let empty_name = create_user(&mut dead, "", "new@example.com");
     let empty_email = create_user(&mut dead, "New", "");
