@@ -140,6 +140,8 @@ impl ConversationError {
             return ConversationError::Db(err);
         };
         match (server.code, reply_to) {
+            // With reply_to NULL, the user is the only reference that can be missing.
+            (ER_NO_REFERENCED_ROW, None) => ConversationError::UnknownUser { user_id },
             (ER_NO_REFERENCED_ROW, _) if server.message.contains(USER_FOREIGN_KEY) => {
                 ConversationError::UnknownUser { user_id }
             }
@@ -211,4 +213,83 @@ pub fn check_length(content: &str) -> Result<(), ConversationError> {
         return Err(ConversationError::TooLong { bytes });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server error as MySQL 8.4 words it (the tests against the real server run on whichever
+    /// server is configured, here MariaDB; these pin MySQL's wording too).
+    fn server_error(code: u16, message: &str) -> mysql::Error {
+        mysql::Error::MySqlError(mysql::MySqlError {
+            state: "23000".to_string(),
+            message: message.to_string(),
+            code,
+        })
+    }
+
+    #[test]
+    fn mysql_8_errors_are_recognised_by_the_constraint_names_in_their_messages() {
+        let user_fk = "Cannot add or update a child row: a foreign key constraint fails (`llmagent`.\
+                       `conversations`, CONSTRAINT `fk_conversations_user` FOREIGN KEY (`user_id`) \
+                       REFERENCES `users` (`id`) ON DELETE CASCADE)";
+        let question_fk = "Cannot add or update a child row: a foreign key constraint fails (`llmagent`.\
+                           `conversations`, CONSTRAINT `fk_conversations_reply_to` FOREIGN KEY \
+                           (`reply_to`) REFERENCES `conversations` (`id`) ON DELETE CASCADE)";
+        let duplicate = "Duplicate entry '5' for key 'conversations.uq_conversations_reply_to'";
+
+        let as_question = ConversationError::from_insert(server_error(1452, user_fk), 7, None);
+        let as_answer = ConversationError::from_insert(server_error(1452, user_fk), 7, Some(5));
+        let no_question =
+            ConversationError::from_insert(server_error(1452, question_fk), 7, Some(5));
+        let second = ConversationError::from_insert(server_error(1062, duplicate), 7, Some(5));
+
+        assert!(
+            matches!(as_question, ConversationError::UnknownUser { user_id: 7 }),
+            "{as_question:?}"
+        );
+        assert!(
+            matches!(as_answer, ConversationError::UnknownUser { user_id: 7 }),
+            "{as_answer:?}"
+        );
+        assert!(
+            matches!(
+                no_question,
+                ConversationError::UnknownQuestion { question_id: 5 }
+            ),
+            "{no_question:?}"
+        );
+        assert!(
+            matches!(
+                second,
+                ConversationError::AlreadyAnswered { question_id: 5 }
+            ),
+            "{second:?}"
+        );
+    }
+
+    #[test]
+    fn other_errors_stay_database_errors() {
+        let other_duplicate = server_error(1062, "Duplicate entry 'x' for key 'PRIMARY'");
+        let gone = mysql::Error::IoError(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+
+        let duplicate = ConversationError::from_insert(other_duplicate, 7, Some(5));
+        let lost = ConversationError::from_insert(gone, 7, None);
+
+        assert!(
+            matches!(duplicate, ConversationError::Db(_)),
+            "{duplicate:?}"
+        );
+        assert!(matches!(lost, ConversationError::Db(_)), "{lost:?}");
+    }
+
+    #[test]
+    fn the_length_check_counts_bytes_not_characters() {
+        assert!(check_length(&"a".repeat(MAX_CONTENT_BYTES)).is_ok());
+        assert!(matches!(
+            check_length(&"😀".repeat(MAX_CONTENT_BYTES / 4 + 1)),
+            Err(ConversationError::TooLong { bytes: 65_536 })
+        ));
+    }
 }
