@@ -20,7 +20,7 @@ options:
   --per-call-ops N   the same for the connection-per-call case (default: ops / 10)
   --threads N        the multi-threaded run's thread count (default 8; 1 runs only one thread)
   --pool-size N      connections per pool (default 4)
-  --rounds N         rounds each measurement is split into, interleaved between cases (default 5)
+  --rounds N         rounds each measurement is split into, interleaved between cases (default 9)
   --warmup N         untimed operations per thread before each round (default 50)
   --users N          users seeded for the point select (default 1000)
   --tcp              connect over TCP to DB_HOST:DB_PORT (the default)
@@ -61,7 +61,7 @@ impl Default for Args {
             per_call_ops: None,
             threads: 8,
             pool_size: 4,
-            rounds: 5,
+            rounds: 9,
             warmup: 50,
             users: 1_000,
             transport: TransportChoice::Tcp,

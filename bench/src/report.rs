@@ -416,7 +416,14 @@ pub fn render_json(report: &Report) -> String {
             "lesson4_ping_window_ms",
             crate::LESSON4_PING_WINDOW.as_millis().to_string(),
         ),
-        ("percentiles", json_str("nearest-rank")),
+        (
+            "percentiles",
+            json_str("nearest-rank, over all operations of all rounds"),
+        ),
+        (
+            "ops_per_sec_is",
+            json_str("the median of the rounds' throughputs"),
+        ),
         (
             "ratio_to_held",
             json_str("held ops/s divided by case ops/s, same workload and threads"),
@@ -450,13 +457,24 @@ pub fn render_json(report: &Report) -> String {
                 ("threads", m.threads.to_string()),
                 ("case", json_str(m.case.key())),
                 ("ops", m.latency.count.to_string()),
-                ("elapsed_s", format!("{:.6}", m.elapsed.as_secs_f64())),
+                ("elapsed_s", format!("{:.6}", m.elapsed().as_secs_f64())),
                 ("median_us", us(m.latency.median)),
                 ("p99_us", us(m.latency.p99)),
                 ("mean_us", us(m.latency.mean)),
                 ("min_us", us(m.latency.min)),
                 ("max_us", us(m.latency.max)),
                 ("ops_per_sec", format!("{:.1}", m.ops_per_sec())),
+                (
+                    "ops_per_sec_by_round",
+                    format!(
+                        "[{}]",
+                        m.round_ops_per_sec()
+                            .iter()
+                            .map(|r| format!("{r:.1}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
                 (
                     "ratio_to_held",
                     report
@@ -578,7 +596,7 @@ mod tests {
             case,
             workload,
             threads,
-            elapsed: Duration::from_secs_f64(count as f64 / ops_per_sec),
+            rounds: vec![(count, Duration::from_secs_f64(count as f64 / ops_per_sec))],
             latency,
         }
     }

@@ -8,8 +8,11 @@
 //! - in each round every thread first does its warm-up operations (untimed), then all threads
 //!   start together at a barrier;
 //! - each operation's latency is the time between two readings of one clock, so the latencies of
-//!   a thread add up exactly to its measured time; throughput is operations divided by the
-//!   round's wall time (first thread's start to last thread's end), summed over the rounds.
+//!   a thread add up exactly to its measured time;
+//! - a round's throughput is its operations divided by its wall time (first thread's start to
+//!   last thread's end); a case's throughput is the **median of its rounds' throughputs**, so a
+//!   burst of load that spoils a round or two (on a shared machine, someone's build) does not
+//!   decide the result. The latency percentiles are taken over all operations of all rounds.
 
 use std::collections::HashMap;
 use std::sync::Barrier;
@@ -65,16 +68,29 @@ pub struct Measurement {
     pub workload: Workload,
     /// How many threads ran operations at the same time.
     pub threads: usize,
-    /// Measured wall time, summed over the rounds.
-    pub elapsed: Duration,
+    /// Each round's operations and wall time, in the order they ran.
+    pub rounds: Vec<(usize, Duration)>,
     /// The latency of each operation: median, p99 and more. `latency.count` is the number of operations.
     pub latency: Summary,
 }
 
 impl Measurement {
-    /// Operations per second, all threads together.
+    /// Operations per second, all threads together: the median of the rounds' throughputs.
     pub fn ops_per_sec(&self) -> f64 {
-        stats::ops_per_sec(self.latency.count, self.elapsed)
+        stats::median_f64(&self.round_ops_per_sec()).unwrap_or(0.0)
+    }
+
+    /// Each round's operations per second, in the order the rounds ran.
+    pub fn round_ops_per_sec(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .map(|&(ops, elapsed)| stats::ops_per_sec(ops, elapsed))
+            .collect()
+    }
+
+    /// Measured wall time, all rounds together.
+    pub fn elapsed(&self) -> Duration {
+        self.rounds.iter().map(|&(_, elapsed)| elapsed).sum()
     }
 }
 
@@ -110,7 +126,8 @@ pub fn run(
         .map(|&case| Ok((case, Prepared::new(case, target)?)))
         .collect::<Result<_, BenchError>>()?;
 
-    let mut collected: HashMap<(Case, Workload, usize), (Vec<u64>, Duration)> = HashMap::new();
+    let mut collected: HashMap<(Case, Workload, usize), (Vec<u64>, Vec<(usize, Duration)>)> =
+        HashMap::new();
     let mut step = 0;
     for round in 0..plan.rounds {
         for &workload in &plan.workloads {
@@ -134,8 +151,8 @@ pub fn run(
                     let (latencies, elapsed) =
                         run_round(pool, target, workload, threads, per_thread, warmup, seed)?;
                     let entry = collected.entry((case, workload, threads)).or_default();
+                    entry.1.push((latencies.len(), elapsed));
                     entry.0.extend(latencies);
-                    entry.1 += elapsed;
                 }
             }
         }
@@ -145,14 +162,14 @@ pub fn run(
     for &workload in &plan.workloads {
         for &threads in &plan.threads {
             for &case in &plan.cases {
-                if let Some((latencies, elapsed)) = collected.remove(&(case, workload, threads))
+                if let Some((latencies, rounds)) = collected.remove(&(case, workload, threads))
                     && let Some(latency) = Summary::from_nanos(latencies)
                 {
                     measurements.push(Measurement {
                         case,
                         workload,
                         threads,
-                        elapsed,
+                        rounds,
                         latency,
                     });
                 }

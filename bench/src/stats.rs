@@ -81,6 +81,15 @@ pub fn p99(values: &[u64]) -> Option<u64> {
     percentile_of_sorted(&sorted, 99.0)
 }
 
+/// The nearest-rank median of floating-point values in any order (the lower middle value for an
+/// even count); `None` when there are none. NaNs sort last.
+pub fn median_f64(values: &[f64]) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_unstable_by(f64::total_cmp);
+    let n = sorted.len();
+    (n > 0).then(|| sorted[n.div_ceil(2) - 1])
+}
+
 /// Operations per second: `ops` done in `elapsed` wall-clock time (0 when no time passed).
 pub fn ops_per_sec(ops: usize, elapsed: Duration) -> f64 {
     let secs = elapsed.as_secs_f64();
@@ -166,6 +175,13 @@ mod tests {
             }
         );
         assert_eq!(summary.median_duration(), Duration::from_nanos(300));
+    }
+
+    #[test]
+    fn the_median_of_rates_takes_the_middle_one_so_one_bad_round_does_not_move_it() {
+        assert_eq!(median_f64(&[20_000.0, 4_000.0, 21_000.0]), Some(20_000.0));
+        assert_eq!(median_f64(&[3.0, 1.0, 4.0, 2.0]), Some(2.0));
+        assert_eq!(median_f64(&[]), None);
     }
 
     #[test]
