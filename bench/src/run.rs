@@ -126,8 +126,9 @@ pub fn run(
         .map(|&case| Ok((case, Prepared::new(case, target)?)))
         .collect::<Result<_, BenchError>>()?;
 
-    let mut collected: HashMap<(Case, Workload, usize), (Vec<u64>, Vec<(usize, Duration)>)> =
-        HashMap::new();
+    // Per case, workload and thread count: every latency, and each round's (ops, wall time).
+    type Collected = (Vec<u64>, Vec<(usize, Duration)>);
+    let mut collected: HashMap<(Case, Workload, usize), Collected> = HashMap::new();
     let mut step = 0;
     for round in 0..plan.rounds {
         for &workload in &plan.workloads {
