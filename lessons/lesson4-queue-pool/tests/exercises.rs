@@ -67,6 +67,12 @@ fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow
     let db = TestDb::new()?;
     let pool = pool_of(&db, 4, Duration::from_millis(500));
     let mut watcher = db.conn();
+    // Let the server's list settle first: each new mysql::Conn on localhost connects over TCP, then
+    // moves to the Unix socket (prefer_socket), and the TCP session lingers in the list for a moment.
+    assert_eq!(
+        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        4
+    );
 
     let workers: Vec<_> = (0..8)
         .map(|_| {
@@ -95,7 +101,10 @@ fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow
         most_seen <= 4,
         "the server saw {most_seen} connections of a pool of 4"
     );
-    assert_eq!(server_side_ids(&mut watcher, &db).len(), 4);
+    assert_eq!(
+        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        4
+    );
     assert_eq!(
         pool.state(),
         PoolState {
@@ -171,7 +180,8 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
     let window = Duration::from_millis(100);
     let pool = pool_of(&db, 2, window);
     let mut watcher = db.conn();
-    let before = server_side_ids(&mut watcher, &db);
+    let before = wait_for_server(&mut watcher, &db, |ids| ids.len() == 2);
+    assert_eq!(before.len(), 2);
     let victim = before[0];
 
     watcher.exec_drop("KILL ?", (victim,))?;
@@ -206,7 +216,7 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
     let window = Duration::from_millis(100);
     let pool = pool_of(&db, 3, window);
     let mut watcher = db.conn();
-    let before = server_side_ids(&mut watcher, &db);
+    let before = wait_for_server(&mut watcher, &db, |ids| ids.len() == 3);
     assert_eq!(before.len(), 3);
 
     for id in &before {
@@ -302,7 +312,10 @@ fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> any
         .map(|_| pool.get_timeout(Duration::from_millis(500)))
         .collect();
     assert!(all_four.iter().all(Result::is_ok), "{all_four:?}");
-    assert_eq!(server_side_ids(&mut watcher, &db).len(), 4);
+    assert_eq!(
+        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        4
+    );
     Ok(())
 }
 
@@ -363,7 +376,10 @@ fn after_close_all_the_server_no_longer_sees_the_idle_connections_and_checkout_i
     let pool = pool_of(&db, 3, Duration::from_millis(500));
     let mut watcher = db.conn();
     drop(pool.get()?); // the pool has lent and taken back a connection before
-    assert_eq!(server_side_ids(&mut watcher, &db).len(), 3);
+    assert_eq!(
+        wait_for_server(&mut watcher, &db, |ids| ids.len() == 3).len(),
+        3
+    );
 
     pool.close_all();
     let left = wait_for_server(&mut watcher, &db, |ids| ids.is_empty());

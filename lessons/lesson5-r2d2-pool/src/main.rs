@@ -1,0 +1,125 @@
+//! `cargo run -p lesson5`: lesson 4's demo on an r2d2 pool: reuse over 100 calls, a KILL that no
+//! caller notices, the timeout when every connection is taken, and closing the pool.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson5::{MysqlPool, PoolError, PoolSettings};
+use mysql::prelude::Queryable;
+
+/// One "request": borrow a connection, ask the server which connection it is, give it back.
+fn which_connection(pool: &MysqlPool) -> anyhow::Result<u32> {
+    let mut conn = pool.get()?;
+    let id: Option<u32> = conn.query_first("SELECT CONNECTION_ID()")?;
+    Ok(id.expect("SELECT without FROM returns one row"))
+}
+
+fn run_calls(pool: &MysqlPool, calls: usize) -> anyhow::Result<BTreeMap<u32, usize>> {
+    let mut served = BTreeMap::new();
+    for _ in 0..calls {
+        *served.entry(which_connection(pool)?).or_insert(0) += 1;
+    }
+    Ok(served)
+}
+
+/// Which of `ids` the server still lists, after waiting (at most 5 s) for it to list none of them:
+/// a closed or killed connection leaves the process list a moment after the fact.
+fn wait_until_gone(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Result<BTreeSet<u32>> {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let listed: Vec<u32> = admin.query("SELECT ID FROM information_schema.PROCESSLIST")?;
+        let left: BTreeSet<u32> = listed.into_iter().filter(|id| ids.contains(id)).collect();
+        if left.is_empty() || Instant::now() >= deadline {
+            return Ok(left);
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    let config = shared::Config::from_env()?;
+    let settings = PoolSettings::default();
+    let pool = lesson5::build_pool(&config, &settings)?;
+    let mut admin = shared::connect(&config)?; // another session, as a DBA's would be
+    println!(
+        "r2d2 pool for {}@{}/{}",
+        config.user,
+        config.address(),
+        config.database
+    );
+    // Not `{pool:?}`: an r2d2 pool's Debug output shows the manager's Opts, password included.
+    println!("  {}", lesson5::describe(&pool));
+
+    println!("\n1. 100 calls in a row, each: get, SELECT CONNECTION_ID(), drop");
+    let served = run_calls(&pool, 100)?;
+    println!("   calls served per CONNECTION_ID(): {served:?}");
+    println!("   r2d2 lends the connection given back last (a stack): one connection stays busy,");
+    println!("   where lesson4's queue (first in, first out) took turns with all of them");
+
+    println!("\n2. 8 threads, 25 calls each, at the same time");
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let pool = pool.clone();
+            thread::spawn(move || run_calls(&pool, 25))
+        })
+        .collect();
+    let mut served_together = BTreeMap::new();
+    for worker in workers {
+        for (id, calls) in worker.join().expect("a worker panicked")? {
+            *served_together.entry(id).or_insert(0) += calls;
+        }
+    }
+    println!("   calls served per CONNECTION_ID(): {served_together:?}");
+    println!(
+        "   at most {} connections, however many threads ask",
+        settings.max_size
+    );
+
+    println!("\n3. KILL the connection that served step 1, from another session");
+    let hot = *served.keys().next().expect("step 1 used a connection");
+    admin.exec_drop("KILL ?", (hot,))?;
+    wait_until_gone(&mut admin, &BTreeSet::from([hot]))?;
+    let served_after = run_calls(&pool, 100)?;
+    println!("   killed {hot}; 100 more calls, all succeeded: {served_after:?}");
+    println!(
+        "   test_on_check_out pinged {hot} before lending it, found it dead, dropped it and lent another"
+    );
+    let deadline = Instant::now() + settings.connection_timeout;
+    while pool.state().connections < settings.max_size && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20)); // the replacement opens on r2d2's own threads
+    }
+    println!(
+        "   and opened a replacement in the background: {}",
+        lesson5::describe(&pool)
+    );
+
+    println!("\n4. every connection taken, and one more checkout(500 ms)");
+    let held: Vec<_> = (0..settings.max_size)
+        .map(|_| pool.get())
+        .collect::<Result<_, _>>()?;
+    match lesson5::checkout(&pool, Duration::from_millis(500)) {
+        Err(err @ PoolError::Timeout { .. }) => println!("   {err}"),
+        Err(other) => anyhow::bail!("expected a PoolTimeout, got {other}"),
+        Ok(_) => anyhow::bail!("expected a PoolTimeout, got a connection"),
+    }
+    drop(held);
+
+    println!(
+        "\n5. r2d2 has no close_all: dropping the last handle of the pool closes its connections"
+    );
+    let ids: BTreeSet<u32> = {
+        let conns: Vec<_> = (0..settings.max_size)
+            .map(|_| pool.get())
+            .collect::<Result<_, _>>()?;
+        conns.iter().map(|conn| conn.connection_id()).collect()
+    };
+    drop(pool);
+    let left = wait_until_gone(&mut admin, &ids)?;
+    println!(
+        "   the server lists {} of the pool's {} connections",
+        left.len(),
+        ids.len()
+    );
+    Ok(())
+}

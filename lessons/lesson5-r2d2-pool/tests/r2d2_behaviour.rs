@@ -1,0 +1,176 @@
+//! What r2d2 and r2d2_mysql do that the README compares with lesson 4, checked on the real server:
+//! the order connections are lent in, how often they are pinged, what happens without
+//! `test_on_check_out`, and how a pool is closed without a `close_all`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use lesson5::{MySqlConnectionManager, MysqlPool, PoolSettings, build_pool, checkout};
+use mysql::prelude::Queryable;
+use shared::testing::TestDb;
+
+fn pool_with(db: &TestDb, settings: PoolSettings) -> MysqlPool {
+    build_pool(db.config(), &settings)
+        .unwrap_or_else(|err| panic!("the pool could not be built: {err}"))
+}
+
+fn server_side_count(watcher: &mut mysql::Conn, db: &TestDb) -> usize {
+    let count: Option<usize> = watcher
+        .exec_first(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
+            (db.name(),),
+        )
+        .expect("the process list can be read");
+    count.unwrap_or_default()
+}
+
+fn wait_for_count(watcher: &mut mysql::Conn, db: &TestDb, wanted: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let count = server_side_count(watcher, db);
+        if count == wanted || Instant::now() >= deadline {
+            return count;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// r2d2_mysql's manager, with a count of its liveness checks.
+struct CountingManager {
+    inner: MySqlConnectionManager,
+    checks_on_checkout: Arc<AtomicUsize>,
+    checks_on_return: Arc<AtomicUsize>,
+}
+
+impl r2d2::ManageConnection for CountingManager {
+    type Connection = mysql::Conn;
+    type Error = mysql::Error;
+
+    fn connect(&self) -> Result<mysql::Conn, mysql::Error> {
+        self.inner.connect()
+    }
+
+    fn is_valid(&self, conn: &mut mysql::Conn) -> Result<(), mysql::Error> {
+        self.checks_on_checkout.fetch_add(1, Ordering::SeqCst);
+        self.inner.is_valid(conn)
+    }
+
+    fn has_broken(&self, conn: &mut mysql::Conn) -> bool {
+        self.checks_on_return.fetch_add(1, Ordering::SeqCst);
+        self.inner.has_broken(conn)
+    }
+}
+
+/// (checks on checkout, checks on return) for 10 uses of a pool with `test_on_check_out`.
+fn liveness_checks_for_10_uses(db: &TestDb, test_on_check_out: bool) -> (usize, usize) {
+    let (on_checkout, on_return) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let manager = CountingManager {
+        inner: MySqlConnectionManager::new(db.config().opts_builder()),
+        checks_on_checkout: Arc::clone(&on_checkout),
+        checks_on_return: Arc::clone(&on_return),
+    };
+    let pool = r2d2::Pool::builder()
+        .max_size(2)
+        .connection_timeout(Duration::from_secs(2))
+        .test_on_check_out(test_on_check_out)
+        .build(manager)
+        .unwrap_or_else(|err| panic!("{err}"));
+    for _ in 0..10 {
+        let mut conn = pool.get().expect("a connection");
+        conn.query_drop("DO 1").expect("a query");
+    }
+    (
+        on_checkout.load(Ordering::SeqCst),
+        on_return.load(Ordering::SeqCst),
+    )
+}
+
+#[test]
+fn r2d2_lends_the_connection_given_back_last() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let pool = pool_with(&db, PoolSettings::default());
+
+    let ids: HashSet<u32> = (0..20)
+        .map(|_| checkout(&pool, Duration::from_secs(2)).map(|c| c.connection_id()))
+        .collect::<Result<_, _>>()?;
+
+    assert_eq!(
+        ids.len(),
+        1,
+        "one connection served 20 calls in a row: {ids:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn r2d2_mysql_pings_on_every_checkout_and_again_on_every_return() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+
+    let with_test_on_check_out = liveness_checks_for_10_uses(&db, true);
+    let without = liveness_checks_for_10_uses(&db, false);
+
+    // has_broken is meant to be a quick local check; r2d2_mysql answers it with a COM_PING.
+    assert_eq!(with_test_on_check_out, (10, 10));
+    assert_eq!(without, (0, 10));
+    Ok(())
+}
+
+#[test]
+fn without_test_on_check_out_a_killed_connection_reaches_one_caller_and_is_dropped_on_return()
+-> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let settings = PoolSettings {
+        max_size: 1,
+        test_on_check_out: false,
+        ..PoolSettings::default()
+    };
+    let pool = pool_with(&db, settings);
+    let mut watcher = db.conn();
+    let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
+    watcher.exec_drop("KILL ?", (victim,))?;
+    wait_for_count(&mut watcher, &db, 0);
+
+    let mut unlucky = checkout(&pool, Duration::from_secs(2))?;
+    let failed = unlucky.query_drop("DO 1");
+    drop(unlucky); // has_broken pings, the ping fails, r2d2 closes it and opens another in the background
+    let next = checkout(&pool, Duration::from_secs(2))?.connection_id();
+
+    assert!(failed.is_err_and(|err| err.is_connectivity_error()));
+    assert_ne!(next, victim);
+    Ok(())
+}
+
+#[test]
+fn dropping_the_last_handle_of_the_pool_closes_its_connections() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let pool = pool_with(&db, PoolSettings::default());
+    let mut watcher = db.conn();
+    let before = wait_for_count(&mut watcher, &db, 4);
+
+    drop(pool);
+    let after = wait_for_count(&mut watcher, &db, 0);
+
+    assert_eq!((before, after), (4, 0));
+    Ok(())
+}
+
+#[test]
+fn a_lent_connection_keeps_the_whole_pool_open_until_it_comes_back() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let pool = pool_with(&db, PoolSettings::default());
+    let mut watcher = db.conn();
+    let lent = checkout(&pool, Duration::from_secs(2))?;
+
+    drop(pool);
+    // The guard holds a handle of the pool, so its idle connections stay open too (lesson 4's
+    // close_all closes them at once).
+    let while_lent = wait_for_count(&mut watcher, &db, 4);
+    drop(lent); // the last handle: the pool and all its connections close
+    let after = wait_for_count(&mut watcher, &db, 0);
+
+    assert_eq!((while_lent, after), (4, 0));
+    Ok(())
+}
