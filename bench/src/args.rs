@@ -25,6 +25,8 @@ options:
   --users N          users seeded for the point select (default 1000)
   --tcp              connect over TCP to DB_HOST:DB_PORT (the default)
   --socket           connect over the server's Unix socket (server on this machine only)
+  --prefer-socket    the mysql crate's default: TCP, then again over the socket if it can;
+                     every new connection connects twice (how the issue's 20x was seen)
   --json             print the results as JSON on stdout instead of the table
   -h, --help         show this help
 ";
@@ -46,7 +48,7 @@ pub struct Args {
     pub warmup: usize,
     /// See `--users`.
     pub users: usize,
-    /// `--tcp` or `--socket`.
+    /// `--tcp`, `--socket` or `--prefer-socket`.
     pub transport: TransportChoice,
     /// See `--json`.
     pub json: bool,
@@ -115,6 +117,9 @@ impl Args {
                 "--users" => parsed.users = number(1)?,
                 "--tcp" if inline.is_none() => parsed.transport = TransportChoice::Tcp,
                 "--socket" if inline.is_none() => parsed.transport = TransportChoice::Socket,
+                "--prefer-socket" if inline.is_none() => {
+                    parsed.transport = TransportChoice::PreferSocket
+                }
                 "--json" if inline.is_none() => parsed.json = true,
                 "-h" | "--help" => parsed.help = true,
                 _ => return Err(ArgsError::Unknown(arg)),
@@ -210,6 +215,14 @@ mod tests {
         assert_eq!(args.transport, TransportChoice::Socket);
         assert!(args.json);
         assert_eq!(args.plan().threads, vec![1, 4]);
+    }
+
+    #[test]
+    fn the_last_transport_flag_wins() {
+        let args = Args::parse(["--socket", "--prefer-socket"]).unwrap();
+        assert_eq!(args.transport, TransportChoice::PreferSocket);
+        let args = Args::parse(["--prefer-socket", "--tcp"]).unwrap();
+        assert_eq!(args.transport, TransportChoice::Tcp);
     }
 
     #[test]

@@ -153,22 +153,30 @@ impl Report {
                     thread_count(threads)
                 );
                 let per_call = self.find(Case::PerCall, workload, threads);
-                let slowest_pool = self
+                let pools: Vec<&Measurement> = self
                     .measurements
                     .iter()
                     .filter(|m| m.case.is_pool() && m.workload == workload && m.threads == threads)
-                    .min_by(|a, b| a.ops_per_sec().total_cmp(&b.ops_per_sec()));
-                checks.push(match (per_call, slowest_pool) {
-                    (Some(per_call), Some(pool)) => {
-                        let factor = pool.ops_per_sec() / per_call.ops_per_sec();
+                    .collect();
+                checks.push(match per_call {
+                    Some(per_call) if !pools.is_empty() => {
+                        let factor =
+                            |pool: &Measurement| pool.ops_per_sec() / per_call.ops_per_sec();
+                        let slowest = pools
+                            .iter()
+                            .map(|pool| factor(pool))
+                            .fold(f64::INFINITY, f64::min);
+                        let each: Vec<String> = pools
+                            .iter()
+                            .map(|pool| format!("{} {:.1}x", pool.case.label(), factor(pool)))
+                            .collect();
                         TargetCheck {
                             target,
-                            met: Some(factor >= PER_CALL_MIN_FACTOR),
+                            met: Some(slowest >= PER_CALL_MIN_FACTOR),
                             detail: format!(
-                                "{factor:.1}x: {} ops/s vs the slowest pool, {}, {} ops/s",
+                                "{slowest:.1}x at the least ({} ops/s; slower than {})",
                                 thousands(per_call.ops_per_sec()),
-                                pool.case.label(),
-                                thousands(pool.ops_per_sec())
+                                each.join(", ")
                             ),
                         }
                     }
@@ -218,7 +226,7 @@ pub fn render_settings(settings: &Settings) -> String {
     line(
         "transport",
         format!(
-            "{} for every case (prefer_socket off); the server sees the client as {}",
+            "{} for every case; the server sees the client as {}",
             settings.transport, settings.server_sees
         ),
     );
@@ -268,8 +276,8 @@ pub fn render_settings(settings: &Settings) -> String {
         ),
     );
     line(
-        "percentiles",
-        "nearest-rank (every figure is a latency some operation really had)".into(),
+        "figures",
+        "median, p99: nearest-rank over all operations; ops/s: the median round".into(),
     );
     let _ = writeln!(out);
     let _ = writeln!(
