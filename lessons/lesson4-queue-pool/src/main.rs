@@ -93,7 +93,7 @@ fn main() -> anyhow::Result<()> {
     let window = pool.options().liveness_window;
     std::thread::sleep(window + Duration::from_millis(100));
     println!(
-        "   waited past the {} ms liveness window, so each checkout now pings first",
+        "   waited past the {} ms liveness window, so each connection is pinged before its next use",
         window.as_millis()
     );
     let served_after = run_calls(&pool, 100)?;
