@@ -81,7 +81,8 @@ impl Case {
         let (connections, on_checkout, on_return) = match self {
             Case::PerCall => (
                 format!("none kept: every operation opens its own (up to {max_threads} at once)"),
-                "connect + handshake + authentication + select the database".to_string(),
+                "TCP or socket connect + greeting + authentication + SELECT @@max_allowed_packet"
+                    .to_string(),
                 "COM_QUIT, close the socket".to_string(),
             ),
             Case::Held => (
@@ -112,8 +113,7 @@ impl Case {
             Case::MysqlPool => (
                 format!("{pool_size} (min = max = {pool_size}), shared by all threads"),
                 "ping (check_health = true, the default)".to_string(),
-                "COM_RESET_CONNECTION (reset_connection = true, the default; \
-                 it also discards the prepared statements)"
+                "COM_RESET_CONNECTION (reset_connection = true; drops prepared statements too)"
                     .to_string(),
             ),
         };

@@ -226,8 +226,14 @@ pub fn render_settings(settings: &Settings) -> String {
     line(
         "transport",
         format!(
-            "{} for every case; the server sees the client as {}",
-            settings.transport, settings.server_sees
+            "{} for every case; the server sees the client as {} ({})",
+            settings.transport,
+            settings.server_sees,
+            if settings.server_sees.contains(':') {
+                "with a port: TCP"
+            } else {
+                "no port: a local socket"
+            }
         ),
     );
     let warning = if settings.build == "debug" {
