@@ -16,6 +16,8 @@
 //!
 //! `cargo run -p bench --release` runs it; see bench/README.md for a real run explained.
 
+#![warn(missing_docs)]
+
 use std::fmt;
 
 pub mod args;
