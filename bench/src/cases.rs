@@ -77,7 +77,8 @@ impl Case {
     /// sends to the server when a connection is taken and when it is given back. These are the
     /// settings that make the comparison honest, printed with every run.
     pub fn describe(self, pool_size: usize, max_threads: usize) -> CaseSettings {
-        let shared_pool = format!("{pool_size}, shared by all threads");
+        let shared_pool =
+            format!("as many as the threads, at most {pool_size}; shared by all threads");
         let (connections, on_checkout, on_return) = match self {
             Case::PerCall => (
                 format!("none kept: every operation opens its own (up to {max_threads} at once)"),
@@ -111,7 +112,9 @@ impl Case {
                 "ping (r2d2_mysql's has_broken; no setting turns it off)".to_string(),
             ),
             Case::MysqlPool => (
-                format!("{pool_size} (min = max = {pool_size}), shared by all threads"),
+                format!(
+                    "as many as the threads, at most {pool_size} (min = max); shared by all threads"
+                ),
                 "ping (check_health = true, the default)".to_string(),
                 "COM_RESET_CONNECTION (reset_connection = true; drops prepared statements too)"
                     .to_string(),

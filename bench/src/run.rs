@@ -120,11 +120,23 @@ pub fn run(
     target: &Target,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Vec<Measurement>, BenchError> {
-    let prepared: Vec<(Case, Prepared)> = plan
-        .cases
-        .iter()
-        .map(|&case| Ok((case, Prepared::new(case, target)?)))
-        .collect::<Result<_, BenchError>>()?;
+    // Each thread count gets its own pools, of as many connections as it has threads, at most
+    // `target.pool_size`: one thread never uses more than one connection at a time, so it gets one,
+    // like the held case. (A bigger FIFO pool would hand a lone thread a different, colder
+    // connection each time, which measures the server's thread wake-ups rather than the pool.)
+    let mut prepared_by_threads: HashMap<usize, Vec<(Case, Prepared)>> = HashMap::new();
+    for &threads in &plan.threads {
+        let sized = Target {
+            pool_size: target.pool_size.min(threads),
+            ..target.clone()
+        };
+        let prepared = plan
+            .cases
+            .iter()
+            .map(|&case| Ok((case, Prepared::new(case, &sized)?)))
+            .collect::<Result<_, BenchError>>()?;
+        prepared_by_threads.insert(threads, prepared);
+    }
 
     // Per case, workload and thread count: every latency, and each round's (ops, wall time).
     type Collected = (Vec<u64>, Vec<(usize, Duration)>);
@@ -133,6 +145,7 @@ pub fn run(
     for round in 0..plan.rounds {
         for &workload in &plan.workloads {
             for &threads in &plan.threads {
+                let prepared = &prepared_by_threads[&threads];
                 for i in 0..prepared.len() {
                     // Rotate the order each round, so no case always runs right after the same one.
                     let (case, ref pool) = prepared[(i + round) % prepared.len()];
