@@ -1,6 +1,7 @@
 //! Checks Exercise 1 (`select_one`) against the real server, each test in its own database.
 //! Run against your version with `cargo test -p lesson1 --features exercise`.
 
+use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
 #[test]
@@ -15,7 +16,6 @@ fn select_one_returns_the_row_of_select_1() -> anyhow::Result<()> {
 
 #[test]
 fn select_one_arrives_as_the_configured_user_in_the_configured_database() -> anyhow::Result<()> {
-    use mysql::prelude::Queryable;
     let db = TestDb::new()?;
     // What the same server says on a connection of the test's own, so the check holds on MariaDB
     // and MySQL alike (`tester@%` on both, but the versions differ).
@@ -51,7 +51,6 @@ fn select_one_reports_a_wrong_password_without_showing_it() -> anyhow::Result<()
 
 #[test]
 fn select_one_closes_its_connection_when_it_returns() -> anyhow::Result<()> {
-    use mysql::prelude::Queryable;
     let db = TestDb::new()?;
     let mut watcher = db.conn();
     let connections_in_db = |conn: &mut mysql::Conn| -> mysql::Result<Option<i64>> {
