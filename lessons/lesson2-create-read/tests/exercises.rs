@@ -193,7 +193,7 @@ fn invalid_input_is_rejected_before_any_sql_is_sent() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut admin = db.conn();
     let mut dead = db.conn();
-    let id: u32 = dead
+    let id: u64 = dead
         .query_first("SELECT CONNECTION_ID()")?
         .expect("one row");
     admin.exec_drop("KILL ?", (id,))?;
