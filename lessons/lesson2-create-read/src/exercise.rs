@@ -20,7 +20,8 @@ use crate::{User, UserError, is_email_taken, validate_email, validate_name};
 ///    (they return `UserError::Invalid`).
 /// 2. Run `INSERT INTO users (name, email) VALUES (?, ?)` with `conn.exec_iter(sql, (name, email))`.
 ///    On success it gives a `QueryResult`, whose `.last_insert_id()` is `Some(new id)`: the id
-///    arrives with the INSERT's own reply, so you need no second query.
+///    arrives with the INSERT's own reply, so you need no second query. (It is `None` only for a
+///    statement that generated no id, which an INSERT into `users` never is: `.expect(...)` is fine.)
 /// 3. `match` the result: `Err(err) if is_email_taken(&err)` becomes
 ///    `UserError::EmailTaken { email: email.to_string() }`; any other `Err(err)` becomes
 ///    `UserError::Db(err)`.

@@ -40,7 +40,8 @@ pub const ER_DUP_ENTRY: u16 = 1062;
 pub const EMAIL_UNIQUE_KEY: &str = "uq_users_email";
 
 /// One row of `users`, read by column name (like pymysql's `DictCursor`, but typed: a column
-/// that does not fit its field is an error when the row is read, not a surprise later).
+/// that does not fit its field stops the program where the row is read, as `exec_first` panics,
+/// instead of surprising it later).
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct User {
     /// `users.id`, given by the server's `AUTO_INCREMENT`.
