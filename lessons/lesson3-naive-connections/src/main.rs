@@ -1,4 +1,4 @@
-//! `cargo run -p lesson3 [-- --calls N] [-- --tcp]`: the same lookups with a new connection per call,
+//! `cargo run -p lesson3 [-- [--calls N] [--tcp]]`: the same lookups with a new connection per call,
 //! then on one held connection, timed side by side.
 
 use std::time::{Duration, Instant};
