@@ -5,7 +5,10 @@
 //! `cargo run -p lesson6 --features exercise`.
 //!
 //! The tool for all three: `conn.exec_iter(sql, params)?` returns a `QueryResult`, and its
-//! `.affected_rows()` says how many rows the statement changed. An `UPDATE` or `DELETE` that
+//! `.affected_rows()` says how many rows the statement changed. Read the count in the same line,
+//! `let changed = conn.exec_iter(sql, params)?.affected_rows();`: the `QueryResult` borrows `conn`
+//! until it is dropped, so a `QueryResult` kept in a variable would stop you from using `conn` again
+//! (for `user_exists`). An `UPDATE` or `DELETE` that
 //! matches no row is *not* an error to the server: it succeeds with 0 affected rows. Turning that 0
 //! into `UserError::NotFound { id }` is your job.
 //!

@@ -74,8 +74,7 @@ fn update_user_name_renames_that_user_and_no_one_else() -> anyhow::Result<()> {
 }
 
 #[test]
-fn setting_a_name_to_the_value_it_already_has_succeeds_and_is_not_not_found() -> anyhow::Result<()>
-{
+fn setting_a_name_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
     // The server reports 0 affected rows here ("Rows matched: 1  Changed: 0").
     let db = TestDb::new()?;
     let mut conn = db.conn();
