@@ -99,7 +99,7 @@ bootstrap_sql() { # user, demo database, test-database grant; every statement is
   local user pass
   user=$(sql_string "$DB_USER"); pass=$(sql_string "$DB_PASSWORD")
   cat <<SQL
-CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci;
 CREATE USER IF NOT EXISTS $user@'%' IDENTIFIED BY $pass;
 ALTER USER $user@'%' IDENTIFIED BY $pass;
 GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO $user@'%';
@@ -200,7 +200,7 @@ local_up() {
   # setsid + nohup: the server outlives this script and the terminal that ran it.
   setsid nohup "$server" --no-defaults --datadir="$DATA" --socket="$SOCK" --pid-file="$PIDFILE" \
     --log-error="$LOG" --port="$DB_PORT" --bind-address=127.0.0.1 "${as_user[@]}" \
-    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
     --max-connections=500 </dev/null >>"$LOG" 2>&1 &
   local launcher=$! deadline=$((SECONDS + WAIT_SECONDS))
   say "waiting up to ${WAIT_SECONDS}s for the server to accept connections on 127.0.0.1:$DB_PORT ..."

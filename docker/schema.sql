@@ -4,8 +4,9 @@
 --   * every test's throwaway database (shared::testing::TestDb).
 -- So it names no database, and loading it twice is harmless (IF NOT EXISTS).
 -- Portable between MySQL 8.4 and MariaDB 10.11: InnoDB for transactions, utf8mb4 declared per table
--- (Korean text and 4-byte emoji), and utf8mb4_unicode_ci, which both servers know
--- (MySQL's utf8mb4_0900_* collations do not exist in MariaDB).
+-- (Korean text and 4-byte emoji), and utf8mb4_unicode_520_ci, which both servers know
+-- (MySQL's utf8mb4_0900_* collations do not exist in MariaDB). Not utf8mb4_unicode_ci: it weighs
+-- every emoji the same, so 'a🦀@x.com' and 'a😀@x.com' would be one email for the unique key.
 
 -- An AI agent's users. The email is how a user is found, so it is unique.
 CREATE TABLE IF NOT EXISTS users (
@@ -15,7 +16,7 @@ CREATE TABLE IF NOT EXISTS users (
     created_at DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
     PRIMARY KEY (id),
     UNIQUE KEY uq_users_email (email)
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_520_ci;
 
 -- One row per message. A question (role 'user') has no reply_to; the agent's answer
 -- (role 'assistant') points at the question it answers. Saving an exchange is therefore two
@@ -38,4 +39,4 @@ CREATE TABLE IF NOT EXISTS conversations (
     UNIQUE KEY uq_conversations_reply_to (reply_to),
     CONSTRAINT fk_conversations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
     CONSTRAINT fk_conversations_reply_to FOREIGN KEY (reply_to) REFERENCES conversations (id) ON DELETE CASCADE
-) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_ci;
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_520_ci;

@@ -309,6 +309,7 @@ mod tests {
             );
             let message = err.to_string();
             assert!(message.contains("DB_PORT"), "{message}");
+            assert!(message.contains("3306"), "names the default: {message}");
             assert!(message.contains(&format!("{bad:?}")), "{message}");
         }
     }

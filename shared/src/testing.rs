@@ -43,7 +43,7 @@ impl TestDb {
         let mysql = |err| Error::from_mysql(err, &server);
         admin
             .query_drop(format!(
-                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
             ))
             .map_err(mysql)?;
         // From here on, Drop removes the database, also if loading the schema fails.

@@ -78,6 +78,25 @@ fn an_unknown_database_says_to_run_the_setup() {
         "{message}"
     );
     assert!(message.contains("./docker/db.sh up"), "{message}");
+    assert!(
+        !message.contains(&real.password),
+        "message shows the password: {message}"
+    );
+}
+
+#[test]
+fn a_database_the_user_may_not_use_names_user_and_database() {
+    let real = Config::from_env().unwrap();
+    // Outside the demo database and the test prefix, the user has no rights: the server answers 1044.
+    let config = real.with_database("somebody_elses_database");
+
+    let err = connect(&config).unwrap_err();
+
+    assert!(matches!(err, Error::DatabaseAccessDenied { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(message.contains(&format!("'{}'", real.user)), "{message}");
+    assert!(message.contains("'somebody_elses_database'"), "{message}");
+    assert!(message.contains("./docker/db.sh up"), "{message}");
 }
 
 #[test]

@@ -138,7 +138,7 @@ fn creating_a_user_twice_with_the_same_email_is_rejected_and_the_first_user_is_u
 
 #[test]
 fn an_email_that_differs_only_in_letter_case_counts_as_taken() -> anyhow::Result<()> {
-    // The table's collation (utf8mb4_unicode_ci) compares case-insensitively, so the unique key
+    // The table's collation (utf8mb4_unicode_520_ci) compares case-insensitively, so the unique key
     // and the lookup both treat ALICE@EXAMPLE.COM as alice@example.com.
     let db = TestDb::new()?;
     let mut conn = db.conn();
@@ -155,6 +155,22 @@ fn an_email_that_differs_only_in_letter_case_counts_as_taken() -> anyhow::Result
         found.map(|user| (user.id, user.email)),
         Some((id, "alice@example.com".to_string()))
     );
+    Ok(())
+}
+
+#[test]
+fn emails_that_differ_only_in_their_emoji_are_different_users() -> anyhow::Result<()> {
+    // utf8mb4_unicode_ci would weigh every emoji the same and call these one email; the schema's
+    // utf8mb4_unicode_520_ci tells them apart.
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let crab = create_user(&mut conn, "Crab", "a🦀@example.com")?;
+
+    let smile = create_user(&mut conn, "Smile", "a😀@example.com")?;
+    let found = get_user_by_email(&mut conn, "a🦀@example.com")?;
+
+    assert_ne!(crab, smile);
+    assert_eq!(found.map(|user| user.id), Some(crab));
     Ok(())
 }
 

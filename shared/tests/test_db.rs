@@ -1,0 +1,81 @@
+//! The per-test database: fresh, with the schema, private to its test, and gone afterwards.
+
+use mysql::prelude::Queryable;
+use shared::testing::{TEST_DB_PREFIX, TestDb};
+
+fn database_exists(name: &str) -> bool {
+    let server = shared::Config::from_env().unwrap().with_database("");
+    let mut conn = shared::connect(&server).unwrap();
+    let found: Option<String> = conn
+        .exec_first(
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+            (name,),
+        )
+        .unwrap();
+    found.is_some()
+}
+
+#[test]
+fn a_test_database_has_the_prefix_and_the_schema_and_is_empty() {
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+
+    let tables: Vec<String> = conn
+        .exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+            (db.name(),),
+        )
+        .unwrap();
+    let users: Option<u64> = conn.query_first("SELECT COUNT(*) FROM users").unwrap();
+
+    assert!(db.name().starts_with(TEST_DB_PREFIX), "{}", db.name());
+    assert_eq!(tables, ["conversations", "users"]);
+    assert_eq!(users, Some(0));
+}
+
+#[test]
+fn two_test_databases_are_different() {
+    let first = TestDb::new().unwrap();
+    let second = TestDb::new().unwrap();
+
+    assert_ne!(first.name(), second.name());
+}
+
+#[test]
+fn the_database_is_dropped_when_the_fixture_is_dropped() {
+    let db = TestDb::new().unwrap();
+    let name = db.name().to_string();
+    assert!(database_exists(&name));
+
+    drop(db);
+
+    assert!(!database_exists(&name));
+}
+
+#[test]
+fn the_database_is_dropped_when_the_test_panics() {
+    let (sender, receiver) = std::sync::mpsc::channel();
+
+    let outcome = std::panic::catch_unwind(move || {
+        let db = TestDb::new().unwrap();
+        sender.send(db.name().to_string()).unwrap();
+        panic!("a failing test");
+    });
+
+    assert!(outcome.is_err());
+    let name = receiver.recv().unwrap();
+    assert!(!database_exists(&name), "{name} was left behind");
+}
+
+#[test]
+fn loading_the_schema_twice_is_harmless() {
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+    conn.query_drop("INSERT INTO users (name, email) VALUES ('a', 'a@example.com')")
+        .unwrap();
+
+    conn.query_drop(shared::testing::SCHEMA_SQL).unwrap();
+
+    let users: Option<u64> = conn.query_first("SELECT COUNT(*) FROM users").unwrap();
+    assert_eq!(users, Some(1), "reloading the schema must keep the rows");
+}
