@@ -122,8 +122,17 @@ pub fn validate_name(name: &str) -> Result<(), UserError> {
 ///
 /// Deliberately no format check: the lecture's table stores any string, and a real check means
 /// sending a mail. The database's unique key is what makes an email identify one user.
+/// Spaces at either end are refused: the collation ignores trailing spaces when comparing, so
+/// `"alice@example.com "` would silently find, or collide with, `alice@example.com`.
 pub fn validate_email(email: &str) -> Result<(), UserError> {
-    validate_text("email", email, MAX_EMAIL_CHARS)
+    validate_text("email", email, MAX_EMAIL_CHARS)?;
+    if email.trim() != email {
+        return Err(UserError::Invalid {
+            field: "email",
+            reason: "it starts or ends with a space".to_string(),
+        });
+    }
+    Ok(())
 }
 
 fn validate_text(field: &'static str, value: &str, max_chars: usize) -> Result<(), UserError> {

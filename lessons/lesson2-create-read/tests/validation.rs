@@ -71,6 +71,24 @@ fn empty_or_blank_names_and_emails_are_invalid() {
 }
 
 #[test]
+fn an_email_with_spaces_around_it_is_invalid() {
+    for padded in [
+        "alice@example.com ",
+        " alice@example.com",
+        "alice@example.com\t",
+    ] {
+        assert!(
+            matches!(
+                validate_email(padded),
+                Err(UserError::Invalid { field: "email", .. })
+            ),
+            "{padded:?} was accepted"
+        );
+    }
+    assert!(validate_email("alice@example.com").is_ok());
+}
+
+#[test]
 fn an_email_up_to_the_limit_is_valid_and_one_more_is_not() {
     let at_limit = format!(
         "{}@example.com",
