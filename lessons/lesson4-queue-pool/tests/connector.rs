@@ -1,7 +1,10 @@
 //! The MySQL side of the pool that is not the exercise: opening at start-up, which errors count as
 //! a lost connection, and a Debug output without the password. Real server, each test its own database.
 
-use lesson4::{Pool, PoolError, PoolState, is_connection_lost};
+mod common;
+
+use common::all_idle;
+use lesson4::{Pool, PoolError, is_connection_lost};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
@@ -58,13 +61,7 @@ fn an_sql_error_through_the_guard_keeps_the_connection_in_the_pool() -> anyhow::
     );
     assert!(!broken, "a missing table says nothing about the connection");
     assert_eq!(pool.get()?.connection_id(), id);
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 1,
-            idle_connections: 1
-        }
-    );
+    assert_eq!(pool.state(), all_idle(1));
     Ok(())
 }
 

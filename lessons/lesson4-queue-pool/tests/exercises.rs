@@ -5,12 +5,15 @@
 //! The server's view of the pool comes from information_schema.PROCESSLIST, filtered by DB = the
 //! test's database (other tests run at the same time, as the same user, in other databases).
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lesson4::{Pool, PoolError, PoolOptions, PoolState};
+use common::all_idle;
+use lesson4::{Pool, PoolError, PoolOptions};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
@@ -105,13 +108,7 @@ fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow
         wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
         4
     );
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 4,
-            idle_connections: 4
-        }
-    );
+    assert_eq!(pool.state(), all_idle(4));
     Ok(())
 }
 
@@ -163,13 +160,7 @@ fn sixteen_threads_doing_200_operations_each_on_4_connections_all_succeed_withou
         "{} distinct connections for a pool of 4: {used:?}",
         used.len()
     );
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 4,
-            idle_connections: 4
-        }
-    );
+    assert_eq!(pool.state(), all_idle(4));
     Ok(())
 }
 
@@ -200,13 +191,7 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
         "the killed connection {victim} was lent out"
     );
     assert_eq!(ids_now.len(), 2, "{ids_now:?}");
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 2,
-            idle_connections: 2
-        }
-    );
+    assert_eq!(pool.state(), all_idle(2));
     Ok(())
 }
 
@@ -263,13 +248,7 @@ fn a_connection_killed_within_the_window_fails_once_and_is_never_lent_again() ->
 
     assert_ne!(next_id, victim);
     drop(next);
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 1,
-            idle_connections: 1
-        }
-    );
+    assert_eq!(pool.state(), all_idle(1));
     Ok(())
 }
 
@@ -301,13 +280,7 @@ fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> any
     }
 
     assert_eq!((sql_errors, panics), (500, 500));
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 4,
-            idle_connections: 4
-        }
-    );
+    assert_eq!(pool.state(), all_idle(4));
     let all_four: Vec<_> = (0..4)
         .map(|_| pool.get_timeout(Duration::from_millis(500)))
         .collect();
@@ -386,13 +359,7 @@ fn after_close_all_the_server_no_longer_sees_the_idle_connections_and_checkout_i
 
     assert_eq!(left, Vec::<u32>::new());
     assert!(matches!(pool.get(), Err(PoolError::Closed)));
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 0,
-            idle_connections: 0
-        }
-    );
+    assert_eq!(pool.state(), all_idle(0));
     Ok(())
 }
 
@@ -411,12 +378,6 @@ fn a_connection_lent_out_during_close_all_is_closed_when_its_guard_drops() -> an
 
     assert_eq!(while_lent, vec![lent_id]);
     assert_eq!(after_drop, Vec::<u32>::new());
-    assert_eq!(
-        pool.state(),
-        PoolState {
-            connections: 0,
-            idle_connections: 0
-        }
-    );
+    assert_eq!(pool.state(), all_idle(0));
     Ok(())
 }
