@@ -22,6 +22,10 @@ use crate::{Idle, ManageConnection, Pool, PoolError, PooledConn, Shared};
 
 impl<M: ManageConnection> Pool<M> {
     /// Lends a connection, waiting at most `timeout` for one to come free; then [`PoolError::Timeout`].
+    ///
+    /// The deadline bounds the wait for a free connection. The ping and the reconnect that may
+    /// follow it are bounded by the connection options' own timeouts (`shared::Config::opts`
+    /// gives 3 s to connect and 5 s to read).
     //
     // Exercise 4a. The lecture's `get_conn` is `conn = self.pool.get(); conn.ping(reconnect=True)`.
     // Yours must never wait forever, and must not ping a connection that worked a moment ago.

@@ -103,6 +103,10 @@ fn main() -> anyhow::Result<()> {
         .filter(|id| !served.contains_key(id))
         .copied()
         .collect();
+    anyhow::ensure!(
+        !served_after.contains_key(&victim) && new.len() == 1,
+        "expected {victim} to be replaced by one new connection, but the calls were served by {served_after:?}"
+    );
     println!("   {victim} failed its ping and was replaced by {new:?}; no caller saw an error");
 
     println!("\n4. every connection taken, and one more get_timeout(500 ms)");

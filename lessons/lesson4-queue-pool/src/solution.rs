@@ -9,6 +9,10 @@ use crate::{Idle, ManageConnection, Pool, PoolError, PooledConn, Shared};
 impl<M: ManageConnection> Pool<M> {
     /// Lends a connection, waiting at most `timeout` for one to come free; then [`PoolError::Timeout`].
     ///
+    /// The deadline bounds the wait for a free connection. The ping and the reconnect that may
+    /// follow it are bounded by the connection options' own timeouts (`shared::Config::opts`
+    /// gives 3 s to connect and 5 s to read).
+    ///
     /// Python (the lecture's `get_conn`, which waits forever and pings every time):
     /// ```python
     /// def get_conn(self):
