@@ -5,59 +5,17 @@
 //! Careful in tests: `{:?}` of an r2d2 pool (also inside `unwrap_err()` on a `Result<MysqlPool, _>`)
 //! prints the manager's Opts, password included. Match on the result instead.
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use lesson5::{MysqlPool, PoolError, PoolSettings, build_pool, checkout};
+use common::{connection_id, server_side_ids, small_pool, wait_for_count, wait_for_server};
+use lesson5::{PoolError, PoolSettings, build_pool, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
-
-const SERVER_SETTLES: Duration = Duration::from_secs(5);
-
-fn small_pool(db: &TestDb, max_size: u32) -> MysqlPool {
-    let settings = PoolSettings {
-        max_size,
-        ..PoolSettings::default()
-    };
-    match build_pool(db.config(), &settings) {
-        Ok(pool) => pool,
-        Err(err) => panic!("the pool could not be built: {err}"),
-    }
-}
-
-/// The connection ids the server lists in the test's database, apart from the watcher's own.
-fn server_side_ids(watcher: &mut mysql::Conn, db: &TestDb) -> Vec<u32> {
-    watcher
-        .exec(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID",
-            (db.name(),),
-        )
-        .expect("the process list can be read")
-}
-
-/// Polls the process list until `done` holds or a few seconds pass; returns the last list seen.
-fn wait_for_server(
-    watcher: &mut mysql::Conn,
-    db: &TestDb,
-    done: impl Fn(&[u32]) -> bool,
-) -> Vec<u32> {
-    let deadline = Instant::now() + SERVER_SETTLES;
-    loop {
-        let ids = server_side_ids(watcher, db);
-        if done(&ids) || Instant::now() >= deadline {
-            return ids;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn connection_id(conn: &mut mysql::Conn) -> mysql::Result<u32> {
-    Ok(conn
-        .query_first("SELECT CONNECTION_ID()")?
-        .expect("one row"))
-}
 
 /// A port on this machine where nothing listens: a stopped server, as far as a client can tell.
 fn a_port_with_no_server() -> u16 {
@@ -75,14 +33,34 @@ fn build_pool_opens_max_size_connections_when_min_idle_is_none() -> anyhow::Resu
 
     let state = pool.state();
     assert_eq!((state.connections, state.idle_connections), (3, 3));
-    assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 3).len(),
-        3
-    );
-    assert_eq!(
-        pool.connection_timeout(),
-        PoolSettings::default().connection_timeout
-    );
+    assert_eq!(wait_for_count(&mut watcher, &db, 3), 3);
+    Ok(())
+}
+
+#[test]
+fn build_pool_gives_r2d2_every_setting() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    // None of these is r2d2's default or PoolSettings::default(), so a forgotten builder call shows.
+    let settings = PoolSettings {
+        max_size: 3,
+        min_idle: Some(2),
+        connection_timeout: Duration::from_millis(1500),
+        test_on_check_out: false,
+        idle_timeout: Some(Duration::from_secs(90)),
+        max_lifetime: None,
+    };
+
+    let pool = common::pool_with(&db, settings);
+
+    let applied = PoolSettings {
+        max_size: pool.max_size(),
+        min_idle: pool.min_idle(),
+        connection_timeout: pool.connection_timeout(),
+        test_on_check_out: pool.test_on_check_out(),
+        idle_timeout: pool.idle_timeout(),
+        max_lifetime: pool.max_lifetime(),
+    };
+    assert_eq!(applied, settings);
     Ok(())
 }
 
@@ -259,10 +237,7 @@ fn sixteen_threads_doing_200_operations_each_on_4_connections_all_succeed_withou
     let mut watcher = db.conn();
     // Let the server's list settle first: each new mysql::Conn on localhost connects over TCP, then
     // moves to the Unix socket (prefer_socket), and the TCP session lingers in the list for a moment.
-    assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
-        4
-    );
+    assert_eq!(wait_for_count(&mut watcher, &db, 4), 4);
     let lent: Arc<Mutex<HashSet<u32>>> = Arc::default();
 
     let workers: Vec<_> = (0..16)
@@ -403,9 +378,6 @@ fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> any
         all_four.iter().all(Result::is_ok),
         "not all 4 connections could be lent at once"
     );
-    assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
-        4
-    );
+    assert_eq!(wait_for_count(&mut watcher, &db, 4), 4);
     Ok(())
 }

@@ -2,41 +2,17 @@
 //! the order connections are lent in, how often they are pinged, what happens without
 //! `test_on_check_out`, and how a pool is closed without a `close_all`.
 
+mod common;
+
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use lesson5::{MySqlConnectionManager, MysqlPool, PoolSettings, build_pool, checkout};
+use common::{pool_with, wait_for_count};
+use lesson5::{MySqlConnectionManager, PoolSettings, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
-
-fn pool_with(db: &TestDb, settings: PoolSettings) -> MysqlPool {
-    build_pool(db.config(), &settings)
-        .unwrap_or_else(|err| panic!("the pool could not be built: {err}"))
-}
-
-fn server_side_count(watcher: &mut mysql::Conn, db: &TestDb) -> usize {
-    let count: Option<usize> = watcher
-        .exec_first(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()",
-            (db.name(),),
-        )
-        .expect("the process list can be read");
-    count.unwrap_or_default()
-}
-
-fn wait_for_count(watcher: &mut mysql::Conn, db: &TestDb, wanted: usize) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let count = server_side_count(watcher, db);
-        if count == wanted || Instant::now() >= deadline {
-            return count;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// r2d2_mysql's manager, with a count of its liveness checks.
 struct CountingManager {
