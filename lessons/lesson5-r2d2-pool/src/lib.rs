@@ -53,7 +53,9 @@ pub struct PoolSettings {
     pub test_on_check_out: bool,
     /// `idle_timeout`: close a connection that sat idle this long (checked every 30 s), so the pool
     /// shrinks back towards `min_idle` after a burst, before the server's `wait_timeout` closes it
-    /// for us. r2d2's default is 10 minutes; `None` never closes idle connections.
+    /// for us. With `min_idle: None`, r2d2 opens a new connection in its place at once: the pool
+    /// keeps its size and only renews idle connections. r2d2's default is 10 minutes; `None` never
+    /// closes idle connections.
     pub idle_timeout: Option<Duration>,
     /// `max_lifetime`: close a connection this old (checked every 30 s), so no
     /// connection outlives a server-side or proxy limit, and memory a long session holds on the

@@ -76,11 +76,18 @@ fn main() -> anyhow::Result<()> {
         settings.max_size
     );
 
-    println!("\n3. KILL the connection that served step 1, from another session");
-    let hot = *served.keys().next().expect("step 1 used a connection");
+    println!(
+        "\n3. KILL the connection r2d2 lends next (the one given back last), from another session"
+    );
+    // Given back just now, so it is on top of the stack: the next checkout takes it first.
+    let hot = which_connection(&pool)?;
     admin.exec_drop("KILL ?", (hot,))?;
     wait_until_gone(&mut admin, &BTreeSet::from([hot]))?;
     let served_after = run_calls(&pool, 100)?;
+    anyhow::ensure!(
+        !served_after.contains_key(&hot),
+        "the killed connection {hot} was lent: {served_after:?}"
+    );
     println!("   killed {hot}; 100 more calls, all succeeded: {served_after:?}");
     println!(
         "   test_on_check_out pinged {hot} before lending it, found it dead, dropped it and lent another"
