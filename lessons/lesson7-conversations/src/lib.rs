@@ -7,7 +7,8 @@
 //! messages, newest first).
 //!
 //! All three take `&mut impl Queryable`, so they run on a plain connection, on a pooled one
-//! (`&mut *guard` from lesson 4's pool) and, in lesson 8, inside a transaction.
+//! (`&mut guard` from lesson 4's pool: the guard is a `Queryable` itself and watches the errors)
+//! and, in lesson 8, inside a transaction.
 //!
 //! What can go wrong is a [`ConversationError`] a caller can `match`: a message too long for its
 //! column is refused before it is sent, an unknown user or question and a second answer to the
