@@ -4,24 +4,19 @@
 //! Every count is taken on ANOTHER connection than the one that saved: that is what the rest of
 //! the world sees, and rows of a transaction that was not committed are not part of it.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
+use common::add_user;
 use lesson8::{
     ConversationError, ExchangeError, MAX_CONTENT_BYTES, Role, count_messages, orphaned_questions,
     save_exchange, save_exchange_with,
 };
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
-
-fn add_user(conn: &mut impl Queryable, name: &str) -> anyhow::Result<u64> {
-    Ok(lesson2::create_user(
-        conn,
-        name,
-        &format!("{name}@example.com"),
-    )?)
-}
 
 fn total_messages(conn: &mut mysql::Conn) -> anyhow::Result<u64> {
     Ok(conn

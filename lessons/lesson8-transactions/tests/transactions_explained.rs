@@ -2,6 +2,9 @@
 //! a dropped `Transaction` rolling back, DDL committing implicitly, and which errors allow a retry.
 //! Not exercises: they pass before you write any code.
 
+mod common;
+
+use common::add_user;
 use lesson8::{
     ConversationError, ExchangeError, MAX_CONTENT_BYTES, count_messages, orphaned_questions,
     save_exchange_autocommit,
@@ -9,14 +12,6 @@ use lesson8::{
 use mysql::TxOpts;
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
-
-fn add_user(conn: &mut impl Queryable, name: &str) -> anyhow::Result<u64> {
-    Ok(lesson2::create_user(
-        conn,
-        name,
-        &format!("{name}@example.com"),
-    )?)
-}
 
 #[test]
 fn without_a_transaction_a_failed_answer_leaves_its_question_orphaned() -> anyhow::Result<()> {
