@@ -14,6 +14,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::sync::Once;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -22,6 +23,11 @@ use crate::{Config, Error, connect};
 
 /// Every test database's name starts with this; `docker/db.sh` grants the user these names only.
 pub const TEST_DB_PREFIX: &str = "llmagent_test_";
+
+/// How long [`TestDb::wait_for_sessions`] waits for the server's process list to settle. The server
+/// lists a new connection, and drops a closed or killed one, a moment after the fact (and on
+/// localhost a `mysql::Conn` connects over TCP, then moves to the Unix socket: the TCP session lingers).
+pub const SERVER_SETTLES: Duration = Duration::from_secs(5);
 
 /// THE schema (docker/schema.sql), the same file Docker and `db.sh` load.
 pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
@@ -73,6 +79,32 @@ impl TestDb {
     /// A new connection to this database. Panics with the setup hint if the server is gone.
     pub fn conn(&self) -> Conn {
         connect(&self.config).unwrap_or_else(|err| panic!("{err}"))
+    }
+
+    /// The ids of the connections the server lists in this database, apart from `watcher`'s own,
+    /// in ascending order. Without the PROCESS privilege a user sees only its own connections,
+    /// which is all a test needs; filtering by database keeps out the tests running in parallel.
+    pub fn session_ids(&self, watcher: &mut Conn) -> Vec<u32> {
+        watcher
+            .exec(
+                "SELECT ID FROM information_schema.PROCESSLIST \
+                 WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID",
+                (self.name(),),
+            )
+            .expect("the process list can be read")
+    }
+
+    /// Polls [`TestDb::session_ids`] until `done` holds or [`SERVER_SETTLES`] passes, and returns
+    /// the last list seen: assert on it, so that a list that never settles fails the test.
+    pub fn wait_for_sessions(&self, watcher: &mut Conn, done: impl Fn(&[u32]) -> bool) -> Vec<u32> {
+        let deadline = Instant::now() + SERVER_SETTLES;
+        loop {
+            let ids = self.session_ids(watcher);
+            if done(&ids) || Instant::now() >= deadline {
+                return ids;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 

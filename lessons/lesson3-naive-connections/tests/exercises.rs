@@ -1,8 +1,6 @@
 //! Checks Exercise 3 (per-call `create_user`, `get_user_by_email`) against the real server, each test
 //! in its own database. Run against your version with `cargo test -p lesson3 --features exercise`.
 
-use std::time::{Duration, Instant};
-
 use lesson2::UserError;
 use lesson3::{NaiveError, create_user, get_user_by_email};
 use mysql::prelude::Queryable;
@@ -103,23 +101,13 @@ fn every_call_opens_a_new_connection_of_its_own() -> anyhow::Result<()> {
 fn every_call_closes_its_connection_before_it_returns() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut watcher = db.conn();
-    let connections_in_db = |conn: &mut Conn| -> mysql::Result<Option<i64>> {
-        conn.exec_first(
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = ?",
-            (db.name(),),
-        )
-    };
 
     create_user(&db.opts(), "Closer", "closer@example.com")?;
     get_user_by_email(&db.opts(), "closer@example.com")?;
 
-    // Only the watcher should remain. The server lets go of a closed connection a moment after the
-    // client's COM_QUIT, so give it a few seconds before judging.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while connections_in_db(&mut watcher)? != Some(1) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(connections_in_db(&mut watcher)?, Some(1));
+    // The server lets go of a closed connection a moment after the client's COM_QUIT.
+    let left_open = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+    assert_eq!(left_open, Vec::<u32>::new());
     Ok(())
 }
 

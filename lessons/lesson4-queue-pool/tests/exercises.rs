@@ -20,8 +20,6 @@ use shared::testing::TestDb;
 /// Every checkout in these tests gives up after this, so a guard that never returns its connection
 /// makes a test fail quickly instead of hanging.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long a test waits for the server to notice a closed or killed connection.
-const SERVER_SETTLES: Duration = Duration::from_secs(5);
 
 fn pool_of(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
     let options = PoolOptions {
@@ -30,33 +28,6 @@ fn pool_of(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
         ..PoolOptions::new(max_size)
     };
     Pool::with_manager(lesson4::MysqlConnector::new(db.opts()), options).expect("the pool opens")
-}
-
-/// The connection ids the server lists in the test's database, apart from the watcher's own.
-fn server_side_ids(watcher: &mut mysql::Conn, db: &TestDb) -> Vec<u32> {
-    watcher
-        .exec(
-            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID",
-            (db.name(),),
-        )
-        .expect("the process list can be read")
-}
-
-/// Polls the process list until `done` holds or a few seconds pass; returns the last list seen.
-/// The server drops a closed or killed connection from the list a moment later, not at once.
-fn wait_for_server(
-    watcher: &mut mysql::Conn,
-    db: &TestDb,
-    done: impl Fn(&[u32]) -> bool,
-) -> Vec<u32> {
-    let deadline = Instant::now() + SERVER_SETTLES;
-    loop {
-        let ids = server_side_ids(watcher, db);
-        if done(&ids) || Instant::now() >= deadline {
-            return ids;
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn connection_id(conn: &mut impl Queryable) -> mysql::Result<u32> {
@@ -73,7 +44,8 @@ fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow
     // Let the server's list settle first: each new mysql::Conn on localhost connects over TCP, then
     // moves to the Unix socket (prefer_socket), and the TCP session lingers in the list for a moment.
     assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
+            .len(),
         4
     );
 
@@ -92,20 +64,21 @@ fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow
     let mut most_seen = 0;
     // Sample the server's view while the workers run (they finish within seconds: each checkout has a deadline).
     while workers.iter().any(|w| !w.is_finished()) {
-        most_seen = most_seen.max(server_side_ids(&mut watcher, &db).len());
+        most_seen = most_seen.max(db.session_ids(&mut watcher).len());
         thread::sleep(Duration::from_millis(5));
     }
     for worker in workers {
         worker.join().expect("no worker panicked")?;
     }
-    most_seen = most_seen.max(server_side_ids(&mut watcher, &db).len());
+    most_seen = most_seen.max(db.session_ids(&mut watcher).len());
 
     assert!(
         most_seen <= 4,
         "the server saw {most_seen} connections of a pool of 4"
     );
     assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
+            .len(),
         4
     );
     assert_eq!(pool.state(), all_idle(4));
@@ -171,12 +144,12 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
     let window = Duration::from_millis(100);
     let pool = pool_of(&db, 2, window);
     let mut watcher = db.conn();
-    let before = wait_for_server(&mut watcher, &db, |ids| ids.len() == 2);
+    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 2);
     assert_eq!(before.len(), 2);
     let victim = before[0];
 
     watcher.exec_drop("KILL ?", (victim,))?;
-    wait_for_server(&mut watcher, &db, |ids| !ids.contains(&victim));
+    db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
     // Past the liveness window, the pool pings before lending: this is the case the ping is for.
     thread::sleep(window * 2);
 
@@ -201,13 +174,13 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
     let window = Duration::from_millis(100);
     let pool = pool_of(&db, 3, window);
     let mut watcher = db.conn();
-    let before = wait_for_server(&mut watcher, &db, |ids| ids.len() == 3);
+    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
     assert_eq!(before.len(), 3);
 
     for id in &before {
         watcher.exec_drop("KILL ?", (id,))?;
     }
-    wait_for_server(&mut watcher, &db, |ids| ids.is_empty());
+    db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     thread::sleep(window * 2);
     let held: Vec<_> = (0..3).map(|_| pool.get()).collect::<Result<_, _>>()?;
     let mut fresh = Vec::new();
@@ -219,7 +192,7 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
         fresh.iter().all(|id| !before.contains(id)),
         "before {before:?}, after {fresh:?}"
     );
-    let on_server = wait_for_server(&mut watcher, &db, |ids| ids.len() == 3);
+    let on_server = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
     fresh.sort();
     assert_eq!(on_server, fresh);
     Ok(())
@@ -234,7 +207,7 @@ fn a_connection_killed_within_the_window_fails_once_and_is_never_lent_again() ->
     let mut watcher = db.conn();
     let victim = connection_id(&mut pool.get()?)?;
     watcher.exec_drop("KILL ?", (victim,))?;
-    wait_for_server(&mut watcher, &db, |ids| !ids.contains(&victim));
+    db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
 
     // The price of skipping the ping: this caller meets the dead connection...
     let mut conn = pool.get()?;
@@ -286,7 +259,8 @@ fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> any
         .collect();
     assert!(all_four.iter().all(Result::is_ok), "{all_four:?}");
     assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 4).len(),
+        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
+            .len(),
         4
     );
     Ok(())
@@ -350,12 +324,13 @@ fn after_close_all_the_server_no_longer_sees_the_idle_connections_and_checkout_i
     let mut watcher = db.conn();
     drop(pool.get()?); // the pool has lent and taken back a connection before
     assert_eq!(
-        wait_for_server(&mut watcher, &db, |ids| ids.len() == 3).len(),
+        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3)
+            .len(),
         3
     );
 
     pool.close_all();
-    let left = wait_for_server(&mut watcher, &db, |ids| ids.is_empty());
+    let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
 
     assert_eq!(left, Vec::<u32>::new());
     assert!(matches!(pool.get(), Err(PoolError::Closed)));
@@ -372,9 +347,9 @@ fn a_connection_lent_out_during_close_all_is_closed_when_its_guard_drops() -> an
     let lent_id = connection_id(&mut lent)?;
 
     pool.close_all();
-    let while_lent = wait_for_server(&mut watcher, &db, |ids| ids.len() == 1);
+    let while_lent = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 1);
     drop(lent);
-    let after_drop = wait_for_server(&mut watcher, &db, |ids| ids.is_empty());
+    let after_drop = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
 
     assert_eq!(while_lent, vec![lent_id]);
     assert_eq!(after_drop, Vec::<u32>::new());

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{connection_id, server_side_ids, small_pool, wait_for_count, wait_for_server};
+use common::{connection_id, small_pool, wait_for_count};
 use lesson5::{PoolError, PoolSettings, build_pool, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -76,12 +76,12 @@ fn with_min_idle_the_pool_starts_small_and_grows_to_max_size_but_no_further() ->
     };
 
     let pool = build_pool(db.config(), &settings).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let at_start = wait_for_server(&mut watcher, &db, |ids| ids.len() == 1);
+    let at_start = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 1);
     let busy: Vec<_> = (0..3)
         .map(|_| checkout(&pool, Duration::from_secs(2)))
         .collect::<Result<_, _>>()?;
     // (polled: a new connection's TCP session, left for the Unix socket, lingers in the list a moment)
-    let when_busy = wait_for_server(&mut watcher, &db, |ids| ids.len() == 3);
+    let when_busy = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
     let one_more = checkout(&pool, Duration::from_millis(200));
 
     assert_eq!(at_start.len(), 1);
@@ -264,7 +264,7 @@ fn sixteen_threads_doing_200_operations_each_on_4_connections_all_succeed_withou
         .collect();
     let mut most_on_server = 0;
     while workers.iter().any(|w| !w.is_finished()) {
-        most_on_server = most_on_server.max(server_side_ids(&mut watcher, &db).len());
+        most_on_server = most_on_server.max(db.session_ids(&mut watcher).len());
         thread::sleep(Duration::from_millis(5));
     }
     let (mut total, mut used) = (0, HashSet::new());
@@ -299,7 +299,7 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
     drop(first);
 
     watcher.exec_drop("KILL ?", (victim,))?;
-    wait_for_server(&mut watcher, &db, |ids| !ids.contains(&victim));
+    db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
     let mut ids_now = HashSet::new();
     for _ in 0..4 {
         let mut conn = checkout(&pool, Duration::from_secs(2))?;
@@ -318,13 +318,13 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let pool = small_pool(&db, 3);
     let mut watcher = db.conn();
-    let before = wait_for_server(&mut watcher, &db, |ids| ids.len() == 3);
+    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
     assert_eq!(before.len(), 3);
 
     for id in &before {
         watcher.exec_drop("KILL ?", (id,))?;
     }
-    wait_for_server(&mut watcher, &db, |ids| ids.is_empty());
+    db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     // Each checkout pings, drops the dead ones, and waits for r2d2 to open new ones in the background.
     let held: Vec<_> = (0..3)
         .map(|_| checkout(&pool, Duration::from_secs(2)))
