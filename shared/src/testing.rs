@@ -81,6 +81,16 @@ impl TestDb {
         connect(&self.config).unwrap_or_else(|err| panic!("{err}"))
     }
 
+    /// The tables of this database, sorted: after an SQL-injection test, still `["conversations", "users"]`.
+    pub fn table_names(&self) -> Vec<String> {
+        self.conn()
+            .exec(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+                (self.name(),),
+            )
+            .expect("the table list can be read")
+    }
+
     /// The ids of the connections the server lists in this database, apart from `watcher`'s own,
     /// in ascending order. Without the PROCESS privilege a user sees only its own connections,
     /// which is all a test needs; filtering by database keeps out the tests running in parallel.

@@ -20,12 +20,7 @@ fn a_test_database_has_the_prefix_and_the_schema_and_is_empty() {
     let db = TestDb::new().unwrap();
     let mut conn = db.conn();
 
-    let tables: Vec<String> = conn
-        .exec(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
-            (db.name(),),
-        )
-        .unwrap();
+    let tables = db.table_names();
     let users: Option<u64> = conn.query_first("SELECT COUNT(*) FROM users").unwrap();
 
     assert!(db.name().starts_with(TEST_DB_PREFIX), "{}", db.name());

@@ -190,9 +190,6 @@ fn injection_strings_korean_and_emoji_round_trip_literally() -> anyhow::Result<(
             (id, text.as_bytes(), email.as_bytes())
         );
     }
-    let tables: Vec<String> = db
-        .conn()
-        .query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")?;
-    assert_eq!(tables, vec!["conversations", "users"]);
+    assert_eq!(db.table_names(), ["conversations", "users"]);
     Ok(())
 }

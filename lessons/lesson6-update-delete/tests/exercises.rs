@@ -288,9 +288,7 @@ fn updates_store_injection_strings_korean_and_emoji_literally() -> anyhow::Resul
         user(&mut conn, bob)?,
         Some(("Bob".to_string(), "bob@example.com".to_string()))
     );
-    let tables: Vec<String> = conn
-        .query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")?;
-    assert_eq!(tables, vec!["conversations", "users"]);
+    assert_eq!(db.table_names(), ["conversations", "users"]);
     Ok(())
 }
 
