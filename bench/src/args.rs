@@ -19,7 +19,7 @@ options:
   --ops N            measured operations per case, workload and thread count (default 20000)
   --per-call-ops N   the same for the connection-per-call case (default: ops / 10)
   --threads N        the multi-threaded run's thread count (default 8; 1 runs only one thread)
-  --pool-size N      connections per pool (default 4)
+  --pool-size N      the most connections a pool gets: as many as the threads using it, up to N (default 4)
   --rounds N         rounds each measurement is split into, interleaved between cases (default 9)
   --warmup N         untimed operations per thread before each round (default 50)
   --users N          users seeded for the point select (default 1000)

@@ -270,7 +270,7 @@ pub fn render_settings(settings: &Settings) -> String {
             1 => "1".to_string(),
             n => format!(
                 "1, and {n} threads sharing each pool of {} connections",
-                settings.pool_size
+                settings.pool_size.min(n)
             ),
         },
     );
