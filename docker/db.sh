@@ -22,7 +22,6 @@ PIDFILE="$LOCAL/mysqld.pid"
 LOG="$LOCAL/mysqld.log"
 # Every test database is named with this prefix (shared/src/testing.rs); the user may create and drop those only.
 TEST_DB_PREFIX="llmagent_test_"
-WAIT_SECONDS="${DB_WAIT_SECONDS:-90}"
 
 say() { printf 'db.sh: %s\n' "$*"; }
 die() { printf 'db.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -43,6 +42,8 @@ load_env_file() {
   done <"$ROOT/.env"
 }
 load_env_file
+WAIT_SECONDS="${DB_WAIT_SECONDS:-90}"
+[[ "$WAIT_SECONDS" =~ ^[0-9]+$ ]] || die "DB_WAIT_SECONDS must be a number of seconds, not '$WAIT_SECONDS'"
 export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_USER="${DB_USER:-tester}"
 export DB_PASSWORD="${DB_PASSWORD-tester}" DB_NAME="${DB_NAME:-llmagent}"
 [[ "$DB_PORT" =~ ^[0-9]+$ ]] && [ "$DB_PORT" -ge 1 ] && [ "$DB_PORT" -le 65535 ] ||
