@@ -15,6 +15,7 @@
 //!   decide the result. The latency percentiles are taken over all operations of all rounds.
 
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -213,14 +214,16 @@ pub fn run_round(
             .map(|t| {
                 let barrier = &barrier;
                 scope.spawn(move || {
-                    let ready = (|| {
+                    // Every thread reaches the barrier, also one whose set-up failed or panicked;
+                    // else the others would wait there forever.
+                    let ready = panic::catch_unwind(AssertUnwindSafe(|| {
                         let mut worker = prepared.worker(target, seed + t as u64)?;
                         for _ in 0..warmup {
                             worker.op(workload)?;
                         }
                         Ok::<_, BenchError>(worker)
-                    })();
-                    // Every thread reaches the barrier, also one whose set-up failed; else the others wait forever.
+                    }))
+                    .unwrap_or(Err(BenchError::ThreadPanicked));
                     barrier.wait();
                     let mut worker = ready?;
                     let mut latencies = Vec::with_capacity(per_thread);
