@@ -204,6 +204,11 @@ impl Prepared {
     /// connections is not part of the measurement.
     pub fn new(case: Case, target: &Target) -> Result<Prepared, BenchError> {
         let size = target.pool_size;
+        // r2d2's `max_size(0)` panics, and it counts in u32: refuse such a size as an error.
+        let r2d2_size = u32::try_from(size)
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(BenchError::InvalidPoolSize(size))?;
         Ok(match case {
             Case::PerCall => Prepared::PerCall,
             Case::Held => Prepared::Held,
@@ -215,7 +220,7 @@ impl Prepared {
                 let manager =
                     MySqlConnectionManager::new(mysql::OptsBuilder::from_opts(target.opts.clone()));
                 let builder = r2d2::Pool::builder()
-                    .max_size(size as u32)
+                    .max_size(r2d2_size)
                     // r2d2 waits 30 s by default for a connection; a benchmark should fail sooner.
                     .connection_timeout(target.checkout_timeout);
                 let builder = if case == Case::R2d2Tuned {
@@ -384,6 +389,23 @@ mod tests {
             seen[rng.below(10)] += 1;
         }
         assert!(seen.iter().all(|&count| count > 800), "{seen:?}");
+    }
+
+    #[test]
+    fn a_pool_of_no_connections_is_an_error_not_a_panic() {
+        let target = Target {
+            opts: Opts::default(),
+            emails: Vec::new(),
+            pool_size: 0,
+            checkout_timeout: Duration::from_secs(1),
+        };
+        for case in Case::ALL {
+            let result = Prepared::new(case, &target);
+            assert!(
+                matches!(result, Err(BenchError::InvalidPoolSize(0))),
+                "{case:?}"
+            );
+        }
     }
 
     #[test]
