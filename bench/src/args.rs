@@ -21,7 +21,8 @@ options:
   --threads N        the multi-threaded run's thread count (default 8; 1 runs only one thread)
   --pool-size N      the most connections a pool gets: as many as the threads using it, up to N (default 4)
   --rounds N         rounds each measurement is split into, interleaved between cases (default 9)
-  --warmup N         untimed operations per thread before each round (default 50)
+  --warmup N         untimed operations per thread before each round, at most as many as it
+                     then measures (default 50)
   --users N          users seeded for the point select (default 1000)
   --tcp              connect over TCP to DB_HOST:DB_PORT (the default)
   --socket           connect over the server's Unix socket (server on this machine only)

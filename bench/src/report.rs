@@ -260,7 +260,7 @@ pub fn render_settings(settings: &Settings) -> String {
     line(
         "warm-up",
         format!(
-            "{} untimed operations per thread before each round",
+            "{} untimed operations per thread before each round (fewer if it then measures fewer)",
             plan.warmup
         ),
     );

@@ -31,7 +31,7 @@ pub struct Plan {
     pub ops: usize,
     /// The same for [`Case::PerCall`], which is an order of magnitude slower.
     pub per_call_ops: usize,
-    /// Untimed operations per thread before each round.
+    /// Untimed operations per thread before each round (at most as many as it then measures).
     pub warmup: usize,
     /// Rounds each measurement is split into.
     pub rounds: usize,
@@ -52,6 +52,13 @@ impl Plan {
             self.ops
         };
         ops.div_ceil(self.rounds.max(1) * threads.max(1)).max(1)
+    }
+
+    /// Untimed operations each thread does before each round: `warmup`, but never more than it
+    /// then measures (with tiny `--ops`, or for a connection per call with many threads).
+    pub fn warmup_per_thread_per_round(&self, case: Case, threads: usize) -> usize {
+        self.warmup
+            .min(self.ops_per_thread_per_round(case, threads))
     }
 
     /// How many rounds of measuring the whole plan runs (for the progress line).
@@ -161,7 +168,7 @@ pub fn run(
                         threads,
                     });
                     let per_thread = plan.ops_per_thread_per_round(case, threads);
-                    let warmup = plan.warmup.min(per_thread);
+                    let warmup = plan.warmup_per_thread_per_round(case, threads);
                     let seed = (round as u64) << 32;
                     let (latencies, elapsed) =
                         run_round(pool, target, workload, threads, per_thread, warmup, seed)?;
@@ -284,6 +291,17 @@ mod tests {
         assert_eq!(plan.ops_per_thread_per_round(Case::Held, 8), 500);
         assert_eq!(plan.ops_per_thread_per_round(Case::PerCall, 8), 50);
         assert_eq!(plan.ops_per_thread_per_round(Case::Lesson4, 3), 1_334);
+    }
+
+    #[test]
+    fn the_warm_up_is_never_longer_than_what_the_thread_then_measures() {
+        let plan = Plan {
+            warmup: 50,
+            ..plan(20_000, 2_000, 9)
+        };
+        assert_eq!(plan.warmup_per_thread_per_round(Case::Held, 8), 50); // measures 278
+        assert_eq!(plan.warmup_per_thread_per_round(Case::PerCall, 1), 50); // measures 223
+        assert_eq!(plan.warmup_per_thread_per_round(Case::PerCall, 8), 28); // measures 28
     }
 
     #[test]
