@@ -85,14 +85,7 @@ impl Report {
     /// thread count), each met, missed or not measured.
     pub fn targets(&self) -> Vec<TargetCheck> {
         let mut checks = Vec::new();
-        let many = self
-            .settings
-            .plan
-            .threads
-            .iter()
-            .copied()
-            .max()
-            .unwrap_or(1);
+        let many = self.settings.plan.max_threads();
 
         let target = format!(
             "lesson4 pool, 1 thread, SELECT 1: within {LESSON4_MAX_RATIO:.2}x of the held connection"
@@ -122,7 +115,8 @@ impl Report {
 
         for &workload in &self.settings.plan.workloads {
             let target = format!(
-                "lesson4 pool, {many} threads, {}: at least r2d2 (defaults)'s throughput",
+                "lesson4 pool, {}, {}: at least r2d2 (defaults)'s throughput",
+                thread_count(many),
                 workload.label()
             );
             checks.push(
@@ -199,7 +193,7 @@ fn not_measured(target: String) -> TargetCheck {
 /// The settings block, printed before measuring.
 pub fn render_settings(settings: &Settings) -> String {
     let plan = &settings.plan;
-    let many = plan.threads.iter().copied().max().unwrap_or(1);
+    let many = plan.max_threads();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -403,7 +397,7 @@ pub fn bar(fraction: f64, width: usize) -> String {
 pub fn render_json(report: &Report) -> String {
     let s = &report.settings;
     let plan = &s.plan;
-    let many = plan.threads.iter().copied().max().unwrap_or(1);
+    let many = plan.max_threads();
     let mut out = String::from("{\n  \"settings\": {\n");
     let threads: Vec<String> = plan.threads.iter().map(|t| t.to_string()).collect();
     let fields = [
@@ -443,7 +437,7 @@ pub fn render_json(report: &Report) -> String {
             json_str("held ops/s divided by case ops/s, same workload and threads"),
         ),
     ];
-    push_fields(&mut out, "    ", &fields);
+    out.push_str(&indent_join(&json_members(&fields)));
     out.push_str("  },\n  \"cases\": [\n");
     let cases: Vec<String> = plan
         .cases
@@ -520,21 +514,19 @@ pub fn render_json(report: &Report) -> String {
     out
 }
 
-fn push_fields(out: &mut String, indent: &str, fields: &[(&str, String)]) {
-    for (i, (key, value)) in fields.iter().enumerate() {
-        let comma = if i + 1 < fields.len() { "," } else { "" };
-        let _ = writeln!(out, "{indent}{}: {value}{comma}", json_str(key));
-    }
+/// `"key": value` for each field (the values are JSON already).
+fn json_members(fields: &[(&str, String)]) -> Vec<String> {
+    fields
+        .iter()
+        .map(|(key, value)| format!("{}: {value}", json_str(key)))
+        .collect()
 }
 
 fn json_object(fields: &[(&str, String)]) -> String {
-    let parts: Vec<String> = fields
-        .iter()
-        .map(|(key, value)| format!("{}: {value}", json_str(key)))
-        .collect();
-    format!("{{{}}}", parts.join(", "))
+    format!("{{{}}}", json_members(fields).join(", "))
 }
 
+/// One item per line, indented, separated by commas.
 fn indent_join(items: &[String]) -> String {
     let mut out = String::new();
     for (i, item) in items.iter().enumerate() {
@@ -705,6 +697,24 @@ mod tests {
 
         let empty = report(vec![]);
         assert!(empty.targets().iter().all(|c| c.met.is_none()));
+    }
+
+    #[test]
+    fn with_one_thread_the_many_threads_target_is_not_measured_and_says_1_thread() {
+        let mut r = report(vec![
+            measurement(Case::Lesson4, Workload::SelectOne, 1, 18_000.0),
+            measurement(Case::R2d2Defaults, Workload::SelectOne, 1, 10_000.0),
+        ]);
+        r.settings.plan.threads = vec![1];
+        let check = &r.targets()[1];
+        assert!(
+            check
+                .target
+                .starts_with("lesson4 pool, 1 thread, SELECT 1:"),
+            "{}",
+            check.target
+        );
+        assert_eq!(check.met, None);
     }
 
     #[test]

@@ -61,6 +61,11 @@ impl Plan {
             .min(self.ops_per_thread_per_round(case, threads))
     }
 
+    /// The largest thread count (the one whose threads share each pool).
+    pub fn max_threads(&self) -> usize {
+        self.threads.iter().copied().max().unwrap_or(1)
+    }
+
     /// How many rounds of measuring the whole plan runs (for the progress line).
     pub fn steps(&self) -> usize {
         self.rounds * self.workloads.len() * self.threads.len() * self.cases.len()
