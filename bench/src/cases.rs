@@ -77,8 +77,9 @@ impl Case {
     /// sends to the server when a connection is taken and when it is given back. These are the
     /// settings that make the comparison honest, printed with every run.
     pub fn describe(self, pool_size: usize, max_threads: usize) -> CaseSettings {
-        let shared_pool =
-            format!("as many as the threads, at most {pool_size}; shared by all threads");
+        let pooled = |note: &str| {
+            format!("as many as the threads, at most {pool_size}{note}; shared by all threads")
+        };
         let (connections, on_checkout, on_return) = match self {
             Case::PerCall => (
                 format!("none kept: every operation opens its own (up to {max_threads} at once)"),
@@ -94,7 +95,7 @@ impl Case {
                 "nothing".to_string(),
             ),
             Case::Lesson4 => (
-                shared_pool,
+                pooled(""),
                 format!(
                     "ping only if the connection sat idle {} ms or more",
                     crate::lessons::LESSON4_PING_WINDOW.as_millis()
@@ -102,26 +103,23 @@ impl Case {
                 "nothing (back into the queue)".to_string(),
             ),
             Case::R2d2Defaults => (
-                shared_pool,
+                pooled(""),
                 "ping (test_on_check_out = true, r2d2's default)".to_string(),
                 "ping (r2d2_mysql's has_broken)".to_string(),
             ),
             Case::R2d2Tuned => (
-                shared_pool,
+                pooled(""),
                 "nothing (test_on_check_out = false)".to_string(),
                 "ping (r2d2_mysql's has_broken; no setting turns it off)".to_string(),
             ),
             Case::MysqlPool => (
-                format!(
-                    "as many as the threads, at most {pool_size} (min = max); shared by all threads"
-                ),
+                pooled(" (min = max)"),
                 "ping (check_health = true, the default)".to_string(),
                 "COM_RESET_CONNECTION (reset_connection = true; drops prepared statements too)"
                     .to_string(),
             ),
         };
         CaseSettings {
-            case: self,
             connections,
             on_checkout,
             on_return,
@@ -132,8 +130,6 @@ impl Case {
 /// What one case sends to the server around each query, and how many connections it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSettings {
-    /// The case described.
-    pub case: Case,
     /// How many connections, and who uses them.
     pub connections: String,
     /// What getting a connection costs (besides a lock).

@@ -45,7 +45,7 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// `"tcp"` or `"socket"`.
+    /// `"tcp"`, `"socket"` or `"prefer_socket"`, used in JSON.
     pub fn key(&self) -> &'static str {
         match self {
             Transport::Tcp(_) => "tcp",
@@ -176,11 +176,8 @@ fn seed_users(conn: &mut Conn, users: usize) -> Result<Vec<String>, BenchError> 
 /// The server's Unix socket, if the server runs on this machine and has one.
 fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
     let socket: Option<Option<String>> = conn.query_first("SELECT @@socket")?;
-    match socket.flatten() {
+    match socket.flatten().filter(|path| !path.is_empty()) {
         None => Err(BenchError::SocketUnavailable(
-            "the server has no socket".into(),
-        )),
-        Some(path) if path.is_empty() => Err(BenchError::SocketUnavailable(
             "the server has no socket".into(),
         )),
         Some(path) if !Path::new(&path).exists() => Err(BenchError::SocketUnavailable(format!(
