@@ -40,12 +40,21 @@ fn database_exists(name: &str) -> anyhow::Result<bool> {
 fn every_case_runs_every_workload_with_one_and_several_threads() -> anyhow::Result<()> {
     let env = Environment::prepare(TransportChoice::Tcp, 20, 2, TIMEOUT)?;
     let plan = tiny_plan();
-    let mut steps = Vec::new();
+    let mut seen = Vec::new();
 
-    let measurements = run::run(&plan, &env.target, &mut |p: &Progress| steps.push(p.step))?;
+    let measurements = run::run(&plan, &env.target, &mut |p: &Progress| seen.push(*p))?;
 
     assert_eq!(measurements.len(), 6 * 2 * 2);
+    let steps: Vec<usize> = seen.iter().map(|p| p.step).collect();
     assert_eq!(steps, (1..=plan.steps()).collect::<Vec<_>>());
+    // Interleaved: round 1 of every workload, thread count and case, then round 2; within each
+    // round the cases run in report order rotated by one more place.
+    let per_round = plan.steps() / plan.rounds;
+    for (i, p) in seen.iter().enumerate() {
+        assert_eq!(p.round, i / per_round + 1, "{p:?}");
+        let rotated = (i % Case::ALL.len() + p.round - 1) % Case::ALL.len();
+        assert_eq!(p.case, Case::ALL[rotated], "{p:?}");
+    }
     for m in &measurements {
         let per_thread = plan.ops_per_thread_per_round(m.case, m.threads);
         assert_eq!(
