@@ -137,7 +137,8 @@ pub fn run(
     // `target.pool_size`: one thread never uses more than one connection at a time, so it gets one,
     // like the held case. (A bigger FIFO pool would hand a lone thread a different, colder
     // connection each time, which measures the server's thread wake-ups rather than the pool.)
-    let mut prepared_by_threads: HashMap<usize, Vec<(Case, Prepared)>> = HashMap::new();
+    // One list of prepared cases per entry of `plan.threads`, in the same order.
+    let mut prepared_by_threads: Vec<Vec<(Case, Prepared)>> = Vec::new();
     for &threads in &plan.threads {
         let sized = Target {
             pool_size: target.pool_size.min(threads),
@@ -148,7 +149,7 @@ pub fn run(
             .iter()
             .map(|&case| Ok((case, Prepared::new(case, &sized)?)))
             .collect::<Result<_, BenchError>>()?;
-        prepared_by_threads.insert(threads, prepared);
+        prepared_by_threads.push(prepared);
     }
 
     // Per case, workload and thread count: every latency, and each round's (ops, wall time).
@@ -157,8 +158,7 @@ pub fn run(
     let mut step = 0;
     for round in 0..plan.rounds {
         for &workload in &plan.workloads {
-            for &threads in &plan.threads {
-                let prepared = &prepared_by_threads[&threads];
+            for (&threads, prepared) in plan.threads.iter().zip(&prepared_by_threads) {
                 for i in 0..prepared.len() {
                     // Rotate the order each round, so no case always runs right after the same one.
                     let (case, ref pool) = prepared[(i + round) % prepared.len()];
