@@ -22,6 +22,7 @@ PIDFILE="$LOCAL/mysqld.pid"
 LOG="$LOCAL/mysqld.log"
 # Every test database is named with this prefix (shared/src/testing.rs); the user may create and drop those only.
 TEST_DB_PREFIX="llmagent_test_"
+TEST_DB_PATTERN='llmagent\_test\_%' # the same as a GRANT / LIKE pattern: `_` matches any character unless escaped
 
 say() { printf 'db.sh: %s\n' "$*"; }
 die() { printf 'db.sh: error: %s\n' "$*" >&2; exit 1; }
@@ -44,20 +45,27 @@ load_env_file() {
 load_env_file
 WAIT_SECONDS="${DB_WAIT_SECONDS:-90}"
 [[ "$WAIT_SECONDS" =~ ^[0-9]+$ ]] || die "DB_WAIT_SECONDS must be a number of seconds, not '$WAIT_SECONDS'"
-export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT:-3306}" DB_USER="${DB_USER:-tester}"
+export DB_HOST="${DB_HOST:-127.0.0.1}" DB_PORT="${DB_PORT-3306}" DB_USER="${DB_USER:-tester}"
 export DB_PASSWORD="${DB_PASSWORD-tester}" DB_NAME="${DB_NAME:-llmagent}"
 [[ "$DB_PORT" =~ ^[0-9]+$ ]] && [ "$DB_PORT" -ge 1 ] && [ "$DB_PORT" -le 65535 ] ||
   die "DB_PORT must be a port number from 1 to 65535, but it is '$DB_PORT'. Fix it in .env or your environment (the default is 3306)."
 [[ "$DB_NAME" =~ ^[A-Za-z0-9_]+$ ]] || die "DB_NAME may hold letters, digits and _ only, not '$DB_NAME'"
 [[ "$DB_USER" =~ ^[A-Za-z0-9_]+$ ]] || die "DB_USER may hold letters, digits and _ only, not '$DB_USER'"
 
-sql_string() { local s=${1//\\/\\\\}; printf "'%s'" "${s//\'/\'\'}"; }
+sql_string() { local q="'" s=${1//\\/\\\\}; printf "'%s'" "${s//$q/$q$q}"; }
 
 # --- small probes ---------------------------------------------------------------------------------
-port_answers() { timeout 2 bash -c "exec 3<>/dev/tcp/$DB_HOST/$DB_PORT" 2>/dev/null; }
-docker_answers() { command -v docker >/dev/null 2>&1 && timeout 15 docker info >/dev/null 2>&1; }
+# macOS has no `timeout`; there a probe takes as long as it takes (a refused port or an absent engine answers at once).
+with_timeout() { local seconds=$1; shift; if command -v timeout >/dev/null 2>&1; then timeout "$seconds" "$@"; else "$@"; fi; }
+port_answers() { with_timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' probe "$DB_HOST" "$DB_PORT" 2>/dev/null; }
+docker_answers() { command -v docker >/dev/null 2>&1 && with_timeout 15 docker info >/dev/null 2>&1; }
 compose_running() { docker_answers && [ -n "$("${COMPOSE[@]}" ps -q --status running db 2>/dev/null)" ]; }
-local_pid() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null && cat "$PIDFILE"; }
+is_our_server() { # $1 = pid: the server started on .db/data, not whatever process reuses a stale pid file's number
+  local args
+  if [ -r "/proc/$1/cmdline" ]; then args=$(tr '\0' ' ' <"/proc/$1/cmdline"); else args=$(ps -o args= -p "$1" 2>/dev/null); fi
+  [[ "$args" == *"--datadir=$DATA"* ]]
+}
+local_pid() { local pid; [ -f "$PIDFILE" ] && pid=$(cat "$PIDFILE") && kill -0 "$pid" 2>/dev/null && is_our_server "$pid" && echo "$pid"; }
 host_is_local() { [[ "$DB_HOST" == 127.0.0.1 || "$DB_HOST" == localhost || "$DB_HOST" == ::1 ]]; }
 
 find_first() { local c; for c in "$@"; do command -v "$c" 2>/dev/null && return 0; [ -x "/usr/sbin/$c" ] && { echo "/usr/sbin/$c"; return 0; }; done; return 1; }
@@ -104,7 +112,7 @@ CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4
 CREATE USER IF NOT EXISTS $user@'%' IDENTIFIED BY $pass;
 ALTER USER $user@'%' IDENTIFIED BY $pass;
 GRANT ALL PRIVILEGES ON \`$DB_NAME\`.* TO $user@'%';
-GRANT ALL PRIVILEGES ON \`${TEST_DB_PREFIX//_/\\_}%\`.* TO $user@'%';
+GRANT ALL PRIVILEGES ON \`$TEST_DB_PATTERN\`.* TO $user@'%';
 SQL
 }
 
@@ -177,16 +185,22 @@ local_up() {
   host_is_local || die "DB_HOST is $DB_HOST, which does not answer on port $DB_PORT; a local server can only serve 127.0.0.1"
   local server; server="$(server_bin)" || { install_server; server="$(server_bin)" || die "installed, but still no mariadbd"; }
   client_bin >/dev/null || die "found $server but no mariadb/mysql client next to it; install mariadb-client"
+  local pid
+  if pid="$(local_pid)"; then # a second server on the same data dir would only wait for its locks, then fail
+    die "the local server (pid $pid) runs but does not answer on 127.0.0.1:$DB_PORT: it is still starting, or it was
+  started on another port (./docker/db.sh down, then up, restarts it on DB_PORT)"
+  fi
   mkdir -p "$LOCAL"
   [ "${#SOCK}" -lt 100 ] || die "the socket path $SOCK is too long for Unix sockets; move the project to a shorter path"
-  local as_user=(); [ "$(id -u)" -ne 0 ] || as_user=(--user=root) # mariadbd refuses to run as root unless told to
+  # A string, not an array: bash 3.2 (macOS) calls an empty array unbound under set -u.
+  local as_user=""; [ "$(id -u)" -ne 0 ] || as_user=--user=root # mariadbd refuses to run as root unless told to
   local is_mysql=""; "$server" --version | grep -qi mariadb || is_mysql=1
 
   if [ ! -d "$DATA/mysql" ]; then
     say "creating a new data directory in $DATA"
     rm -rf "$DATA"
     if [ -n "$is_mysql" ]; then
-      "$server" --no-defaults --initialize-insecure --datadir="$DATA" "${as_user[@]}" >>"$LOG" 2>&1 ||
+      "$server" --no-defaults --initialize-insecure --datadir="$DATA" ${as_user:+"$as_user"} >>"$LOG" 2>&1 ||
         { show_log_tail; die "mysqld --initialize-insecure failed"; }
     else
       local install_db; install_db="$(find_first mariadb-install-db mysql_install_db)" || die "mariadb-install-db not found"
@@ -198,9 +212,11 @@ local_up() {
   fi
 
   say "starting $("$server" --version | sed 's/^.*Ver //') on 127.0.0.1:$DB_PORT (data, socket and log in .db/)"
-  # setsid + nohup: the server outlives this script and the terminal that ran it.
-  setsid nohup "$server" --no-defaults --datadir="$DATA" --socket="$SOCK" --pid-file="$PIDFILE" \
-    --log-error="$LOG" --port="$DB_PORT" --bind-address=127.0.0.1 "${as_user[@]}" \
+  # setsid + nohup: the server outlives this script and the terminal that ran it (macOS has no setsid;
+  # there nohup, and the SIGINT a background job of a script ignores, must do).
+  local detach="nohup"; ! command -v setsid >/dev/null 2>&1 || detach="setsid nohup"
+  $detach "$server" --no-defaults --datadir="$DATA" --socket="$SOCK" --pid-file="$PIDFILE" \
+    --log-error="$LOG" --port="$DB_PORT" --bind-address=127.0.0.1 ${as_user:+"$as_user"} \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_520_ci \
     --max-connections=500 </dev/null >>"$LOG" 2>&1 &
   local launcher=$! deadline=$((SECONDS + WAIT_SECONDS))
@@ -258,7 +274,7 @@ cmd_reset() {
   admin_sql </dev/null || die "reset needs the server this script started (local or Docker); it cannot reset someone else's"
   say "dropping and recreating database '$DB_NAME', and dropping leftover ${TEST_DB_PREFIX}* test databases"
   {
-    admin_sql <<<"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '${TEST_DB_PREFIX//_/\\_}%';" |
+    admin_sql <<<"SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE '$TEST_DB_PATTERN';" |
       tail -n +2 | sed 's/.*/DROP DATABASE IF EXISTS `&`;/'
     printf 'DROP DATABASE IF EXISTS `%s`;\n' "$DB_NAME"
   } | admin_sql
