@@ -98,7 +98,8 @@ admin_sql() { # reads SQL on stdin; $1 = database (optional)
   if [ -n "$(local_pid)" ]; then
     "$(client_bin)" --no-defaults --protocol=socket --socket="$SOCK" -u "$(admin_user)" ${1:+"$1"}
   elif compose_running; then
-    "${COMPOSE[@]}" exec -T db sh -c 'exec mysql -uroot -p"$MYSQL_ROOT_PASSWORD" "$@"' sh ${1:+"$1"} 2> >(grep -v 'Using a password' >&2)
+    # The password goes through the environment: a -p argument would show in `ps`, on the host too.
+    "${COMPOSE[@]}" exec -T db sh -c 'export MYSQL_PWD="$MYSQL_ROOT_PASSWORD"; exec mysql -uroot "$@"' sh ${1:+"$1"}
   else
     return 2
   fi
@@ -230,7 +231,11 @@ local_up() {
 
 # --- commands -------------------------------------------------------------------------------------
 cmd_up() {
-  if port_answers; then
+  if host_is_local && compose_running; then
+    # Docker's port forwarder answers as soon as the container runs, long before MySQL does:
+    # wait for the healthcheck instead (at once if it is healthy already).
+    docker_up
+  elif port_answers; then
     say "a server already answers on $DB_HOST:$DB_PORT"
   elif docker_answers; then
     docker_up
