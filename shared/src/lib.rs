@@ -204,7 +204,12 @@ impl Error {
                 address: config.address(),
                 reason: reason.clone(),
             },
-            mysql::Error::IoError(_) | mysql::Error::DriverError(_) => Error::Unreachable {
+            // Only connection failures: any other driver error (an unknown auth plugin, a packet
+            // out of sync, bad statement parameters) is not fixed by starting a server.
+            mysql::Error::IoError(_)
+            | mysql::Error::DriverError(
+                mysql::DriverError::CouldNotConnect(None) | mysql::DriverError::ConnectTimeout,
+            ) => Error::Unreachable {
                 address: config.address(),
                 reason: err.to_string(),
             },
@@ -320,6 +325,20 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2-very-secret"), "{shown}");
         assert!(shown.contains("<hidden>"), "{shown}");
+    }
+
+    #[test]
+    fn only_connection_failures_are_reported_as_an_unreachable_server() {
+        let config = config_from(&[]).unwrap();
+        let classify = |err| Error::from_mysql(mysql::Error::DriverError(err), &config);
+
+        let timeout = classify(mysql::DriverError::ConnectTimeout);
+        let plugin = classify(mysql::DriverError::UnknownAuthPlugin("dialog".into()));
+        let protocol = classify(mysql::DriverError::PacketOutOfSync);
+
+        assert!(matches!(timeout, Error::Unreachable { .. }), "{timeout:?}");
+        assert!(matches!(plugin, Error::Mysql(_)), "{plugin:?}");
+        assert!(matches!(protocol, Error::Mysql(_)), "{protocol:?}");
     }
 
     #[test]
