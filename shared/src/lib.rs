@@ -60,7 +60,7 @@ impl Config {
         match dotenvy::dotenv() {
             Ok(_) => {}
             Err(err) if err.not_found() => {}
-            Err(err) => return Err(Error::DotEnv(err.to_string())),
+            Err(err) => return Err(Error::from_dotenv(err)),
         }
         Config::from_lookup(|key| std::env::var(key).ok())
     }
@@ -179,6 +179,20 @@ pub enum Error {
 }
 
 impl Error {
+    /// Describes why `.env` could not be read. dotenvy's own message for a line it cannot parse
+    /// quotes the line's value, which may be the password, so that message is not passed on.
+    fn from_dotenv(err: dotenvy::Error) -> Error {
+        Error::DotEnv(match err {
+            dotenvy::Error::LineParse(..) => {
+                "a line is not valid .env syntax (its text is not shown: \
+                 it may hold the password); quote a value with spaces, quotes, `$` or `\\`, \
+                 like DB_PASSWORD='my secret'"
+                    .to_string()
+            }
+            other => other.to_string(),
+        })
+    }
+
     /// Classifies an error met while connecting with `config`.
     pub fn from_mysql(err: mysql::Error, config: &Config) -> Error {
         match &err {
@@ -325,6 +339,18 @@ mod tests {
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2-very-secret"), "{shown}");
         assert!(shown.contains("<hidden>"), "{shown}");
+    }
+
+    #[test]
+    fn a_line_dotenv_cannot_parse_is_reported_without_its_text() {
+        // What dotenvy reports for `DB_PASSWORD=correct horse battery`: the value, unquoted.
+        let parse_error = dotenvy::Error::LineParse("correct horse battery".into(), 8);
+
+        let message = Error::from_dotenv(parse_error).to_string();
+
+        assert!(!message.contains("horse"), "{message}");
+        assert!(message.contains(".env.example"), "{message}");
+        assert!(message.contains("quote a value"), "{message}");
     }
 
     #[test]
