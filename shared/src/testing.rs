@@ -57,7 +57,7 @@ impl TestDb {
             config: server.with_database(&name),
         };
         admin.query_drop(format!("USE `{name}`")).map_err(mysql)?;
-        admin.query_drop(SCHEMA_SQL).map_err(mysql)?;
+        run_statements(&mut admin, SCHEMA_SQL).map_err(mysql)?;
         Ok(db)
     }
 
@@ -132,6 +132,19 @@ impl Drop for TestDb {
             );
         }
     }
+}
+
+/// Runs `sql`, which may hold several statements (like [`SCHEMA_SQL`]), and returns the first error
+/// of any of them. `query_drop` would not: it reports an error in the first statement only and
+/// drops the later results, errors included, unseen.
+pub fn run_statements(conn: &mut Conn, sql: &str) -> mysql::Result<()> {
+    let mut result = conn.query_iter(sql)?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row?;
+        }
+    }
+    Ok(())
 }
 
 fn unique_name() -> String {

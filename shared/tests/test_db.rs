@@ -1,7 +1,7 @@
 //! The per-test database: fresh, with the schema, private to its test, and gone afterwards.
 
 use mysql::prelude::Queryable;
-use shared::testing::{TEST_DB_PREFIX, TestDb};
+use shared::testing::{SCHEMA_SQL, TEST_DB_PREFIX, TestDb, run_statements};
 
 fn database_exists(name: &str) -> bool {
     let server = shared::Config::from_env().unwrap().with_database("");
@@ -69,8 +69,19 @@ fn loading_the_schema_twice_is_harmless() {
     conn.query_drop("INSERT INTO users (name, email) VALUES ('a', 'a@example.com')")
         .unwrap();
 
-    conn.query_drop(shared::testing::SCHEMA_SQL).unwrap();
+    run_statements(&mut conn, SCHEMA_SQL).unwrap();
 
     let users: Option<u64> = conn.query_first("SELECT COUNT(*) FROM users").unwrap();
     assert_eq!(users, Some(1), "reloading the schema must keep the rows");
+}
+
+#[test]
+fn an_error_in_a_later_statement_of_a_script_is_reported() {
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+
+    let result = run_statements(&mut conn, "SELECT 1; SELECT * FROM no_such_table; SELECT 2");
+
+    let err = result.expect_err("the second statement fails");
+    assert!(err.to_string().contains("no_such_table"), "{err}");
 }
