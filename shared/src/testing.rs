@@ -32,6 +32,18 @@ pub const SERVER_SETTLES: Duration = Duration::from_secs(5);
 /// THE schema (docker/schema.sql), the same file Docker and `db.sh` load.
 pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
 
+/// Inserts a user with plain SQL and returns its id: test set-up that does not depend on the
+/// lesson code under test.
+pub fn insert_user(conn: &mut impl Queryable, name: &str, email: &str) -> mysql::Result<u64> {
+    let inserted = conn.exec_iter(
+        "INSERT INTO users (name, email) VALUES (?, ?)",
+        (name, email),
+    )?;
+    Ok(inserted
+        .last_insert_id()
+        .expect("an INSERT into users reports its AUTO_INCREMENT id"))
+}
+
 /// A fresh database with the course schema, dropped when this value is dropped.
 pub struct TestDb {
     config: Config,

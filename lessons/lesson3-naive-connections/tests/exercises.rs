@@ -5,7 +5,7 @@ use lesson2::UserError;
 use lesson3::{NaiveError, create_user, get_user_by_email};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
-use shared::testing::TestDb;
+use shared::testing::{TestDb, insert_user};
 
 /// Options whose every new connection first writes its CONNECTION_ID() into the table `connects`
 /// (the `init` commands run once per opened connection), so a test can count connections.
@@ -50,11 +50,7 @@ fn create_user_stores_the_user_and_returns_its_id() -> anyhow::Result<()> {
 fn get_user_by_email_finds_the_stored_user_and_none_for_a_stranger() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    conn.exec_drop(
-        "INSERT INTO users (name, email) VALUES (?, ?)",
-        ("박서준", "seojun@example.com"),
-    )?;
-    let id = conn.last_insert_id();
+    let id = insert_user(&mut conn, "박서준", "seojun@example.com")?;
 
     let found = get_user_by_email(&db.opts(), "seojun@example.com")?;
     let stranger = get_user_by_email(&db.opts(), "nobody@example.com")?;

@@ -6,7 +6,7 @@ use lesson6::{UserError, delete_user, update_user_email, update_user_name};
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, TxOpts};
-use shared::testing::TestDb;
+use shared::testing::{TestDb, insert_user};
 
 type Row = (u64, String, String, NaiveDateTime);
 
@@ -17,14 +17,6 @@ fn all_users(conn: &mut Conn) -> mysql::Result<Vec<Row>> {
 
 fn user(conn: &mut Conn, id: u64) -> mysql::Result<Option<(String, String)>> {
     conn.exec_first("SELECT name, email FROM users WHERE id = ?", (id,))
-}
-
-fn add_user(conn: &mut Conn, name: &str, email: &str) -> mysql::Result<u64> {
-    conn.exec_drop(
-        "INSERT INTO users (name, email) VALUES (?, ?)",
-        (name, email),
-    )?;
-    Ok(conn.last_insert_id())
 }
 
 /// A question and its answer for `user_id`, inserted with plain SQL as lesson 7 will.
@@ -53,8 +45,8 @@ fn conversations_of(conn: &mut Conn, user_id: u64) -> mysql::Result<Option<u64>>
 fn update_user_name_renames_that_user_and_no_one_else() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
     let before = all_users(&mut conn)?;
 
     update_user_name(&mut conn, alice, "앨리스")?;
@@ -78,7 +70,7 @@ fn setting_a_name_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
     // The server reports 0 affected rows here ("Rows matched: 1  Changed: 0").
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = update_user_name(&mut conn, alice, "Alice");
@@ -92,7 +84,7 @@ fn setting_a_name_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
 fn renaming_a_user_that_does_not_exist_is_not_found_and_changes_nothing() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = update_user_name(&mut conn, alice + 1, "Ghost");
@@ -109,7 +101,7 @@ fn renaming_a_user_that_does_not_exist_is_not_found_and_changes_nothing() -> any
 fn an_invalid_new_name_is_rejected_and_the_row_is_unchanged() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
     let too_long = "가".repeat(lesson2::MAX_NAME_CHARS + 1);
 
@@ -131,8 +123,8 @@ fn an_invalid_new_name_is_rejected_and_the_row_is_unchanged() -> anyhow::Result<
 fn update_user_email_changes_that_users_email_and_no_one_elses() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
 
     update_user_email(&mut conn, alice, "alice@new.example.com")?;
 
@@ -152,8 +144,8 @@ fn an_email_taken_by_another_user_is_email_taken_and_both_rows_are_unchanged() -
 {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    insert_user(&mut conn, "Bob", "bob@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = update_user_email(&mut conn, alice, "bob@example.com");
@@ -170,7 +162,7 @@ fn an_email_taken_by_another_user_is_email_taken_and_both_rows_are_unchanged() -
 fn setting_an_email_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = update_user_email(&mut conn, alice, "alice@example.com");
@@ -185,7 +177,7 @@ fn a_user_may_change_the_letter_case_of_their_own_email() -> anyhow::Result<()> 
     // The unique key compares case-insensitively, but the row being changed does not collide with itself.
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     update_user_email(&mut conn, alice, "Alice@Example.com")?;
 
@@ -200,7 +192,7 @@ fn a_user_may_change_the_letter_case_of_their_own_email() -> anyhow::Result<()> 
 fn changing_the_email_of_a_user_that_does_not_exist_is_not_found() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = update_user_email(&mut conn, alice + 1, "ghost@example.com");
@@ -217,7 +209,7 @@ fn changing_the_email_of_a_user_that_does_not_exist_is_not_found() -> anyhow::Re
 fn an_invalid_new_email_is_rejected_and_the_row_is_unchanged() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
     let too_long = "a".repeat(lesson2::MAX_EMAIL_CHARS + 1);
 
@@ -243,7 +235,7 @@ fn updates_tell_unchanged_from_missing_also_on_a_connection_that_counts_found_ro
         OptsBuilder::from_opts(db.opts())
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS),
     )?;
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     let same_name = update_user_name(&mut conn, alice, "Alice");
     let same_email = update_user_email(&mut conn, alice, "alice@example.com");
@@ -262,8 +254,8 @@ fn updates_tell_unchanged_from_missing_also_on_a_connection_that_counts_found_ro
 fn updates_store_injection_strings_korean_and_emoji_literally() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
     let texts = [
         "'; DROP TABLE users; --",
         "' OR '1'='1",
@@ -298,8 +290,8 @@ fn updates_store_injection_strings_korean_and_emoji_literally() -> anyhow::Resul
 fn delete_user_removes_that_user_and_no_one_else() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
 
     delete_user(&mut conn, alice)?;
 
@@ -312,7 +304,7 @@ fn delete_user_removes_that_user_and_no_one_else() -> anyhow::Result<()> {
 fn deleting_a_user_that_does_not_exist_is_not_found_and_deletes_nothing() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     let before = all_users(&mut conn)?;
 
     let result = delete_user(&mut conn, alice + 1);
@@ -329,7 +321,7 @@ fn deleting_a_user_that_does_not_exist_is_not_found_and_deletes_nothing() -> any
 fn deleting_the_same_user_twice_is_not_found_the_second_time() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     let first = delete_user(&mut conn, alice);
     let second = delete_user(&mut conn, alice);
@@ -346,8 +338,8 @@ fn deleting_the_same_user_twice_is_not_found_the_second_time() -> anyhow::Result
 fn deleting_a_user_deletes_their_conversations_and_no_one_elses() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = add_user(&mut conn, "Bob", "bob@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
     add_exchange(&mut conn, alice)?;
     add_exchange(&mut conn, alice)?;
     add_exchange(&mut conn, bob)?;
@@ -372,7 +364,7 @@ fn a_delete_inside_a_rolled_back_transaction_deletes_nothing() -> anyhow::Result
     // The cascade is part of the same statement, so the rollback brings the messages back too.
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
     add_exchange(&mut conn, alice)?;
     let before = all_users(&mut conn)?;
 

@@ -4,15 +4,7 @@
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
-use shared::testing::TestDb;
-
-fn add_user(conn: &mut Conn, name: &str, email: &str) -> mysql::Result<u64> {
-    conn.exec_drop(
-        "INSERT INTO users (name, email) VALUES (?, ?)",
-        (name, email),
-    )?;
-    Ok(conn.last_insert_id())
-}
+use shared::testing::{TestDb, insert_user};
 
 fn affected_by_rename(conn: &mut Conn, id: u64, name: &str) -> mysql::Result<u64> {
     Ok(conn
@@ -25,7 +17,7 @@ fn by_default_an_update_to_the_same_value_and_an_update_of_no_row_both_report_ze
 -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     let same_value = affected_by_rename(&mut conn, alice, "Alice")?;
     let no_row = affected_by_rename(&mut conn, alice + 1, "Ghost")?;
@@ -43,7 +35,7 @@ fn with_client_found_rows_an_update_to_the_same_value_reports_the_matched_row() 
         OptsBuilder::from_opts(db.opts())
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS),
     )?;
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     let same_value = affected_by_rename(&mut conn, alice, "Alice")?;
     let no_row = affected_by_rename(&mut conn, alice + 1, "Ghost")?;
@@ -56,7 +48,7 @@ fn with_client_found_rows_an_update_to_the_same_value_reports_the_matched_row() 
 fn user_exists_tells_an_existing_id_from_a_missing_one() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let alice = add_user(&mut conn, "Alice", "alice@example.com")?;
+    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
     assert!(lesson6::user_exists(&mut conn, alice)?);
     assert!(!lesson6::user_exists(&mut conn, alice + 1)?);
