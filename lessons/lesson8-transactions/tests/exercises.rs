@@ -8,7 +8,6 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::time::{Duration, Instant};
 
 use common::add_user;
 use lesson8::{
@@ -205,20 +204,11 @@ fn a_connection_killed_between_the_two_inserts_stores_neither_row_and_the_pool_g
             .exec_drop("KILL ?", (victim,))
             .expect("KILL the saving connection");
         // KILL returns at once; wait (bounded) until the server has really dropped the session.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            let alive: Option<u64> = killer
-                .exec_first(
-                    "SELECT ID FROM information_schema.PROCESSLIST WHERE ID = ?",
-                    (victim,),
-                )
-                .expect("look at the process list");
-            if alive.is_none() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        panic!("the server did not end connection {victim} within 5 s");
+        let left = db.wait_for_sessions(&mut killer, |ids| !ids.contains(&victim));
+        assert!(
+            !left.contains(&victim),
+            "the server did not end connection {victim} within 5 s"
+        );
     })
     .unwrap_err();
     drop(pooled);
