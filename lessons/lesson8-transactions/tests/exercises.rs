@@ -200,8 +200,11 @@ fn a_connection_killed_between_the_two_inserts_stores_neither_row_and_the_pool_g
     let victim = pooled.connection_id();
 
     let err = save_exchange_with(&mut pooled, user_id, "Still there?", "…", |_, _| {
+        // The id is formatted into the statement: the one safe exception to parameter binding,
+        // since KILL takes no parameters (MySQL refuses `KILL ?` with ERROR 6413) and `victim`
+        // is a u32, which cannot carry SQL.
         killer
-            .exec_drop("KILL ?", (victim,))
+            .query_drop(format!("KILL {victim}"))
             .expect("KILL the saving connection");
         // KILL returns at once; wait (bounded) until the server has really dropped the session.
         let left = db.wait_for_sessions(&mut killer, |ids| !ids.contains(&victim));
