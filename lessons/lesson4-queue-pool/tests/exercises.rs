@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::all_idle;
+use common::{all_idle, kill};
 use lesson4::{Pool, PoolError, PoolOptions};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -148,7 +148,7 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
     assert_eq!(before.len(), 2);
     let victim = before[0];
 
-    watcher.exec_drop("KILL ?", (victim,))?;
+    kill(&mut watcher, victim)?;
     db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
     // Past the liveness window, the pool pings before lending: this is the case the ping is for.
     thread::sleep(window * 2);
@@ -178,7 +178,7 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
     assert_eq!(before.len(), 3);
 
     for id in &before {
-        watcher.exec_drop("KILL ?", (id,))?;
+        kill(&mut watcher, *id)?;
     }
     db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     thread::sleep(window * 2);
@@ -206,7 +206,7 @@ fn a_connection_killed_within_the_window_fails_once_and_is_never_lent_again() ->
     let pool = pool_of(&db, 1, Duration::from_secs(600));
     let mut watcher = db.conn();
     let victim = connection_id(&mut pool.get()?)?;
-    watcher.exec_drop("KILL ?", (victim,))?;
+    kill(&mut watcher, victim)?;
     db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
 
     // The price of skipping the ping: this caller meets the dead connection...

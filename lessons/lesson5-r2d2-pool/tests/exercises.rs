@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{connection_id, small_pool, wait_for_count};
+use common::{connection_id, kill, small_pool, wait_for_count};
 use lesson5::{PoolError, PoolSettings, build_pool, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -298,7 +298,7 @@ fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error
     let victim = connection_id(&mut first)?;
     drop(first);
 
-    watcher.exec_drop("KILL ?", (victim,))?;
+    kill(&mut watcher, victim)?;
     db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
     let mut ids_now = HashSet::new();
     for _ in 0..4 {
@@ -322,7 +322,7 @@ fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
     assert_eq!(before.len(), 3);
 
     for id in &before {
-        watcher.exec_drop("KILL ?", (id,))?;
+        kill(&mut watcher, *id)?;
     }
     db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     // Each checkout pings, drops the dead ones, and waits for r2d2 to open new ones in the background.

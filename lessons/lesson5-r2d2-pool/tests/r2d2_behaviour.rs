@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{pool_with, wait_for_count};
+use common::{kill, pool_with, wait_for_count};
 use lesson5::{MySqlConnectionManager, PoolSettings, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -106,7 +106,7 @@ fn without_test_on_check_out_a_killed_connection_reaches_one_caller_and_is_dropp
     let pool = pool_with(&db, settings);
     let mut watcher = db.conn();
     let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
-    watcher.exec_drop("KILL ?", (victim,))?;
+    kill(&mut watcher, victim)?;
     wait_for_count(&mut watcher, &db, 0);
 
     let mut unlucky = checkout(&pool, Duration::from_secs(2))?;

@@ -10,3 +10,12 @@ pub fn all_idle(n: usize) -> PoolState {
         idle_connections: n,
     }
 }
+
+/// Ends the server session `id` from `watcher`'s session, as a DBA, a restart or `wait_timeout` would.
+#[allow(dead_code)] // tests/queue.rs has no server
+pub fn kill(watcher: &mut mysql::Conn, id: u32) -> mysql::Result<()> {
+    use mysql::prelude::Queryable;
+    // KILL takes no parameters (MySQL refuses `KILL ?`), so the id is formatted into the statement:
+    // the one safe exception to binding values, since a u32 cannot carry SQL.
+    watcher.query_drop(format!("KILL {id}"))
+}

@@ -41,3 +41,10 @@ pub fn connection_id(conn: &mut mysql::Conn) -> mysql::Result<u32> {
         .query_first("SELECT CONNECTION_ID()")?
         .expect("one row"))
 }
+
+/// Ends the server session `id` from `watcher`'s session, as a DBA, a restart or `wait_timeout` would.
+pub fn kill(watcher: &mut mysql::Conn, id: u32) -> mysql::Result<()> {
+    // KILL takes no parameters (MySQL refuses `KILL ?`), so the id is formatted into the statement:
+    // the one safe exception to binding values, since a u32 cannot carry SQL.
+    watcher.query_drop(format!("KILL {id}"))
+}
