@@ -17,7 +17,7 @@ pub use solution::select_one;
 pub struct Reply {
     /// The single value of `SELECT 1`'s row.
     pub one: i64,
-    /// `VERSION()`: which server answered (MySQL 8.4 in Docker, MariaDB 10.11 locally).
+    /// `VERSION()`: which server answered, such as `10.11.19-MariaDB` or `8.4.3`.
     pub server_version: String,
     /// `CURRENT_USER()`: the account the server matched us to, such as `tester@%`.
     pub user: String,
