@@ -50,11 +50,13 @@ fn main() -> anyhow::Result<()> {
     };
     println!("User {NAME} has id {user_id}.\n");
 
+    let mut first_question = None;
     for (question, answer) in EXCHANGES {
         // One checkout per request, as a server handling the agent's requests would do.
         let mut conn = pool.get()?;
         let question_id = save_question(&mut conn, user_id, question)?;
         let answer_id = save_answer(&mut conn, user_id, question_id, answer)?;
+        first_question.get_or_insert(question_id);
         println!("saved question #{question_id} {question:?}");
         println!("  and answer   #{answer_id} (reply_to #{question_id}) {answer:?}");
     }
@@ -64,6 +66,20 @@ fn main() -> anyhow::Result<()> {
     match save_question(&mut pool.get()?, unknown_user, "Am I anybody?") {
         Err(err) => println!("  -> {err:?}: {err}"),
         Ok(id) => anyhow::bail!("a question for an unknown user was stored as #{id}"),
+    }
+
+    let question_id = first_question.expect("the demo saved a question");
+    println!(
+        "\nsave_answer for user id {unknown_user}, to question #{question_id} of user {user_id}:"
+    );
+    match save_answer(
+        &mut pool.get()?,
+        unknown_user,
+        question_id,
+        "Not yours to answer.",
+    ) {
+        Err(err) => println!("  -> {err:?}: {err}"),
+        Ok(id) => anyhow::bail!("an answer to another user's question was stored as #{id}"),
     }
 
     let recent = get_recent_conversations(&mut pool.get()?, user_id, RECENT)?;

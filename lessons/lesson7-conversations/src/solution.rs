@@ -15,9 +15,6 @@ use crate::{Conversation, ConversationError, check_length};
 ///     question_id = cursor.lastrowid
 /// conn.commit()
 /// ```
-///
-/// Errors: [`ConversationError::TooLong`] before any SQL, [`ConversationError::UnknownUser`] if
-/// no user has `user_id`, [`ConversationError::Db`] otherwise. Nothing is stored on an error.
 pub fn save_question(
     conn: &mut impl Queryable,
     user_id: u64,
@@ -32,8 +29,7 @@ pub fn save_question(
             (user_id, content),
         )
         .map_err(|err| ConversationError::from_insert(err, user_id, None))?;
-    // The OK packet of this very INSERT carries the new id (cursor.lastrowid): on the same
-    // connection, and inside lesson 8's transaction on the same transaction.
+    // The OK packet of this very INSERT carries the new id (cursor.lastrowid).
     Ok(inserted
         .last_insert_id()
         .expect("an INSERT into a table with AUTO_INCREMENT reports the new id"))
@@ -41,20 +37,8 @@ pub fn save_question(
 
 /// Stores the agent's answer to question `question_id` of user `user_id`, and returns its id.
 ///
-/// Python:
-/// ```python
-/// with conn.cursor() as cursor:
-///     cursor.execute(
-///         "INSERT INTO conversations (user_id, role, content, reply_to) "
-///         "VALUES (%s, 'assistant', %s, %s)",
-///         (user_id, content, question_id))
-///     answer_id = cursor.lastrowid
-/// conn.commit()
-/// ```
-///
-/// Errors: [`ConversationError::TooLong`] before any SQL; [`ConversationError::UnknownUser`],
-/// [`ConversationError::UnknownQuestion`] or [`ConversationError::AlreadyAnswered`] from the
-/// server's constraints; [`ConversationError::Db`] otherwise. Nothing is stored on an error.
+/// Only a question (`role = 'user'`) that `user_id` asked can be answered: the rule is part of
+/// the INSERT itself, so nothing can slip in between a check and the insert.
 pub fn save_answer(
     conn: &mut impl Queryable,
     user_id: u64,
@@ -62,13 +46,24 @@ pub fn save_answer(
     content: &str,
 ) -> Result<u64, ConversationError> {
     check_length(content)?;
+    // INSERT ... SELECT: the row is built from the question row that matches the rule, so no
+    // matching question means no row inserted, in one statement.
     let inserted = conn
         .exec_iter(
             "INSERT INTO conversations (user_id, role, content, reply_to) \
-             VALUES (?, 'assistant', ?, ?)",
-            (user_id, content, question_id),
+             SELECT q.user_id, 'assistant', ?, q.id FROM conversations q \
+             WHERE q.id = ? AND q.user_id = ? AND q.role = 'user'",
+            (content, question_id, user_id),
         )
         .map_err(|err| ConversationError::from_insert(err, user_id, Some(question_id)))?;
+    if inserted.affected_rows() == 0 {
+        drop(inserted); // it borrows `conn`, which the diagnosis needs
+        return Err(ConversationError::refused_answer(
+            conn,
+            user_id,
+            question_id,
+        ));
+    }
     Ok(inserted
         .last_insert_id()
         .expect("an INSERT into a table with AUTO_INCREMENT reports the new id"))
@@ -85,17 +80,13 @@ pub fn save_answer(
 ///         (user_id, limit))
 ///     return cursor.fetchall()
 /// ```
-///
-/// An unknown user has no messages: the list is empty, not an error.
 pub fn get_recent_conversations(
     conn: &mut impl Queryable,
     user_id: u64,
     limit: u32,
 ) -> Result<Vec<Conversation>, ConversationError> {
     // created_at has whole seconds, so a question and its answer usually share one: `id DESC`
-    // breaks the tie (ids grow with every insert), or the order of those two would be up to the
-    // server and could change from one run to the next. The index (user_id, created_at, id)
-    // serves exactly this WHERE and ORDER BY, read backwards.
+    // breaks the tie, or the order of those two would be up to the server.
     let rows = conn.exec(
         "SELECT id, user_id, role, content, reply_to, created_at FROM conversations \
          WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?",

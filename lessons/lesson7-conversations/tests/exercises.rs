@@ -1,329 +1,592 @@
-//! Checks Exercise 7 (`save_question`, `save_answer`, `get_recent_conversations`) against the real
-//! server, each test in its own database.
-//! Run against your version with `cargo test -p lesson7 --features exercise`.
+//! Checks exercises 7a (`save_question`), 7b (`save_answer`) and 7c (`get_recent_conversations`)
+//! against the real server, each test in its own database. Run against your version with
+//! `cargo test -p lesson7 --features exercise` (add `step_b::` to run one exercise's tests).
+//!
+//! Every check reads the table with plain SQL, on another connection where it matters: that is
+//! what is stored for everyone, whatever the code under test believes.
 
-use lesson7::{
-    Conversation, ConversationError, MAX_CONTENT_BYTES, Role, get_recent_conversations,
-    save_answer, save_question,
-};
+mod support;
+
+use lesson7::{Conversation, ConversationError, Role};
+use mysql::Conn;
 use mysql::prelude::Queryable;
-use shared::testing::TestDb;
+use shared::testing::{TestDb, insert_user};
 
-fn add_user(conn: &mut mysql::Conn, name: &str) -> anyhow::Result<u64> {
-    Ok(lesson2::create_user(
-        conn,
-        name,
-        &format!("{name}@example.com"),
-    )?)
+fn add_user(conn: &mut Conn, name: &str) -> mysql::Result<u64> {
+    insert_user(conn, name, &format!("{name}@example.com"))
 }
 
-fn count_messages(conn: &mut mysql::Conn) -> anyhow::Result<u64> {
+/// A question stored with plain SQL, so that 7b's and 7c's tests do not depend on 7a.
+fn add_question(conn: &mut Conn, user_id: u64, content: &str) -> mysql::Result<u64> {
+    conn.exec_drop(
+        "INSERT INTO conversations (user_id, role, content) VALUES (?, 'user', ?)",
+        (user_id, content),
+    )?;
+    Ok(conn.last_insert_id())
+}
+
+/// An answer stored with plain SQL.
+fn add_answer(
+    conn: &mut Conn,
+    user_id: u64,
+    question_id: u64,
+    content: &str,
+) -> mysql::Result<u64> {
+    conn.exec_drop(
+        "INSERT INTO conversations (user_id, role, content, reply_to) VALUES (?, 'assistant', ?, ?)",
+        (user_id, content, question_id),
+    )?;
+    Ok(conn.last_insert_id())
+}
+
+fn count_messages(conn: &mut Conn) -> mysql::Result<u64> {
     Ok(conn
         .query_first("SELECT COUNT(*) FROM conversations")?
         .unwrap_or(0))
 }
 
-fn message(conn: &mut mysql::Conn, id: u64) -> anyhow::Result<Conversation> {
+fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
     conn.exec_first(
         "SELECT id, user_id, role, content, reply_to, created_at FROM conversations WHERE id = ?",
         (id,),
     )?
-    .ok_or_else(|| anyhow::anyhow!("message {id} is not in the table"))
+    .ok_or_else(|| {
+        anyhow::anyhow!("message {id} is not in the table: the id returned is not the new row's")
+    })
 }
 
-#[test]
-fn a_saved_question_and_its_answer_are_stored_as_two_linked_rows() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "minji")?;
+mod step_a {
+    use super::*;
 
-    let question_id = save_question(&mut conn, user_id, "What is a connection pool?")?;
-    let answer_id = save_answer(
-        &mut conn,
-        user_id,
-        question_id,
-        "A set of open connections.",
-    )?;
+    #[test]
+    fn a_saved_question_is_one_row_with_role_user_and_no_reply_to() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "minji")?;
 
-    let mut other = db.conn();
-    let question = message(&mut other, question_id)?;
-    let answer = message(&mut other, answer_id)?;
-    assert_eq!(
-        (
-            question.user_id,
-            question.role,
-            question.reply_to,
-            question.content.as_str()
-        ),
-        (user_id, Role::User, None, "What is a connection pool?")
-    );
-    assert_eq!(
-        (
-            answer.user_id,
-            answer.role,
-            answer.reply_to,
-            answer.content.as_str()
-        ),
-        (
-            user_id,
-            Role::Assistant,
-            Some(question_id),
-            "A set of open connections."
-        )
-    );
-    assert_eq!(count_messages(&mut other)?, 2);
-    Ok(())
-}
+        let question_id = lesson7::save_question(&mut conn, user_id, "What is a connection pool?")?;
 
-#[test]
-fn a_question_of_an_unknown_user_is_refused_and_nothing_is_stored() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let unknown_user = add_user(&mut conn, "dahye")? + 1000;
-
-    let err = save_question(&mut conn, unknown_user, "Hello?").unwrap_err();
-
-    assert!(
-        matches!(err, ConversationError::UnknownUser { user_id } if user_id == unknown_user),
-        "{err:?}"
-    );
-    assert_eq!(count_messages(&mut conn)?, 0);
-    Ok(())
-}
-
-#[test]
-fn an_answer_to_a_question_that_does_not_exist_is_refused() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "jisoo")?;
-
-    let err = save_answer(&mut conn, user_id, 4711, "An answer to nothing").unwrap_err();
-
-    assert!(
-        matches!(
-            err,
-            ConversationError::UnknownQuestion { question_id: 4711 }
-        ),
-        "{err:?}"
-    );
-    assert_eq!(count_messages(&mut conn)?, 0);
-    Ok(())
-}
-
-#[test]
-fn a_second_answer_to_the_same_question_is_refused_and_the_first_stays() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "hyun")?;
-    let question_id = save_question(&mut conn, user_id, "Is MySQL fast?")?;
-    let first = save_answer(&mut conn, user_id, question_id, "It depends.")?;
-
-    let err = save_answer(&mut conn, user_id, question_id, "Yes!").unwrap_err();
-
-    assert!(
-        matches!(err, ConversationError::AlreadyAnswered { question_id: q } if q == question_id),
-        "{err:?}"
-    );
-    assert_eq!(count_messages(&mut conn)?, 2);
-    assert_eq!(message(&mut conn, first)?.content, "It depends.");
-    Ok(())
-}
-
-#[test]
-fn korean_text_and_emoji_come_back_exactly_as_they_were_saved() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "서연")?;
-    let question = "오늘 서울 날씨 어때요? 🌧️☔";
-    let answer = "비가 와요. 우산 챙기세요! 🤖👍 (emoji are 4 bytes: utf8mb4)";
-
-    let question_id = save_question(&mut conn, user_id, question)?;
-    let answer_id = save_answer(&mut conn, user_id, question_id, answer)?;
-
-    let mut other = db.conn();
-    assert_eq!(message(&mut other, question_id)?.content, question);
-    assert_eq!(message(&mut other, answer_id)?.content, answer);
-    Ok(())
-}
-
-#[test]
-fn content_of_exactly_65535_bytes_fits_and_one_syllable_more_is_refused() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "taeyang")?;
-    // "가" is 3 bytes in UTF-8: 21,845 of them are exactly 65,535 bytes, the most TEXT holds.
-    let longest = "가".repeat(MAX_CONTENT_BYTES / 3);
-    let too_long = "가".repeat(MAX_CONTENT_BYTES / 3 + 1);
-    assert_eq!(longest.len(), MAX_CONTENT_BYTES);
-
-    let fits = save_question(&mut conn, user_id, &longest)?;
-    let err = save_question(&mut conn, user_id, &too_long).unwrap_err();
-
-    assert_eq!(message(&mut conn, fits)?.content, longest);
-    assert!(
-        matches!(err, ConversationError::TooLong { bytes } if bytes == too_long.len()),
-        "{err:?}"
-    );
-    assert!(err.to_string().contains("65535"), "{err}");
-    assert_eq!(count_messages(&mut conn)?, 1);
-    Ok(())
-}
-
-#[test]
-fn the_recent_list_is_newest_first_with_the_id_breaking_ties_within_a_second() -> anyhow::Result<()>
-{
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "eunwoo")?;
-    // Timestamps set by hand, so that the expected order does not depend on the clock: two
-    // messages share a second, and an older one is inserted last (its id is the highest).
-    let insert =
-        "INSERT INTO conversations (user_id, role, content, created_at) VALUES (?, 'user', ?, ?)";
-    let mut ids = Vec::new();
-    for (content, created_at) in [
-        ("first", "2024-05-01 10:00:00"),
-        ("second, same second", "2024-05-01 10:00:05"),
-        ("third, same second", "2024-05-01 10:00:05"),
-        ("newest", "2024-05-01 10:00:09"),
-        ("oldest, inserted last", "2024-05-01 09:59:00"),
-    ] {
-        conn.exec_drop(insert, (user_id, content, created_at))?;
-        ids.push(conn.last_insert_id());
+        let stored = message(&mut db.conn(), question_id)?;
+        assert!(
+            (stored.user_id, stored.role, stored.reply_to) == (user_id, Role::User, None),
+            "the question is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
+             role user, reply_to None",
+            stored.user_id,
+            stored.role,
+            stored.reply_to
+        );
+        assert!(
+            stored.content == "What is a connection pool?",
+            "the stored text is {:?}: the content parameter did not reach its column",
+            stored.content
+        );
+        let total = count_messages(&mut db.conn())?;
+        assert!(total == 1, "{total} rows stored; expected exactly 1");
+        Ok(())
     }
 
-    let recent = get_recent_conversations(&mut conn, user_id, 10)?;
+    #[test]
+    fn the_returned_id_is_the_new_rows_id_also_after_other_rows() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "jiho")?;
+        let earlier = add_question(&mut conn, user_id, "earlier")?;
 
-    let contents: Vec<&str> = recent.iter().map(|m| m.content.as_str()).collect();
-    assert_eq!(
-        contents,
-        [
+        let first = lesson7::save_question(&mut conn, user_id, "first")?;
+        let second = lesson7::save_question(&mut conn, user_id, "second")?;
+
+        let contents = (
+            message(&mut conn, first)?.content,
+            message(&mut conn, second)?.content,
+        );
+        assert!(
+            contents == ("first".to_string(), "second".to_string()),
+            "the returned ids {first} and {second} point at {contents:?}: return the id the \
+             server gave this INSERT (its last_insert_id)"
+        );
+        assert!(
+            first > earlier && second > first,
+            "ids {earlier}, {first}, {second} must grow"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_question_of_an_unknown_user_is_unknown_user_and_nothing_is_stored() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let unknown = add_user(&mut conn, "dahye")? + 1000;
+
+        let result = lesson7::save_question(&mut conn, unknown, "Hello?");
+
+        assert!(
+            matches!(result, Err(ConversationError::UnknownUser { user_id }) if user_id == unknown),
+            "got {result:?}; expected UnknownUser {{ user_id: {unknown} }}: turn the server's \
+             error into its meaning with ConversationError::from_insert"
+        );
+        let total = count_messages(&mut conn)?;
+        assert!(
+            total == 0,
+            "{total} rows stored for a user who does not exist; expected 0"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn content_of_exactly_65535_bytes_fits_and_one_syllable_more_is_too_long() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "taeyang")?;
+        // "가" is 3 bytes in UTF-8: 21,845 of them are exactly 65,535 bytes, the most TEXT holds.
+        let longest = "가".repeat(lesson7::MAX_CONTENT_BYTES / 3);
+        let too_long = "가".repeat(lesson7::MAX_CONTENT_BYTES / 3 + 1);
+
+        let fits = lesson7::save_question(&mut conn, user_id, &longest);
+        let refused = lesson7::save_question(&mut conn, user_id, &too_long);
+
+        assert!(
+            fits.is_ok(),
+            "65,535 bytes fit in TEXT, but saving them gave {fits:?}"
+        );
+        assert!(
+            matches!(refused, Err(ConversationError::TooLong { bytes }) if bytes == too_long.len()),
+            "got {refused:?}; expected TooLong {{ bytes: {} }}: check the length before sending",
+            too_long.len()
+        );
+        let total = count_messages(&mut conn)?;
+        assert!(
+            total == 1,
+            "{total} rows stored; expected 1 (the one that fits)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn korean_text_emoji_and_quotes_come_back_exactly_as_saved() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "seoyeon")?;
+        let text = "오늘 서울 날씨 어때요? 🌧️☔ '); DROP TABLE users; --";
+
+        let question_id = lesson7::save_question(&mut conn, user_id, text)?;
+
+        let stored = message(&mut db.conn(), question_id)?.content;
+        assert!(
+            stored == text,
+            "stored {stored:?}; expected {text:?} byte for byte (bind the text as a parameter)"
+        );
+        assert_eq!(
+            db.table_names(),
+            ["conversations", "users"],
+            "a table was dropped"
+        );
+        Ok(())
+    }
+}
+
+mod step_b {
+    use super::support::relay::{At, Relay};
+    use super::*;
+
+    #[test]
+    fn an_answer_is_one_row_with_role_assistant_linked_to_its_question() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "minji")?;
+        let question_id = add_question(&mut conn, user_id, "What is a pool?")?;
+
+        let answer_id = lesson7::save_answer(
+            &mut conn,
+            user_id,
+            question_id,
+            "A set of open connections.",
+        )?;
+
+        let answer = message(&mut db.conn(), answer_id)?;
+        assert!(
+            (answer.user_id, answer.role, answer.reply_to)
+                == (user_id, Role::Assistant, Some(question_id)),
+            "the answer is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
+             role assistant, reply_to Some({question_id})",
+            answer.user_id,
+            answer.role,
+            answer.reply_to
+        );
+        assert!(
+            answer.content == "A set of open connections.",
+            "stored {:?}",
+            answer.content
+        );
+        let total = count_messages(&mut db.conn())?;
+        assert!(
+            total == 2,
+            "{total} rows; expected 2 (the question and its answer)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_answer_to_another_users_question_is_refused_and_nothing_is_stored() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = add_user(&mut conn, "alice")?;
+        let mallory = add_user(&mut conn, "mallory")?;
+        let alices_question = add_question(&mut conn, alice, "alice asks")?;
+
+        let result = lesson7::save_answer(&mut conn, mallory, alices_question, "for mallory");
+
+        assert!(
+            matches!(result, Err(ConversationError::AnotherUsersQuestion { question_id, user_id })
+                if question_id == alices_question && user_id == mallory),
+            "got {result:?}; expected AnotherUsersQuestion: an answer may only reply to a \
+             question of the same user, and the INSERT itself must refuse it"
+        );
+        let total = count_messages(&mut db.conn())?;
+        assert!(
+            total == 1,
+            "{total} rows; expected 1 (alice's question alone)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_answer_to_an_answer_is_refused_and_nothing_is_stored() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "jisoo")?;
+        let question_id = add_question(&mut conn, user_id, "Is MySQL fast?")?;
+        let answer_id = add_answer(&mut conn, user_id, question_id, "It depends.")?;
+
+        let result = lesson7::save_answer(&mut conn, user_id, answer_id, "Depends on what?");
+
+        assert!(
+            matches!(result, Err(ConversationError::NotAQuestion { question_id }) if question_id == answer_id),
+            "got {result:?}; expected NotAQuestion: message {answer_id} has role 'assistant', \
+             and only a question (role 'user') can be answered"
+        );
+        let total = count_messages(&mut db.conn())?;
+        assert!(total == 2, "{total} rows; expected 2 (nothing added)");
+        Ok(())
+    }
+
+    #[test]
+    fn an_answer_to_a_question_that_does_not_exist_is_unknown_question() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "hana")?;
+
+        let result = lesson7::save_answer(&mut conn, user_id, 4711, "An answer to nothing");
+
+        assert!(
+            matches!(
+                result,
+                Err(ConversationError::UnknownQuestion { question_id: 4711 })
+            ),
+            "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}"
+        );
+        let total = count_messages(&mut conn)?;
+        assert!(total == 0, "{total} rows; expected 0");
+        Ok(())
+    }
+
+    #[test]
+    fn a_second_answer_to_the_same_question_is_already_answered_and_the_first_stays()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "hyun")?;
+        let question_id = add_question(&mut conn, user_id, "Is MySQL fast?")?;
+        let first = add_answer(&mut conn, user_id, question_id, "It depends.")?;
+
+        let result = lesson7::save_answer(&mut conn, user_id, question_id, "Yes!");
+
+        assert!(
+            matches!(result, Err(ConversationError::AlreadyAnswered { question_id: q }) if q == question_id),
+            "got {result:?}; expected AlreadyAnswered (the unique key on reply_to refuses a second \
+             answer; from_insert recognises it when given Some(question_id))"
+        );
+        let kept = message(&mut conn, first)?.content;
+        assert!(kept == "It depends.", "the first answer became {kept:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_too_long_answer_is_too_long_and_nothing_is_stored() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "doyun")?;
+        let question_id = add_question(&mut conn, user_id, "Tell me everything.")?;
+        let rambling = "x".repeat(lesson7::MAX_CONTENT_BYTES + 1);
+
+        let result = lesson7::save_answer(&mut conn, user_id, question_id, &rambling);
+
+        assert!(
+            matches!(result, Err(ConversationError::TooLong { bytes }) if bytes == rambling.len()),
+            "got {result:?}; expected TooLong: check the length before sending"
+        );
+        let total = count_messages(&mut conn)?;
+        assert!(total == 1, "{total} rows; expected 1 (the question alone)");
+        Ok(())
+    }
+
+    /// The retry rule, on its own (autocommit): the server stored the answer, and the connection
+    /// dropped before its reply. The client gets the same error as when nothing was stored, so the
+    /// error must say "unknown", and the way to know is to look the answer up by its question.
+    #[test]
+    fn an_answer_stored_just_before_the_connection_dropped_is_reported_as_unknown_not_as_failed()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut setup = db.conn();
+        let user_id = add_user(&mut setup, "eunji")?;
+        let question_id = add_question(&mut setup, user_id, "Are you there?")?;
+        let relay = Relay::start(&db, "stored, reply lost", At::CutAfter);
+        let mut conn = Conn::new(relay.opts(&db))?;
+
+        let result = lesson7::save_answer(&mut conn, user_id, question_id, "stored, reply lost");
+
+        assert!(
+            relay.has_fired(),
+            "the answer's INSERT never reached the relay"
+        );
+        let err = result.expect_err("the reply was cut off, yet save_answer reported success");
+        assert!(
+            matches!(err, ConversationError::ConnectionLost(_)),
+            "got {err:?}; expected ConnectionLost: map the INSERT's error with from_insert"
+        );
+        assert!(
+            err.to_string().contains("may or may not be stored"),
+            "the message must say the outcome is unknown: {err}"
+        );
+        let found = lesson7::find_answer(&mut setup, question_id)?;
+        assert!(
+            found.is_some(),
+            "the server committed the answer before the connection dropped, so it must be found"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_answer_cut_off_before_the_server_got_it_gives_the_same_error_and_nothing_is_stored()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut setup = db.conn();
+        let user_id = add_user(&mut setup, "gaeun")?;
+        let question_id = add_question(&mut setup, user_id, "Are you there?")?;
+        let relay = Relay::start(&db, "never arrives", At::CutBefore);
+        let mut conn = Conn::new(relay.opts(&db))?;
+
+        let result = lesson7::save_answer(&mut conn, user_id, question_id, "never arrives");
+
+        assert!(
+            relay.has_fired(),
+            "the answer's INSERT never reached the relay"
+        );
+        assert!(
+            matches!(result, Err(ConversationError::ConnectionLost(_))),
+            "got {result:?}; expected ConnectionLost, the same as when the server stored it"
+        );
+        let found = lesson7::find_answer(&mut setup, question_id)?;
+        assert!(
+            found.is_none(),
+            "the server never got the answer, yet {found:?} is stored"
+        );
+        Ok(())
+    }
+}
+
+mod step_c {
+    use super::*;
+
+    #[test]
+    fn the_recent_list_is_newest_first_with_the_id_breaking_ties_within_a_second()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "eunwoo")?;
+        // Timestamps set by hand, so that the expected order does not depend on the clock: two
+        // messages share a second, and an older one is inserted last (its id is the highest).
+        for (content, created_at) in [
+            ("first", "2024-05-01 10:00:00"),
+            ("second, same second", "2024-05-01 10:00:05"),
+            ("third, same second", "2024-05-01 10:00:05"),
+            ("newest", "2024-05-01 10:00:09"),
+            ("oldest, inserted last", "2024-05-01 09:59:00"),
+        ] {
+            conn.exec_drop(
+                "INSERT INTO conversations (user_id, role, content, created_at) VALUES (?, 'user', ?, ?)",
+                (user_id, content, created_at),
+            )?;
+        }
+
+        let recent = lesson7::get_recent_conversations(&mut conn, user_id, 10)?;
+
+        let contents: Vec<&str> = recent.iter().map(|m| m.content.as_str()).collect();
+        let expected = [
             "newest",
             "third, same second",
             "second, same second",
             "first",
-            "oldest, inserted last"
-        ]
-    );
-    assert_eq!(recent[0].id, ids[3]);
-    assert_eq!(
-        recent[0].created_at.to_string(),
-        "2024-05-01 10:00:09",
-        "created_at is read as a typed NaiveDateTime"
-    );
-    Ok(())
-}
-
-#[test]
-fn the_recent_list_returns_at_most_the_limit_keeping_the_newest() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "yuna")?;
-    let mut ids = Vec::new();
-    for i in 0..3 {
-        let question_id = save_question(&mut conn, user_id, &format!("question {i}"))?;
-        let answer_id = save_answer(&mut conn, user_id, question_id, &format!("answer {i}"))?;
-        ids.extend([question_id, answer_id]);
+            "oldest, inserted last",
+        ];
+        assert!(
+            contents == expected,
+            "got {contents:?}; expected {expected:?}: newest created_at first, and within the same \
+             second the higher id first (ORDER BY created_at alone leaves ties to chance; an order \
+             by id alone puts the late-inserted oldest message first)"
+        );
+        Ok(())
     }
 
-    let three = get_recent_conversations(&mut conn, user_id, 3)?;
-    let none = get_recent_conversations(&mut conn, user_id, 0)?;
+    #[test]
+    fn the_recent_list_returns_at_most_the_limit_keeping_the_newest() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "yuna")?;
+        let mut ids = Vec::new();
+        for i in 0..3 {
+            let question_id = add_question(&mut conn, user_id, &format!("question {i}"))?;
+            ids.push(question_id);
+            ids.push(add_answer(
+                &mut conn,
+                user_id,
+                question_id,
+                &format!("answer {i}"),
+            )?);
+        }
 
-    let three_ids: Vec<u64> = three.iter().map(|m| m.id).collect();
-    assert_eq!(three_ids, [ids[5], ids[4], ids[3]]);
-    assert_eq!(
-        (three[0].role, three[0].reply_to),
-        (Role::Assistant, Some(ids[4]))
-    );
-    assert!(none.is_empty(), "{none:?}");
-    Ok(())
-}
-
-#[test]
-fn another_users_conversations_never_appear_in_the_recent_list() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = add_user(&mut conn, "alice")?;
-    let bob = add_user(&mut conn, "bob")?;
-    let nobody = bob + 1000;
-    let alices_question = save_question(&mut conn, alice, "alice asks")?;
-    save_answer(&mut conn, alice, alices_question, "alice is answered")?;
-    // Bob's messages are newer, so a query that forgot the WHERE would show them first.
-    for i in 0..3 {
-        let question_id = save_question(&mut conn, bob, &format!("bob asks {i}"))?;
-        save_answer(&mut conn, bob, question_id, &format!("bob is answered {i}"))?;
-    }
-
-    let alices = get_recent_conversations(&mut conn, alice, 10)?;
-    let nobodys = get_recent_conversations(&mut conn, nobody, 10)?;
-
-    let contents: Vec<&str> = alices.iter().map(|m| m.content.as_str()).collect();
-    assert_eq!(contents, ["alice is answered", "alice asks"]);
-    assert!(alices.iter().all(|m| m.user_id == alice), "{alices:?}");
-    assert!(nobodys.is_empty(), "{nobodys:?}");
-    Ok(())
-}
-
-/// The way a server calls these functions: from several threads, each request on a connection
-/// borrowed from lesson 4's pool.
-#[test]
-fn exchanges_saved_from_four_threads_through_a_pool_of_two_all_arrive_with_their_user()
--> anyhow::Result<()> {
-    const THREADS: usize = 4;
-    const EXCHANGES: usize = 10;
-    let db = TestDb::new()?;
-    let pool = lesson4::Pool::new(db.opts(), 2)?;
-    let users: Vec<u64> = (0..THREADS)
-        .map(|t| {
-            let name = format!("pooled{t}");
-            lesson2::create_user(&mut pool.get()?, &name, &format!("{name}@example.com"))
-                .map_err(anyhow::Error::from)
-        })
-        .collect::<anyhow::Result<_>>()?;
-
-    std::thread::scope(|scope| -> anyhow::Result<()> {
-        let workers: Vec<_> = users
+        let three: Vec<u64> = lesson7::get_recent_conversations(&mut conn, user_id, 3)?
             .iter()
-            .map(|&user_id| {
-                let pool = &pool;
-                scope.spawn(move || -> anyhow::Result<()> {
-                    for i in 0..EXCHANGES {
-                        // A checkout per request; the guard goes back to the pool at the end of the loop body.
-                        let mut conn = pool.get()?;
-                        let question_id = save_question(&mut conn, user_id, &format!("q{i}"))?;
-                        save_answer(&mut conn, user_id, question_id, &format!("a{i}"))?;
-                    }
-                    Ok(())
-                })
-            })
+            .map(|m| m.id)
             .collect();
-        for worker in workers {
-            worker.join().expect("a worker panicked")?;
+        let none = lesson7::get_recent_conversations(&mut conn, user_id, 0)?;
+
+        let expected = [ids[5], ids[4], ids[3]];
+        assert!(
+            three == expected,
+            "limit 3 gave ids {three:?}; expected the 3 newest, {expected:?}"
+        );
+        assert!(
+            none.is_empty(),
+            "limit 0 gave {} messages; expected none",
+            none.len()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn another_users_messages_never_appear_in_the_recent_list() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = add_user(&mut conn, "alice")?;
+        let bob = add_user(&mut conn, "bob")?;
+        let question = add_question(&mut conn, alice, "alice asks")?;
+        add_answer(&mut conn, alice, question, "alice is answered")?;
+        // Bob's messages are newer, so a query that forgot the WHERE would show them first.
+        for i in 0..3 {
+            add_question(&mut conn, bob, &format!("bob asks {i}"))?;
+        }
+
+        let alices = lesson7::get_recent_conversations(&mut conn, alice, 10)?;
+        let nobodys = lesson7::get_recent_conversations(&mut conn, bob + 1000, 10)?;
+
+        let contents: Vec<&str> = alices.iter().map(|m| m.content.as_str()).collect();
+        assert!(
+            contents == ["alice is answered", "alice asks"],
+            "alice's list is {contents:?}; expected only her two messages, newest first"
+        );
+        assert!(
+            nobodys.is_empty(),
+            "a user who does not exist has {} messages; expected an empty list",
+            nobodys.len()
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_column_of_a_message_is_read_back_with_its_type() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "haneul")?;
+        conn.exec_drop(
+            "INSERT INTO conversations (user_id, role, content, created_at) \
+             VALUES (?, 'user', '안녕 🤖', '2024-05-01 10:00:09')",
+            (user_id,),
+        )?;
+        let question_id = conn.last_insert_id();
+
+        let recent = lesson7::get_recent_conversations(&mut conn, user_id, 1)?;
+
+        let first = recent.first().expect("one message");
+        assert!(
+            (
+                first.id,
+                first.user_id,
+                first.role,
+                first.content.as_str(),
+                first.reply_to
+            ) == (question_id, user_id, Role::User, "안녕 🤖", None),
+            "read back {first:?}"
+        );
+        assert!(
+            first.created_at.to_string() == "2024-05-01 10:00:09",
+            "created_at read as {}; expected 2024-05-01 10:00:09",
+            first.created_at
+        );
+        Ok(())
+    }
+
+    /// The way a server calls these functions: from several threads, each request on a
+    /// connection borrowed from lesson 4's pool.
+    #[test]
+    fn exchanges_saved_from_four_threads_through_a_pool_of_two_all_arrive_with_their_user()
+    -> anyhow::Result<()> {
+        const THREADS: usize = 4;
+        const EXCHANGES: usize = 10;
+        let db = TestDb::new()?;
+        let pool = lesson4::Pool::new(db.opts(), 2)?;
+        let users: Vec<u64> = (0..THREADS)
+            .map(|t| add_user(&mut db.conn(), &format!("pooled{t}")))
+            .collect::<mysql::Result<_>>()?;
+
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            let workers: Vec<_> = users
+                .iter()
+                .map(|&user_id| {
+                    let pool = &pool;
+                    scope.spawn(move || -> anyhow::Result<()> {
+                        for i in 0..EXCHANGES {
+                            let mut conn = pool.get()?;
+                            let q = lesson7::save_question(&mut conn, user_id, &format!("q{i}"))?;
+                            lesson7::save_answer(&mut conn, user_id, q, &format!("a{i}"))?;
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().expect("a worker panicked")?;
+            }
+            Ok(())
+        })?;
+
+        for &user_id in &users {
+            let all = lesson7::get_recent_conversations(&mut pool.get()?, user_id, 100)?;
+            assert!(
+                all.len() == 2 * EXCHANGES && all.iter().all(|m| m.user_id == user_id),
+                "user {user_id} has {} messages (expected {}), of users {:?}",
+                all.len(),
+                2 * EXCHANGES,
+                all.iter()
+                    .map(|m| m.user_id)
+                    .collect::<std::collections::BTreeSet<_>>()
+            );
+            assert!(
+                all[0].reply_to == Some(all[1].id),
+                "the newest message must be the last answer, replying to the message after it"
+            );
         }
         Ok(())
-    })?;
-
-    for &user_id in &users {
-        let all = get_recent_conversations(&mut pool.get()?, user_id, 100)?;
-        assert_eq!(all.len(), 2 * EXCHANGES, "user {user_id}");
-        assert!(
-            all.iter().all(|m| m.user_id == user_id),
-            "user {user_id}: {all:?}"
-        );
-        // Newest first: the last answer, then its question.
-        assert_eq!(
-            (
-                all[0].role,
-                all[0].content.as_str(),
-                all[1].content.as_str()
-            ),
-            (Role::Assistant, "a9", "q9")
-        );
-        assert_eq!(all[0].reply_to, Some(all[1].id));
     }
-    assert_eq!(
-        pool.state().connections,
-        2,
-        "no connection was lost or added"
-    );
-    Ok(())
 }

@@ -95,8 +95,8 @@ impl ExchangeError {
     pub fn can_retry(&self) -> bool {
         match self {
             ExchangeError::Begin(err) => lesson4::is_connection_lost(err),
-            ExchangeError::Question(ConversationError::Db(err))
-            | ExchangeError::Answer(ConversationError::Db(err)) => lesson4::is_connection_lost(err),
+            ExchangeError::Question(ConversationError::ConnectionLost(_))
+            | ExchangeError::Answer(ConversationError::ConnectionLost(_)) => true,
             _ => false,
         }
     }

@@ -102,8 +102,8 @@ fn only_a_connection_lost_before_the_commit_may_be_retried() -> anyhow::Result<(
     let lost = || mysql::Error::IoError(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
 
     assert!(ExchangeError::Begin(lost()).can_retry());
-    assert!(ExchangeError::Question(ConversationError::Db(lost())).can_retry());
-    assert!(ExchangeError::Answer(ConversationError::Db(lost())).can_retry());
+    assert!(ExchangeError::Question(ConversationError::ConnectionLost(lost())).can_retry());
+    assert!(ExchangeError::Answer(ConversationError::ConnectionLost(lost())).can_retry());
     // COMMIT may have been applied before the connection broke: saving again could store it twice.
     assert!(!ExchangeError::Commit(lost()).can_retry());
     // A retry would meet the same error again.
