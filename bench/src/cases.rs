@@ -10,6 +10,7 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, PoolConstraints, PoolOpts};
 use r2d2_mysql::MySqlConnectionManager;
+use serde::{Serialize, Serializer};
 
 use crate::BenchError;
 
@@ -127,6 +128,13 @@ impl Case {
     }
 }
 
+/// A case appears in JSON as its [`Case::key`].
+impl Serialize for Case {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
 /// What one case sends to the server around each query, and how many connections it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseSettings {
@@ -165,6 +173,13 @@ impl Workload {
             Workload::SelectOne => "SELECT 1",
             Workload::UserByEmail => "user by email",
         }
+    }
+}
+
+/// A workload appears in JSON as its [`Workload::key`].
+impl Serialize for Workload {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
     }
 }
 

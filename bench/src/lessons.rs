@@ -30,11 +30,6 @@ pub fn get_user_email_per_call(opts: &Opts, email: &str) -> Result<Option<String
     Ok(user.map(|user| user.email))
 }
 
-/// How the server says `conn` reached it (lesson3's `transport_of`): TCP or a local socket.
-pub fn is_tcp(conn: &mut impl Queryable) -> Result<bool, BenchError> {
-    Ok(lesson3::transport_of(conn)? == lesson3::Transport::Tcp)
-}
-
 /// Opens lesson4's pool: `size` connections, its default liveness window.
 pub fn lesson4_pool(opts: Opts, size: usize) -> Result<Pool, BenchError> {
     Ok(Pool::new(opts, size)?)

@@ -61,17 +61,23 @@ pub enum BenchError {
     SocketUnavailable(String),
     /// A measuring thread panicked.
     ThreadPanicked,
+    /// Ctrl+C was pressed: the run stopped between two steps (the throwaway database is still dropped).
+    Interrupted,
 }
 
+// Each message says what went wrong at the benchmark's level only; the cause (the driver's or a
+// lesson's error) is `source()`, printed once below it by whoever prints the chain (anyhow in main).
 impl fmt::Display for BenchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BenchError::Setup(err) => write!(f, "{err}"),
-            BenchError::Mysql(err) => write!(f, "MySQL error: {err}"),
-            BenchError::R2d2(err) => write!(f, "r2d2: {err}"),
-            BenchError::Lesson2(err) => write!(f, "lesson2: {err}"),
-            BenchError::Lesson3(err) => write!(f, "lesson3: {err}"),
-            BenchError::Lesson4(err) => write!(f, "lesson4's pool: {err}"),
+            BenchError::Setup(_) => {
+                write!(f, "could not set up the benchmark's throwaway database")
+            }
+            BenchError::Mysql(_) => write!(f, "a query or a connection of the benchmark failed"),
+            BenchError::R2d2(_) => write!(f, "r2d2's pool failed"),
+            BenchError::Lesson2(_) => write!(f, "lesson2's get_user_by_email failed"),
+            BenchError::Lesson3(_) => write!(f, "lesson3's connection per call failed"),
+            BenchError::Lesson4(_) => write!(f, "lesson4's pool failed"),
             BenchError::WrongAnswer(message) => {
                 write!(f, "wrong answer from the server: {message}")
             }
@@ -92,6 +98,10 @@ impl fmt::Display for BenchError {
                 )
             }
             BenchError::ThreadPanicked => write!(f, "a measuring thread panicked"),
+            BenchError::Interrupted => write!(
+                f,
+                "interrupted (Ctrl+C) before the measuring finished: nothing to report"
+            ),
         }
     }
 }

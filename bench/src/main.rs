@@ -2,24 +2,36 @@
 //! against the configured server. `-- --help` lists the flags.
 
 use std::io::{IsTerminal, Write};
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use bench::args::{Args, CHECKOUT_TIMEOUT, USAGE};
+use bench::args::{Args, CHECKOUT_TIMEOUT};
 use bench::report::{self, Report, Settings};
 use bench::run::{self, Progress};
 use bench::setup::Environment;
+use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
-    let args = Args::parse(std::env::args().skip(1))?;
-    if args.help {
-        print!("{USAGE}");
-        return Ok(());
-    }
+    let args = Args::parse();
+    // Ctrl+C only raises this flag; the run stops at its next step and returns an error, and on
+    // the way out of `main` the throwaway database is dropped (killing the process at once would
+    // leave it behind).
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
+
     let config = shared::Config::from_env()?;
     let plan = args.plan();
 
     // The throwaway database is dropped when `env` goes out of scope, also on an error or a panic.
-    let env = Environment::prepare(args.transport, args.users, args.pool_size, CHECKOUT_TIMEOUT)?;
+    let env = Environment::prepare(
+        args.transport(),
+        args.users,
+        args.pool_size,
+        CHECKOUT_TIMEOUT,
+    )?;
     let settings = Settings {
         server_version: env.server_version.clone(),
         address: config.address(),
@@ -60,6 +72,11 @@ fn main() -> anyhow::Result<()> {
             let _ = stderr.flush();
         } else if p.step == 1 || p.step % (p.steps / p.rounds).max(1) == 1 {
             let _ = writeln!(stderr, "{line}");
+        }
+        if interrupted.load(Ordering::SeqCst) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
     };
     let started = Instant::now();

@@ -15,6 +15,7 @@
 //!   decide the result. The latency percentiles are taken over all operations of all rounds.
 
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
 use std::thread;
@@ -126,12 +127,14 @@ pub struct Progress {
     pub threads: usize,
 }
 
-/// Opens every case's pool, then runs the plan. `progress` is called before each step.
+/// Opens every case's pool, then runs the plan. `progress` is called before each step; when it
+/// returns `ControlFlow::Break` (Ctrl+C was pressed), the run stops there with
+/// [`BenchError::Interrupted`], so the caller still drops its database on the way out.
 /// The measurements come back in report order: workload, then thread count, then case.
 pub fn run(
     plan: &Plan,
     target: &Target,
-    progress: &mut dyn FnMut(&Progress),
+    progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
 ) -> Result<Vec<Measurement>, BenchError> {
     // Each thread count gets its own pools, of as many connections as it has threads, at most
     // `target.pool_size`: one thread never uses more than one connection at a time, so it gets one,
@@ -163,7 +166,7 @@ pub fn run(
                     // Rotate the order each round, so no case always runs right after the same one.
                     let (case, ref pool) = prepared[(i + round) % prepared.len()];
                     step += 1;
-                    progress(&Progress {
+                    let go_on = progress(&Progress {
                         step,
                         steps: plan.steps(),
                         round: round + 1,
@@ -172,6 +175,9 @@ pub fn run(
                         workload,
                         threads,
                     });
+                    if go_on.is_break() {
+                        return Err(BenchError::Interrupted);
+                    }
                     let per_thread = plan.ops_per_thread_per_round(case, threads);
                     let warmup = plan.warmup_per_thread_per_round(case, threads);
                     let seed = (round as u64) << 32;

@@ -2,7 +2,7 @@
 //! (TCP or the Unix socket) for every connection of every case.
 //!
 //! The `mysql` crate's `prefer_socket` (on by default) reconnects a loopback TCP connection over
-//! the server's Unix socket (GUIDE pitfall 4). Left on, "TCP" would silently be a mix: a held
+//! the server's Unix socket. Left on, "TCP" would silently be a mix: a held
 //! connection on the socket, a connection per call paying for TCP *and* the switch. So the
 //! benchmark turns it off and chooses the transport explicitly, then asks the server what it
 //! sees, so that the report can say which transport was really measured. `--prefer-socket`
@@ -120,7 +120,7 @@ impl Environment {
 
         let mut probe = Conn::new(opts.clone())?;
         let server_sees = client_host_seen_by_server(&mut probe)?;
-        let tcp = crate::lessons::is_tcp(&mut probe)?;
+        let tcp = is_tcp(&server_sees);
         let mismatch = match transport {
             Transport::Tcp(_) => !tcp,
             Transport::Socket(_) => tcp,
@@ -190,8 +190,42 @@ fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
 /// How the server names this connection's client: `127.0.0.1:40312` (MariaDB: `localhost:40312`)
 /// over TCP, plain `localhost` over a socket.
 pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
-    let host: Option<String> = conn.query_first(
-        "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
-    )?;
+    // MySQL (8.0.22 and later) lists each user's own sessions in performance_schema.processlist;
+    // its information_schema.PROCESSLIST fails (ERROR 3854) while any session's query text holds a
+    // character beyond utf8mb3, such as an emoji. MariaDB refuses that table to this user, and its
+    // information_schema.PROCESSLIST has no such problem: it is the fallback.
+    let host: Option<String> = match conn
+        .query_first("SELECT HOST FROM performance_schema.processlist WHERE ID = CONNECTION_ID()")
+    {
+        Ok(host) => host,
+        Err(mysql::Error::MySqlError(_)) => conn.query_first(
+            "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
+        )?,
+        Err(err) => return Err(err.into()),
+    };
     Ok(host.unwrap_or_else(|| "(unknown)".into()))
+}
+
+/// Whether the server sees the client over TCP: a TCP client's entry ends in `:port` (an IPv6
+/// address has colons too, but only a TCP entry ends in one followed by digits); a socket client's
+/// is plain `localhost`.
+pub fn is_tcp(server_sees: &str) -> bool {
+    server_sees
+        .rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_seen_with_a_port_is_tcp_and_plain_localhost_is_a_socket() {
+        for tcp in ["127.0.0.1:40312", "localhost:40312", "::1:5000"] {
+            assert!(is_tcp(tcp), "{tcp} ends in a port: TCP");
+        }
+        for socket in ["localhost", "(unknown)", "host:"] {
+            assert!(!is_tcp(socket), "{socket} has no port: not TCP");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! figures add up, answers are checked, the throwaway database is dropped. Each test makes its
 //! own throwaway database. (Timing itself is the benchmark's business, not the tests'.)
 
+use std::ops::ControlFlow;
 use std::process::Command;
 use std::time::Duration;
 
@@ -42,7 +43,10 @@ fn every_case_runs_every_workload_with_one_and_several_threads() -> anyhow::Resu
     let plan = tiny_plan();
     let mut seen = Vec::new();
 
-    let measurements = run::run(&plan, &env.target, &mut |p: &Progress| seen.push(*p))?;
+    let measurements = run::run(&plan, &env.target, &mut |p: &Progress| {
+        seen.push(*p);
+        ControlFlow::Continue(())
+    })?;
 
     assert_eq!(measurements.len(), 6 * 2 * 2);
     let steps: Vec<usize> = seen.iter().map(|p| p.step).collect();
@@ -99,7 +103,9 @@ fn the_report_shows_every_case_and_the_json_every_result() -> anyhow::Result<()>
         threads: vec![1, 2],
         ..tiny_plan()
     };
-    let measurements = run::run(&plan, &env.target, &mut |_: &Progress| {})?;
+    let measurements = run::run(&plan, &env.target, &mut |_: &Progress| {
+        ControlFlow::Continue(())
+    })?;
     let report = Report {
         settings: Settings {
             server_version: env.server_version.clone(),
@@ -123,7 +129,7 @@ fn the_report_shows_every_case_and_the_json_every_result() -> anyhow::Result<()>
         report::render_settings(&report.settings),
         report::render_results(&report)
     );
-    let json = report::render_json(&report);
+    let json: serde_json::Value = serde_json::from_str(&report::render_json(&report))?;
 
     for case in Case::ALL {
         assert!(
@@ -133,14 +139,64 @@ fn the_report_shows_every_case_and_the_json_every_result() -> anyhow::Result<()>
         );
     }
     assert!(text.contains("not fair: add --release"), "{text}");
-    assert_eq!(json.matches("\"median_us\"").count(), 24, "{json}");
-    assert_eq!(json.matches("\"target\"").count(), report.targets().len());
-    assert_eq!(report.targets().len(), 1 + 2 + 4);
-    assert!(
-        report.targets().iter().all(|t| t.met.is_some()),
-        "{:?}",
-        report.targets()
+    let results = json["results"].as_array().expect("results is a list");
+    assert_eq!(
+        results.len(),
+        report.measurements.len(),
+        "one JSON result per measurement: {json:#}"
     );
+    for (result, m) in results.iter().zip(&report.measurements) {
+        assert_eq!(
+            (&result["case"], &result["workload"], &result["threads"]),
+            (
+                &m.case.key().into(),
+                &m.workload.key().into(),
+                &m.threads.into()
+            ),
+            "the JSON results keep the report's order: {result}"
+        );
+        assert_eq!(
+            result["ops"], m.latency.count,
+            "the JSON counts the operations measured: {result}"
+        );
+    }
+    let targets = json["targets"].as_array().expect("targets is a list");
+    assert_eq!(
+        targets.len(),
+        1 + 2,
+        "lesson4 near held, then lesson4 against r2d2 per workload: {json:#}"
+    );
+    assert!(
+        targets.iter().all(|t| t["met"].is_boolean()),
+        "with 1 and 2 threads measured, every target has a verdict: {json:#}"
+    );
+    assert_eq!(
+        json["per_call_vs_pools"].as_array().map(Vec::len),
+        Some(2 * 2),
+        "a per-call comparison for each workload and thread count: {json:#}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_run_stops_at_the_step_where_progress_says_stop() -> anyhow::Result<()> {
+    let env = Environment::prepare(TransportChoice::Tcp, 5, 1, TIMEOUT)?;
+    let mut steps = 0;
+
+    let result = run::run(&tiny_plan(), &env.target, &mut |p: &Progress| {
+        steps += 1;
+        if p.step == 3 {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+
+    assert!(
+        matches!(result, Err(BenchError::Interrupted)),
+        "a stopped run is an error, not a partial report: {result:?}"
+    );
+    assert_eq!(steps, 3, "no step runs after the one told to stop");
     Ok(())
 }
 
@@ -227,40 +283,47 @@ fn a_wrong_answer_stops_the_benchmark_instead_of_being_timed() -> anyhow::Result
 #[test]
 fn the_program_runs_end_to_end_and_prints_json() -> anyhow::Result<()> {
     let output = Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args([
-            "--ops",
-            "8",
-            "--per-call-ops",
-            "2",
-            "--rounds",
-            "1",
-            "--threads",
-            "2",
-        ])
-        .args([
-            "--pool-size",
-            "2",
-            "--warmup",
-            "0",
-            "--users",
-            "5",
-            "--json",
-        ])
+        .args(["--ops", "8", "--per-call-ops", "2", "--rounds", "1"])
+        .args(["--threads", "2", "--pool-size", "2", "--warmup", "0"])
+        .args(["--users", "5", "--json"])
         .output()?;
     let stdout = String::from_utf8(output.stdout)?;
     let stderr = String::from_utf8_lossy(&output.stderr);
-
     assert!(output.status.success(), "{stderr}\n{stdout}");
-    assert!(
-        stdout.trim_start().starts_with('{') && stdout.trim_end().ends_with('}'),
-        "{stdout}"
+
+    let json: serde_json::Value = serde_json::from_str(&stdout)?;
+    let settings = &json["settings"];
+    assert_eq!(settings["transport"], "tcp", "{settings}");
+    assert_eq!(
+        (
+            &settings["ops"],
+            &settings["threads"],
+            &settings["pool_size"]
+        ),
+        (&8.into(), &serde_json::json!([1, 2]), &2.into()),
+        "the settings are the flags given: {settings}"
     );
-    assert_eq!(stdout.matches("\"ops_per_sec\"").count(), 24, "{stdout}");
-    assert!(stdout.contains("\"transport\": \"tcp\""), "{stdout}");
-    let database = stdout
-        .split("\"database\": \"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
+    let results = json["results"].as_array().expect("results is a list");
+    assert_eq!(
+        results.len(),
+        6 * 2 * 2,
+        "6 cases x 2 workloads x 2 thread counts: {stdout}"
+    );
+    for result in results {
+        let figure = |key: &str| result[key].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            figure("ops") >= 2.0 && figure("ops_per_sec") > 0.0,
+            "every result measured something: {result}"
+        );
+        assert!(
+            figure("min_us") <= figure("median_us")
+                && figure("median_us") <= figure("p99_us")
+                && figure("p99_us") <= figure("max_us"),
+            "min <= median <= p99 <= max: {result}"
+        );
+    }
+    let database = settings["database"]
+        .as_str()
         .expect("the JSON names its database");
     assert!(!database_exists(database)?, "{database} was left behind");
     Ok(())
@@ -271,13 +334,129 @@ fn bad_arguments_fail_with_a_message_and_help_succeeds() -> anyhow::Result<()> {
     let bad = Command::new(env!("CARGO_BIN_EXE_bench"))
         .args(["--ops", "zero"])
         .output()?;
-    assert!(!bad.status.success());
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--ops"));
+    assert!(!bad.status.success(), "--ops zero must be refused");
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("--ops") && stderr.contains("zero"),
+        "the message names the flag and the value: {stderr}"
+    );
 
     let help = Command::new(env!("CARGO_BIN_EXE_bench"))
         .arg("--help")
         .output()?;
-    assert!(help.status.success());
-    assert!(String::from_utf8_lossy(&help.stdout).contains("--threads N"));
+    assert!(help.status.success(), "--help is no error");
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("--threads <N>") && text.contains("--prefer-socket"),
+        "--help lists the flags: {text}"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_refused_connection_is_printed_once_under_what_the_benchmark_was_doing() -> anyhow::Result<()> {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    let output = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .env("DB_HOST", "127.0.0.1")
+        .env("DB_PORT", "1")
+        .env("RUST_BACKTRACE", "0")
+        .output()?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+
+    assert!(
+        !output.status.success(),
+        "no server, no benchmark: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("Error: could not set up the benchmark's throwaway database"),
+        "the first line says what the benchmark was doing: {stderr}"
+    );
+    assert_eq!(
+        stderr.matches("127.0.0.1:1").count(),
+        1,
+        "the refused address is named once in the whole chain: {stderr}"
+    );
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    for (i, line) in lines.iter().enumerate() {
+        for later in &lines[i + 1..] {
+            assert!(
+                !later.contains(line) && !line.contains(later),
+                "one line of the chain repeats another ({line:?} / {later:?}):\n{stderr}"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Ctrl+C in a terminal sends SIGINT to the program; the benchmark must still drop its database.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_run_and_the_throwaway_database_is_dropped() -> anyhow::Result<()> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::Instant;
+
+    // Far more work than the test waits for: only SIGINT ends it early.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--ops", "10000000", "--rounds", "1000", "--users", "5"])
+        .env("RUST_BACKTRACE", "0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    // Both pipes stay open until the end: a closed one would make the child fail on its next print.
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout is piped")).lines();
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr is piped"));
+
+    // The settings block names the database before measuring starts.
+    let Some(database) = stdout.by_ref().map_while(Result::ok).find_map(|line| {
+        let rest = line.trim().strip_prefix("database")?;
+        Some(rest.split_whitespace().next()?.to_string())
+    }) else {
+        let mut why = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut why)?;
+        anyhow::bail!("the benchmark ended before naming its database: {why}");
+    };
+    // The first progress line: measuring has started.
+    let mut progress = String::new();
+    stderr.read_line(&mut progress)?;
+    assert!(progress.contains("round 1/"), "progress: {progress:?}");
+    assert!(
+        database_exists(&database)?,
+        "{database} exists while the run goes on"
+    );
+
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()?;
+    assert!(sent.success(), "kill -INT could not signal the benchmark");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill()?;
+            anyhow::bail!("the benchmark did not stop within 30 s of Ctrl+C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest)?;
+    drop(stdout);
+
+    assert_eq!(
+        status.code(),
+        Some(1),
+        "the benchmark returns its error (killed by the signal it would have no code): {rest}"
+    );
+    assert!(
+        rest.contains("interrupted (Ctrl+C)"),
+        "it says why it stopped: {rest}"
+    );
+    assert!(!database_exists(&database)?, "{database} was left behind");
     Ok(())
 }
