@@ -76,6 +76,7 @@ fn an_email_with_spaces_around_it_is_invalid() {
         "alice@example.com ",
         " alice@example.com",
         "alice@example.com\t",
+        "alice@example.com\n",
     ] {
         assert!(
             matches!(
@@ -86,6 +87,57 @@ fn an_email_with_spaces_around_it_is_invalid() {
         );
     }
     assert!(validate_email("alice@example.com").is_ok());
+}
+
+#[test]
+fn an_email_with_whitespace_or_an_invisible_or_control_character_anywhere_is_invalid() {
+    let refused = [
+        "\u{3000}alice@example.com",  // ideographic space in front
+        "alice@example.com\u{A0}",    // no-break space behind
+        "alice@example.com\0",        // NUL
+        "ali\0ce@example.com",        // NUL inside
+        "a\u{7}lice@example.com",     // bell (Cc)
+        "ali\u{200B}ce@example.com",  // zero-width space
+        "ali\u{200D}ce@example.com",  // zero-width joiner
+        "\u{200E}alice@example.com",  // left-to-right mark
+        "alice@\u{202E}moc.elpmaxe",  // right-to-left override
+        "\u{FEFF}alice@example.com",  // byte-order mark
+        "alice\u{AD}@example.com",    // soft hyphen
+        "alice@example.com\u{E0041}", // tag character
+    ];
+
+    for email in refused {
+        let result = validate_email(email);
+
+        assert!(
+            matches!(&result, Err(UserError::Invalid { field: "email", .. })),
+            "{email:?} should be Invalid, got {result:?}"
+        );
+    }
+}
+
+#[test]
+fn an_invalid_character_is_named_by_its_position_and_code_point() {
+    let err = validate_email("ali\u{200B}ce@example.com").unwrap_err();
+
+    assert!(
+        err.to_string()
+            .contains("character 4 is the invisible or control character U+200B"),
+        "the message should say where and which character: {err}"
+    );
+}
+
+#[test]
+fn visible_unicode_in_an_email_is_valid() {
+    for email in [
+        "민수🦀@예시.한국",
+        "résumé@example.com",
+        "straße@example.com",
+        "a b@example.com",
+        "👩\u{FE0F}@example.com",
+    ] {
+        assert!(validate_email(email).is_ok(), "{email:?} was refused");
+    }
 }
 
 #[test]
@@ -121,6 +173,25 @@ fn each_error_message_says_what_to_do() {
     assert!(
         missing.to_string().contains("no user has id 42"),
         "{missing}"
+    );
+}
+
+#[test]
+fn a_database_error_says_its_own_part_and_leaves_the_cause_to_source() {
+    let cause = mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(None));
+    let cause_text = cause.to_string();
+    let err = UserError::Db(cause);
+
+    let chain = format!("{:?}", anyhow::Error::new(err));
+
+    assert_eq!(
+        chain.matches(&cause_text).count(),
+        1,
+        "the driver's message should appear once in the printed chain:\n{chain}"
+    );
+    assert!(
+        chain.starts_with("the database could not complete the user operation"),
+        "{chain}"
     );
 }
 
