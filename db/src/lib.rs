@@ -1,0 +1,428 @@
+//! The course's database set-up tool: `cargo run -p db -- up | down | status | reset`.
+//!
+//! `up` makes a server ready at DB_HOST:DB_PORT: if a MySQL server already answers there it only
+//! makes sure of the user, database and schema; else it starts MySQL 9.7 in Docker when an engine
+//! answers; else a local MariaDB/MySQL with its data in `.db/` (installing Debian's `mariadb-server`
+//! first when run as root on Debian/Ubuntu). Every admin action goes over TCP to DB_HOST:DB_PORT, to
+//! nothing else. The configuration comes from `shared::Config::from_env()`, as in every lesson.
+
+pub mod admin;
+pub mod docker;
+pub mod local;
+pub mod probe;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use mysql::Conn;
+use shared::Config;
+
+use admin::{AdminLogin, check_database_name, connect_admin};
+use docker::{Compose, Engine};
+use local::{LocalServer, Ownership, ServerBinary, is_root};
+use probe::{PROBE_TIMEOUT, Probe, probe};
+
+/// Prints one line of progress.
+pub fn say(message: impl AsRef<str>) {
+    println!("db: {}", message.as_ref());
+}
+
+/// The tool, with its settings.
+pub struct Tool {
+    pub config: Config,
+    /// The project's folder: `docker/compose.yml` is in it.
+    pub root: PathBuf,
+    /// The local server's folder (`.db/` in the project).
+    pub local: LocalServer,
+    /// The deadline of every wait (DB_WAIT_SECONDS; Docker gets twice this).
+    pub wait: Duration,
+    /// The Docker image's root password (DB_ROOT_PASSWORD).
+    pub root_password: String,
+    /// Whether to look for a Docker engine at all (the tests leave Docker alone).
+    pub use_docker: bool,
+}
+
+impl Tool {
+    /// The settings of this project: `.env`, then the environment, then the defaults.
+    pub fn from_env() -> Result<Tool> {
+        let config = Config::from_env()?;
+        // Config::from_env has read .env into the environment: these two follow the same rules.
+        let wait = match std::env::var("DB_WAIT_SECONDS") {
+            Err(_) => 90,
+            Ok(value) => value.trim().parse().with_context(|| {
+                format!("DB_WAIT_SECONDS must be a number of seconds, not {value:?}")
+            })?,
+        };
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("db/ is inside the project")
+            .to_path_buf();
+        Ok(Tool {
+            config,
+            local: LocalServer::new(root.join(".db")),
+            root,
+            wait: Duration::from_secs(wait),
+            root_password: std::env::var("DB_ROOT_PASSWORD").unwrap_or_else(|_| "root".into()),
+            use_docker: true,
+        })
+    }
+
+    fn address(&self) -> String {
+        self.config.address()
+    }
+
+    fn host_is_local(&self) -> bool {
+        matches!(self.config.host.as_str(), "127.0.0.1" | "localhost" | "::1")
+    }
+
+    fn compose(&self) -> Compose {
+        Compose::new(&self.root, &self.config, &self.root_password)
+    }
+
+    fn docker_engine(&self) -> Engine {
+        if self.use_docker {
+            docker::engine()
+        } else {
+            Engine::Absent
+        }
+    }
+
+    fn probe(&self) -> Probe {
+        probe(&self.config.host, self.config.port, PROBE_TIMEOUT)
+    }
+
+    /// Makes the server at DB_HOST:DB_PORT ready for the course. Safe to run again and again.
+    pub fn up(&self) -> Result<()> {
+        check_database_name(&self.config.database)?;
+        // Held until `up` ends: a second `up` waits here, then finds the server running.
+        let _lock = self.local.lock(self.wait)?;
+        match self.probe() {
+            Probe::MySql { version } => {
+                say(format!(
+                    "a MySQL server answers on {} ({version})",
+                    self.address()
+                ));
+                self.ensure_database()?;
+            }
+            Probe::Refusing(message) => bail!(
+                "the MySQL server at {} refuses new connections ({message}); wait and run up again, \
+                 or restart that server",
+                self.address()
+            ),
+            Probe::NotMySql(what) => bail!(
+                "something that is not a MySQL server listens on {}: {what}. Stop that program, or \
+                 set DB_PORT to a free port in .env",
+                self.address()
+            ),
+            Probe::Nothing(_) => self.start_server()?,
+        }
+        say(format!(
+            "ready: {}@{}/{}",
+            self.config.user,
+            self.address(),
+            self.config.database
+        ));
+        Ok(())
+    }
+
+    /// The admin of the server at DB_HOST:DB_PORT, if this project started it (locally or in Docker).
+    fn admin_of_running_server(&self) -> Result<Option<Conn>> {
+        if !self.host_is_local() {
+            return Ok(None);
+        }
+        match self.local.ownership(&self.config) {
+            Ownership::Ours => {
+                let login = self.local.admin_login()?.expect("ours, so it has a login");
+                return Ok(Some(connect_admin(&self.config, &login)?));
+            }
+            Ownership::NoPermission(file) => bail!(no_permission(&file)),
+            Ownership::NotOurs => {}
+        }
+        if self.docker_engine() == Engine::Answers
+            && self.compose().running_port() == Some(self.config.port)
+        {
+            // Docker's port forwarder answers before MySQL does: wait for the healthcheck.
+            self.compose().up(self.wait)?;
+            return Ok(Some(self.docker_admin()?));
+        }
+        Ok(None)
+    }
+
+    fn docker_admin(&self) -> Result<Conn> {
+        let login = AdminLogin {
+            user: "root".into(),
+            password: self.root_password.clone(),
+        };
+        connect_admin(&self.config, &login).with_context(|| {
+            format!(
+                "the Docker container's root cannot log in at {}: was it created with another \
+                 DB_ROOT_PASSWORD? (`docker compose -f docker/compose.yml down -v` deletes it and its data)",
+                self.address()
+            )
+        })
+    }
+
+    fn ensure_database(&self) -> Result<()> {
+        match self.admin_of_running_server()? {
+            Some(mut admin) => admin::ensure_database(&self.config, &mut admin),
+            None => admin::ensure_database_as_user(&self.config),
+        }
+    }
+
+    /// Nothing answers at DB_HOST:DB_PORT: start Docker's MySQL or a local server there.
+    fn start_server(&self) -> Result<()> {
+        let address = self.address();
+        if !self.host_is_local() {
+            bail!(
+                "nothing answers at {address}, and this tool can only start a server on this machine; \
+                 start the server at {} yourself, or set DB_HOST=127.0.0.1",
+                self.config.host
+            );
+        }
+        self.refuse_if_running_on_another_port()?;
+        match self.docker_engine() {
+            Engine::Answers => {
+                if let Some(port) = self.compose().running_port() {
+                    bail!(
+                        "this project's Docker container runs on port {port}, but DB_PORT is {}: set \
+                         DB_PORT={port}, or stop it first with DB_PORT={port} `cargo run -p db -- down`",
+                        self.config.port
+                    );
+                }
+                self.compose().up(self.wait)?;
+                return admin::ensure_database(&self.config, &mut self.docker_admin()?);
+            }
+            Engine::NoPermission => say(
+                "the Docker engine refuses you (permission denied; on Linux, join the `docker` group): \
+                 using a local server instead",
+            ),
+            Engine::Absent => {}
+        }
+        let server = match ServerBinary::find() {
+            Some(server) => server,
+            None => {
+                install_mariadb()?;
+                ServerBinary::find()
+                    .context("mariadb-server was installed, but no mariadbd is found")?
+            }
+        };
+        self.local.start(&server, &self.config, self.wait)?;
+        let login = self
+            .local
+            .admin_login()?
+            .expect("start made the admin login");
+        let mut admin = connect_admin(&self.config, &login).with_context(|| {
+            format!(
+                "the local server started, but its admin cannot log in{}",
+                local::log_tail(&self.local.log_file())
+            )
+        })?;
+        admin::ensure_database(&self.config, &mut admin)
+    }
+
+    /// Never two servers on one data folder: if this project's server runs on another port, say so.
+    fn refuse_if_running_on_another_port(&self) -> Result<()> {
+        let Some(port) = self
+            .local
+            .recorded_port()
+            .filter(|&p| p != self.config.port)
+        else {
+            return Ok(());
+        };
+        let pid = self.local.recorded_pid();
+        if pid.is_some() && !matches!(probe("127.0.0.1", port, PROBE_TIMEOUT), Probe::Nothing(_)) {
+            bail!(
+                "this project's local server (pid {}, data in {}) runs on 127.0.0.1:{port}, but DB_PORT \
+                 is {}: set DB_PORT={port}, or stop it first with DB_PORT={port} `cargo run -p db -- down`",
+                pid.unwrap_or_default(),
+                self.local.dir().display(),
+                self.config.port
+            );
+        }
+        Ok(())
+    }
+
+    /// Stops what this project started at DB_HOST:DB_PORT, and nothing else. The data stays.
+    pub fn down(&self) -> Result<()> {
+        if self.host_is_local() {
+            match self.local.ownership(&self.config) {
+                Ownership::Ours => return self.local.stop(&self.config, self.wait),
+                Ownership::NoPermission(file) => bail!(no_permission(&file)),
+                Ownership::NotOurs => {}
+            }
+            if self.docker_engine() == Engine::Answers {
+                match self.compose().running_port() {
+                    Some(port) if port == self.config.port => return self.compose().down(),
+                    Some(port) => say(format!(
+                        "this project's Docker container runs on port {port}, not on DB_PORT {}: \
+                         not stopped",
+                        self.config.port
+                    )),
+                    None => {}
+                }
+            }
+            if let (Some(port), Some(pid)) = (self.local.recorded_port(), self.local.recorded_pid())
+            {
+                if port == self.config.port {
+                    bail!(
+                        "this project's local server (pid {pid}) does not answer its admin on {}: \
+                         it is starting, frozen or stuck. Wait and try again, or end it yourself \
+                         (kill {pid}; on Windows, Task Manager){}",
+                        self.address(),
+                        local::log_tail(&self.local.log_file())
+                    );
+                }
+                say(format!(
+                    "this project's local server was started on port {port}, not on DB_PORT {}: \
+                     not stopped (DB_PORT={port} `cargo run -p db -- down` stops it)",
+                    self.config.port
+                ));
+            }
+        }
+        say(format!(
+            "nothing that this project started runs at {}: nothing stopped",
+            self.address()
+        ));
+        Ok(())
+    }
+
+    /// Says what runs at DB_HOST:DB_PORT and whether this project started it.
+    /// Returns whether a MySQL server answers there.
+    pub fn status(&self) -> Result<bool> {
+        let c = &self.config;
+        say(format!(
+            "configured: {}@{}/{}",
+            c.user,
+            self.address(),
+            c.database
+        ));
+        let target = self.probe();
+        say(format!("{}: {target}", self.address()));
+        if self.host_is_local() {
+            match self.local.ownership(c) {
+                Ownership::Ours => say(format!(
+                    "started by this project: a local server, pid {}, data in {}, log {}",
+                    self.local.recorded_pid().unwrap_or_else(|| "?".into()),
+                    self.local.data_dir().display(),
+                    self.local.log_file().display()
+                )),
+                Ownership::NoPermission(file) => say(no_permission(&file)),
+                Ownership::NotOurs if target.is_mysql() => {
+                    say("not started by this project's local server (.db/)")
+                }
+                Ownership::NotOurs => {}
+            }
+            if let Some(port) = self.local.recorded_port().filter(|&p| p != c.port)
+                && self.local.recorded_pid().is_some()
+            {
+                say(format!(
+                    "this project's local server was started on port {port}, not on DB_PORT {}",
+                    c.port
+                ));
+            }
+            match self.docker_engine() {
+                Engine::Answers => match self.compose().running_port() {
+                    Some(port) if port == c.port => {
+                        say("started by this project: the Docker container of docker/compose.yml")
+                    }
+                    Some(port) => say(format!(
+                        "docker: this project's container runs on port {port}, not on DB_PORT {}",
+                        c.port
+                    )),
+                    None => {
+                        say("docker: the engine answers; this project's container is not running")
+                    }
+                },
+                Engine::NoPermission => say(
+                    "docker: the engine refuses you (permission denied), so its containers cannot be \
+                     checked; on Linux, join the `docker` group or ask who started it",
+                ),
+                Engine::Absent if self.use_docker => say("docker: no engine answers"),
+                Engine::Absent => {}
+            }
+        }
+        Ok(target.is_mysql())
+    }
+
+    /// Drops and recreates the course database with the schema, and drops the tests' leftover
+    /// databases, on the server this project started at DB_HOST:DB_PORT, and on no other.
+    pub fn reset(&self) -> Result<()> {
+        check_database_name(&self.config.database)?;
+        let target = self.probe();
+        if !target.is_mysql() {
+            bail!(
+                "{}: {target}; run `cargo run -p db -- up` first",
+                self.address()
+            );
+        }
+        let Some(mut admin) = self.admin_of_running_server()? else {
+            bail!(
+                "reset drops databases, so it acts only on a server this project started, and the \
+                 server at {} is not one (`cargo run -p db -- status` says what runs there). On \
+                 someone else's server, ask its admin",
+                self.address()
+            );
+        };
+        admin::reset(&self.config, &mut admin)?;
+        say(format!(
+            "ready: {}@{}/{}",
+            self.config.user,
+            self.address(),
+            self.config.database
+        ));
+        Ok(())
+    }
+}
+
+fn no_permission(file: &Path) -> String {
+    format!(
+        "cannot read {} (permission denied): this project's local server was set up by another \
+         user (root?), so you cannot tell or change whether it is running; run the command as that user",
+        file.display()
+    )
+}
+
+/// Installs Debian's mariadb-server when that is possible here (root, apt-get) without starting its
+/// system service; otherwise says how to install a server.
+fn install_mariadb() -> Result<()> {
+    let apt = Path::new("/usr/bin/apt-get");
+    if !(cfg!(target_os = "linux") && is_root() && apt.exists()) {
+        bail!(
+            "no database server found (no mariadbd or mysqld), and no Docker engine answers. Either \
+             start Docker Desktop, or install MariaDB:\n    \
+             Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y mariadb-server\n    \
+             macOS:          brew install mariadb\n    \
+             Windows:        the MSI from https://mariadb.org/download (untick the Windows service)\n\
+             and run `cargo run -p db -- up` again"
+        );
+    }
+    say(
+        "no mariadbd or mysqld found: installing Debian's mariadb-server (its system service is not started)",
+    );
+    // policy-rc.d answering 101 tells the package scripts not to start services.
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let made_policy = !policy.exists();
+    if made_policy {
+        std::fs::write(policy, "#!/bin/sh\nexit 101\n")?;
+        #[cfg(unix)]
+        std::fs::set_permissions(policy, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    }
+    let apt_get = |args: &[&str]| {
+        Command::new(apt)
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let installed =
+        apt_get(&["update", "-q"]) && apt_get(&["install", "-y", "-q", "mariadb-server"]);
+    if made_policy {
+        std::fs::remove_file(policy)?;
+    }
+    if !installed {
+        bail!("apt-get could not install mariadb-server; see its output above");
+    }
+    Ok(())
+}
