@@ -1,0 +1,192 @@
+//! How states, hints and progress read, in both languages (shared by the commands and watch mode).
+
+use crate::exercises::{Exercise, Lesson};
+use crate::i18n::{Lang, tr};
+use crate::state::State;
+
+/// How students start the runner; every command the runner suggests starts with it.
+pub const RUN: &str = "cargo run -p course --";
+
+/// At most this many lines of a test's message or a compiler error, so the screen keeps its top.
+const MAX_LINES: usize = 30;
+
+/// The short word for a state, e.g. in `list`.
+pub fn state_word(state: &State, lang: Lang) -> String {
+    match state {
+        State::Done => tr!(lang, "done", "완료"),
+        State::NotStarted => tr!(lang, "not started", "시작 전"),
+        State::Failing { .. } => tr!(lang, "failing", "실패"),
+        State::BuildFailed { .. } => tr!(lang, "does not compile", "컴파일 안 됨"),
+        State::Crashed { .. } => tr!(lang, "test run crashed", "테스트 실행 중단"),
+        State::NoTests { .. } => tr!(lang, "no tests found", "테스트 없음"),
+    }
+}
+
+pub fn state_mark(state: &State) -> &'static str {
+    match state {
+        State::Done => "✓",
+        State::NotStarted => "·",
+        _ => "✗",
+    }
+}
+
+/// The explanation of a state: what happened and what to do next.
+pub fn state_details(lesson: &Lesson, ex: &Exercise, state: &State, lang: Lang) -> String {
+    let file = format!("{}/{}", lesson.display_dir(), slash(&ex.file));
+    let id = &ex.id;
+    match state {
+        State::Done => tr!(
+            lang,
+            "✓ {id} passes every test. `{RUN} solution {id}` shows the reference to compare with.",
+            "✓ {id}의 테스트를 모두 통과했습니다. 참고 답안과 비교하려면 `{RUN} solution {id}`."
+        ),
+        State::NotStarted => tr!(
+            lang,
+            "· {id} is not started: its tests stop at the stub's todo!(). Write your code in {file}.",
+            "· {id}은(는) 아직 시작 전입니다. 테스트가 스텁의 todo!()에서 멈춥니다. {file}에 코드를 작성하세요."
+        ),
+        State::Failing { test, message } => {
+            let message = clip(message);
+            tr!(
+                lang,
+                "✗ {test} fails:\n\n{message}",
+                "✗ {test} 테스트가 실패합니다:\n\n{message}"
+            )
+        }
+        State::BuildFailed { error } => {
+            let error = clip(error);
+            tr!(
+                lang,
+                "✗ The lesson does not compile:\n\n{error}",
+                "✗ 레슨이 컴파일되지 않습니다:\n\n{error}"
+            )
+        }
+        State::Crashed { tail } => {
+            let tail = clip(tail);
+            tr!(
+                lang,
+                "✗ The test run stopped before reporting every test (a crash or an abort). The end of its output:\n\n{tail}",
+                "✗ 테스트 실행이 모든 결과를 알리기 전에 멈췄습니다(크래시 또는 abort). 출력의 끝부분:\n\n{tail}"
+            )
+        }
+        State::NoTests { filter } => tr!(
+            lang,
+            "✗ No test of {file}'s lesson matches `{filter}`: the lesson's exercises.toml names tests that do not exist.",
+            "✗ `{filter}`에 맞는 테스트가 없습니다. 레슨의 exercises.toml이 없는 테스트를 가리킵니다."
+        ),
+    }
+}
+
+/// `[########------------]  8/20`.
+pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
+    let filled = (done * width).checked_div(total).unwrap_or(0);
+    format!(
+        "[{}{}] {done:>2}/{total}",
+        "#".repeat(filled),
+        "-".repeat(width - filled)
+    )
+}
+
+/// One hint, with its level and how to get the next one.
+pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
+    let levels = ex.hints.len();
+    let text = ex.hints[level - 1].get(lang).trim();
+    let id = &ex.id;
+    let next = if level < levels {
+        let next_level = level + 1;
+        tr!(
+            lang,
+            "Stuck still? Ask again for hint {next_level}/{levels}.",
+            "그래도 막히면 한 번 더 요청하세요: 힌트 {next_level}/{levels}."
+        )
+    } else {
+        tr!(
+            lang,
+            "That was the last hint. Once {id} passes, `{RUN} solution {id}` shows the reference.",
+            "마지막 힌트였습니다. {id}을(를) 통과하면 `{RUN} solution {id}`로 참고 답안을 볼 수 있습니다."
+        )
+    };
+    tr!(
+        lang,
+        "Hint {level}/{levels} for {id}:\n\n{text}\n\n{next}",
+        "{id}의 힌트 {level}/{levels}:\n\n{text}\n\n{next}"
+    )
+}
+
+/// The message when no database answers, before any test runs.
+pub fn database_down(err: &shared::Error, lang: Lang) -> String {
+    let setup = shared::SETUP_COMMAND;
+    tr!(
+        lang,
+        "The database does not answer, so no exercise test can run.\n\
+         Start it with `{setup}` (safe to run again), then run this command again.\n\n\
+         What the connection said: {err}",
+        "데이터베이스가 응답하지 않아 연습 문제의 테스트를 실행할 수 없습니다.\n\
+         `{setup}`으로 데이터베이스를 시작한 뒤(여러 번 실행해도 안전합니다) 이 명령을 다시 실행하세요.\n\n\
+         커넥션이 받은 오류: {err}"
+    )
+}
+
+/// The first lines of a long text, saying how many were left out.
+pub fn clip(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() <= MAX_LINES {
+        return text.to_string();
+    }
+    let left_out = lines.len() - MAX_LINES;
+    format!(
+        "{}\n[... {left_out} more lines]",
+        lines[..MAX_LINES].join("\n")
+    )
+}
+
+/// A relative path with `/`, the same on every OS (for messages).
+pub fn slash(path: &std::path::Path) -> String {
+    path.components()
+        .map(|part| part.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_in_proportion() {
+        assert!(
+            progress_bar(0, 20, 10) == "[----------]  0/20",
+            "nothing done: {}",
+            progress_bar(0, 20, 10)
+        );
+        assert!(
+            progress_bar(10, 20, 10) == "[#####-----] 10/20",
+            "half done: {}",
+            progress_bar(10, 20, 10)
+        );
+        assert!(
+            progress_bar(20, 20, 10) == "[##########] 20/20",
+            "all done: {}",
+            progress_bar(20, 20, 10)
+        );
+        assert!(
+            progress_bar(0, 0, 4) == "[----]  0/0",
+            "no exercises: {}",
+            progress_bar(0, 0, 4)
+        );
+    }
+
+    #[test]
+    fn a_long_message_is_clipped_and_says_so() {
+        let long = (1..=40)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let clipped = clip(&long);
+        assert!(
+            clipped.lines().count() == MAX_LINES + 1 && clipped.ends_with("[... 10 more lines]"),
+            "clipped to {clipped:?}"
+        );
+        assert!(clip("short") == "short", "a short text changed");
+    }
+}

@@ -1,0 +1,270 @@
+//! Watch mode: re-runs the current exercise's tests each time a file of its lesson is saved, and
+//! takes single keys (h, n, r, q), in Unix terminals and in Windows Terminal / PowerShell alike.
+//!
+//! Files are found changed by comparing their modification times every quarter second: a handful of
+//! files per lesson, so polling costs nothing and behaves the same on every OS and editor.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{Context, Result};
+use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, terminal};
+
+use crate::exercises::{Exercise, Lesson};
+use crate::i18n::tr;
+use crate::show::{self, state_details};
+use crate::state::{self, Saved, State};
+use crate::{App, libtest};
+
+/// How often keys and files are looked at.
+const POLL: Duration = Duration::from_millis(250);
+/// Editors save in several writes (a temporary file, a rename, a metadata update): the tests run
+/// once the lesson's files have stayed the same this long.
+const SETTLE: Duration = Duration::from_millis(200);
+
+pub fn watch(app: &App) -> Result<ExitCode> {
+    let lang = app.lang;
+    if let Some(problem) = app.database_problem() {
+        eprintln!("{problem}");
+        return Ok(ExitCode::FAILURE);
+    }
+    let all: Vec<(&Lesson, &Exercise)> = app.course.exercises().collect();
+    let Some((first_lesson, first)) = app.first_not_done()? else {
+        println!(
+            "{}",
+            tr!(
+                lang,
+                "Every exercise passes. Well done!",
+                "모든 연습 문제를 통과했습니다. 수고하셨습니다!"
+            )
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut current = all
+        .iter()
+        .position(|(l, ex)| l.package == first_lesson.package && ex.id == first.id)
+        .unwrap_or(0);
+
+    let _raw = RawMode::enable().with_context(|| {
+        tr!(
+            lang,
+            "watch mode needs a terminal that takes keys; without one, use `list` or `verify`",
+            "감시 모드는 키 입력을 받는 터미널이 필요합니다. 터미널이 없으면 `list`나 `verify`를 쓰세요"
+        )
+    })?;
+    let mut screen = Screen::default();
+    let (mut lesson, mut ex) = all[current];
+    let mut files = snapshot(&lesson.dir);
+    screen.check(app, lesson, ex, None)?;
+    loop {
+        if event::poll(POLL)? {
+            let Event::Key(key) = event::read()? else {
+                continue;
+            };
+            if key.kind != KeyEventKind::Press {
+                continue;
+            }
+            let ctrl_c =
+                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                _ if ctrl_c => break,
+                KeyCode::Char('q') | KeyCode::Esc => break,
+                KeyCode::Char('h') => {
+                    let mut saved = Saved::load(&app.root);
+                    if let Some(level) = saved.next_hint_level(&ex.id, ex.hints.len()) {
+                        screen.hint = Some(show::hint_text(ex, level, lang));
+                        saved.record_hint(&ex.id, level);
+                        saved.save(&app.root)?;
+                    }
+                    screen.render(app)?;
+                }
+                KeyCode::Char('n') => {
+                    current = (current + 1) % all.len();
+                    (lesson, ex) = all[current];
+                    files = snapshot(&lesson.dir);
+                    screen.hint = None;
+                    screen.check(app, lesson, ex, None)?;
+                }
+                KeyCode::Char('r') => screen.check(app, lesson, ex, None)?,
+                _ => {}
+            }
+            continue;
+        }
+        let mut now = snapshot(&lesson.dir);
+        if now == files {
+            continue;
+        }
+        loop {
+            std::thread::sleep(SETTLE);
+            let again = snapshot(&lesson.dir);
+            if again == now {
+                break;
+            }
+            now = again;
+        }
+        files = now;
+        let saved_at = files.values().max().copied();
+        screen.check(app, lesson, ex, saved_at)?;
+    }
+    let run = show::RUN;
+    print_raw(&tr!(
+        lang,
+        "\nSee you! `{run} watch` picks up where you left off.\n",
+        "\n다음에 또 만나요! `{run} watch`로 이어서 할 수 있습니다.\n"
+    ));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What stays on screen between runs.
+#[derive(Default)]
+struct Screen {
+    /// The exercise and the file the student writes.
+    header: String,
+    /// The last run's result (or why none could run).
+    body: String,
+    /// How long after the save the result came, when a save started the run.
+    waited: String,
+    /// The hint last asked for, shown under the result until the next exercise.
+    hint: Option<String>,
+}
+
+impl Screen {
+    /// Runs `ex`'s tests and shows the result. `saved_at` is the newest file's time, when a save
+    /// started the run, to show how long the student waited.
+    fn check(
+        &mut self,
+        app: &App,
+        lesson: &Lesson,
+        ex: &Exercise,
+        saved_at: Option<SystemTime>,
+    ) -> Result<()> {
+        let lang = app.lang;
+        let id = &ex.id;
+        let title = ex.title.get(lang);
+        let file = format!("{}/{}", lesson.display_dir(), show::slash(&ex.file));
+        self.header = tr!(
+            lang,
+            "Exercise {id}: {title}\n  your code: {file}",
+            "연습 문제 {id}: {title}\n  작성할 파일: {file}"
+        );
+        self.body = tr!(lang, "Running the tests...", "테스트 실행 중...");
+        self.waited.clear();
+        self.render(app)?;
+
+        self.body = match app.database_problem() {
+            Some(problem) => problem,
+            None => {
+                let run = libtest::run_exercise_tests(&app.root, &lesson.package, true, &ex.tests)?;
+                result_text(app, lesson, ex, &run)
+            }
+        };
+        if let Some(took) = saved_at.and_then(|at| SystemTime::now().duration_since(at).ok()) {
+            let secs = format!("{:.1}", took.as_secs_f64());
+            self.waited = tr!(
+                lang,
+                "   (result {secs} s after the save)",
+                "   (저장 후 {secs}초 만에 결과)"
+            );
+        }
+        self.render(app)
+    }
+
+    fn render(&self, app: &App) -> Result<()> {
+        let hint = self
+            .hint
+            .as_deref()
+            .map(|h| format!("\n\n{h}"))
+            .unwrap_or_default();
+        let keys = tr!(
+            app.lang,
+            "Save a file of the lesson to run the tests again.  h hint · n next exercise · r run again · q quit",
+            "레슨의 파일을 저장하면 테스트를 다시 실행합니다.  h 힌트 · n 다음 연습 문제 · r 다시 실행 · q 종료"
+        );
+        let (header, body, waited) = (&self.header, &self.body, &self.waited);
+        clear_and_print(&format!("{header}\n\n{body}{hint}\n\n{keys}{waited}\n"))
+    }
+}
+
+/// The state of the exercise, the compiler's warnings, and what to do next.
+fn result_text(app: &App, lesson: &Lesson, ex: &Exercise, run: &libtest::Run) -> String {
+    let lang = app.lang;
+    let state = state::decide(run, &ex.tests);
+    let mut text = state_details(lesson, ex, &state, lang);
+    let build_failed = matches!(state, State::BuildFailed { .. });
+    if !run.warnings.is_empty() && !build_failed {
+        let warnings = show::clip(&run.warnings.join("\n\n"));
+        text += &tr!(
+            lang,
+            "\n\nThe compiler warns (a warning often points at the mistake):\n\n{warnings}",
+            "\n\n컴파일러 경고(경고가 실수를 가리킬 때가 많습니다):\n\n{warnings}"
+        );
+    }
+    if state.is_done() {
+        text += &tr!(
+            lang,
+            "\n\nPress n for the next exercise.",
+            "\n\n다음 연습 문제로 가려면 n을 누르세요."
+        );
+    }
+    text
+}
+
+/// The modification time of every file under the lesson's folder (a build folder inside it aside).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, SystemTime> {
+    let mut files = BTreeMap::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                if entry.file_name() != "target" {
+                    folders.push(path);
+                }
+            } else if let Ok(modified) = meta.modified() {
+                files.insert(path, modified);
+            }
+        }
+    }
+    files
+}
+
+/// Single keys without Enter. In raw mode a newline does not return the cursor, so everything
+/// printed goes through [`print_raw`]. Dropping the guard gives the terminal back, also on an error.
+struct RawMode;
+
+impl RawMode {
+    fn enable() -> io::Result<RawMode> {
+        terminal::enable_raw_mode()?;
+        Ok(RawMode)
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = terminal::disable_raw_mode();
+    }
+}
+
+fn clear_and_print(text: &str) -> Result<()> {
+    execute!(
+        io::stdout(),
+        terminal::Clear(terminal::ClearType::All),
+        cursor::MoveTo(0, 0)
+    )?;
+    print_raw(text);
+    Ok(())
+}
+
+fn print_raw(text: &str) {
+    let mut out = io::stdout().lock();
+    let _ = out.write_all(text.replace('\n', "\r\n").as_bytes());
+    let _ = out.flush();
+}
