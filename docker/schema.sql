@@ -1,9 +1,9 @@
 -- THE schema of the course. One file, loaded by all three:
 --   * Docker's first start (/docker-entrypoint-initdb.d, into MYSQL_DATABASE),
---   * docker/db.sh for a local server (into DB_NAME),
+--   * the set-up tool, `cargo run -p db -- up`, for a local server (into DB_NAME),
 --   * every test's throwaway database (shared::testing::TestDb).
 -- So it names no database, and loading it twice is harmless (IF NOT EXISTS).
--- Portable between MySQL 8.4 and MariaDB 10.11: InnoDB for transactions, utf8mb4 declared per table
+-- Portable between MySQL 9.7 and MariaDB 10.11: InnoDB for transactions, utf8mb4 declared per table
 -- (Korean text and 4-byte emoji), and utf8mb4_unicode_520_ci, which both servers know
 -- (MySQL's utf8mb4_0900_* collations do not exist in MariaDB). Not utf8mb4_unicode_ci: it weighs
 -- every emoji the same, so 'a🦀@x.com' and 'a😀@x.com' would be one email for the unique key.
