@@ -47,7 +47,11 @@ fn wait_until_gone(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Resu
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
-    let pool = Pool::new(config.opts(), POOL_SIZE)?;
+    let pool = Pool::new(config.opts(), POOL_SIZE).map_err(|err| match err {
+        // Opening the pool's connections failed: say why as lesson 1 does (host:port, what to do).
+        PoolError::Connect(err) => anyhow::Error::from(shared::Error::from_mysql(err, &config)),
+        other => other.into(),
+    })?;
     let mut admin = shared::connect(&config)?; // another session, as a DBA's would be
     println!(
         "Pool of {POOL_SIZE} connections to {}@{}/{}, opened at start-up: {:?}",

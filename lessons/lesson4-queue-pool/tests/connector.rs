@@ -1,9 +1,12 @@
-//! The MySQL side of the pool that is not the exercise: opening at start-up, which errors count as
-//! a lost connection, and a Debug output without the password. Real server, each test its own database.
+//! The MySQL side of the pool that is not the exercise: opening at start-up, errors that say their
+//! part once, which errors count as a lost connection, the watched guard, `close_all` as the
+//! server sees it, and a Debug output without the password. Real server, each test its own database.
 
 mod common;
 
-use common::all_idle;
+use std::time::Duration;
+
+use common::{all_idle, connection_id, kill};
 use lesson4::{Pool, PoolError, is_connection_lost};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -80,4 +83,84 @@ fn io_errors_and_end_of_session_server_errors_count_as_a_lost_connection() {
     );
     assert!(!is_connection_lost(&server_error(1146)), "no such table");
     assert!(!is_connection_lost(&server_error(1062)), "duplicate key");
+}
+
+#[test]
+fn a_refused_start_up_prints_the_drivers_reason_once_in_the_error_chain() {
+    let mut config = shared::Config::from_lookup(|_| None).expect("the defaults");
+    config.port = 1; // nothing listens on port 1
+
+    let err = anyhow::Error::from(Pool::new(config.opts(), 2).unwrap_err());
+    let chain = format!("{err:#}"); // anyhow: "error: cause: cause ..."
+    let cause = err.root_cause().to_string();
+
+    assert!(
+        chain.matches(&cause).count() == 1,
+        "the driver's reason `{cause}` should appear once in `{chain}`"
+    );
+    assert!(
+        chain.starts_with("the pool could not open a connection: "),
+        "{chain}"
+    );
+}
+
+#[test]
+fn a_connection_killed_within_the_window_fails_once_and_is_never_lent_again() -> anyhow::Result<()>
+{
+    let db = TestDb::new()?;
+    // A window far longer than the test: the pool trusts the connection and does not ping it.
+    let options = lesson4::PoolOptions {
+        liveness_window: Duration::from_secs(600),
+        ..lesson4::PoolOptions::new(1)
+    };
+    let pool = Pool::with_manager(lesson4::MysqlConnector::new(db.opts()), options)?;
+    let mut watcher = db.conn();
+    let victim = connection_id(&mut pool.get()?)?;
+    kill(&mut watcher, victim)?;
+    let left = db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
+    assert!(!left.contains(&victim), "the server still lists {victim}");
+
+    // The price of skipping the ping: this caller meets the dead connection...
+    let mut conn = pool.get()?;
+    let err = connection_id(&mut conn).unwrap_err();
+    assert!(is_connection_lost(&err), "{err:?}");
+    assert!(
+        conn.is_broken(),
+        "the guard did not notice the lost connection"
+    );
+    drop(conn);
+    // ...and the guard closed it, so the next caller gets a new one.
+    let next_id = connection_id(&mut pool.get()?)?;
+
+    assert!(
+        next_id != victim,
+        "the killed connection {victim} was lent again"
+    );
+    assert!(pool.state() == all_idle(1), "{:?}", pool.state());
+    Ok(())
+}
+
+#[test]
+fn after_close_all_the_server_lists_none_of_the_pools_connections() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let pool = Pool::new(db.opts(), 3)?;
+    let mut watcher = db.conn();
+    let lent = pool.get()?;
+    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
+    assert!(before.len() == 3, "the server lists {before:?}; expected 3");
+
+    pool.close_all();
+    let while_lent = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 1);
+    drop(lent);
+    let after = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+
+    assert!(
+        while_lent.len() == 1,
+        "while one was lent the server listed {while_lent:?}"
+    );
+    assert!(
+        after.is_empty(),
+        "after the last return the server lists {after:?}"
+    );
+    Ok(())
 }

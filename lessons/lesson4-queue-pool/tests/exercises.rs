@@ -1,27 +1,22 @@
-//! Checks Exercise 4 (the checkout `Pool::get_timeout` with its liveness check, and the guard's
-//! `Drop`) against the real server, each test in its own database.
-//! Run against your version with `cargo test -p lesson4 --features exercise`.
-//!
-//! The server's view of the pool comes from information_schema.PROCESSLIST, filtered by DB = the
-//! test's database (other tests run at the same time, as the same user, in other databases).
+//! Checks Exercise 4, one module per step: `step_a` the guard's `Drop`, `step_b` the checkout with
+//! its deadline, `step_c` the ping and reconnect. Most tests use a fake connection type, so that
+//! they can count exactly (which connection comes out, how many opened, closed, pinged); the others
+//! use the real server, each in its own database.
+//! Run with `cargo test -p lesson4 --features exercise --test exercises step_a` (or `step_b`, `step_c`).
 
 mod common;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{all_idle, kill};
-use lesson4::{Pool, PoolError, PoolOptions};
-use mysql::prelude::Queryable;
+use common::{HANG, all_idle, fake_pool, watchdog};
+use lesson4::{Pool, PoolOptions};
 use shared::testing::TestDb;
 
-/// Every checkout in these tests gives up after this, so a guard that never returns its connection
+/// Every checkout on the real server gives up after this, so a connection that never comes back
 /// makes a test fail quickly instead of hanging.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
 
-fn pool_of(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
+fn real_pool(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
     let options = PoolOptions {
         checkout_timeout: CHECKOUT_TIMEOUT,
         liveness_window,
@@ -30,329 +25,577 @@ fn pool_of(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
     Pool::with_manager(lesson4::MysqlConnector::new(db.opts()), options).expect("the pool opens")
 }
 
-fn connection_id(conn: &mut impl Queryable) -> mysql::Result<u32> {
-    Ok(conn
-        .query_first("SELECT CONNECTION_ID()")?
-        .expect("one row"))
-}
+/// Step 4a: the guard's `Drop` gives the connection back.
+mod step_a {
+    use super::*;
+    use common::{TRUST, checkout_id};
+    use mysql::prelude::Queryable;
 
-#[test]
-fn the_pool_never_holds_more_than_max_size_connections_on_the_server() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 4, Duration::from_millis(500));
-    let mut watcher = db.conn();
-    // Let the server's list settle first: each new mysql::Conn on localhost connects over TCP, then
-    // moves to the Unix socket (prefer_socket), and the TCP session lingers in the list for a moment.
-    assert_eq!(
-        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
-            .len(),
-        4
-    );
+    #[test]
+    fn a_dropped_guard_puts_its_connection_at_the_end_of_the_queue() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(3, TRUST);
 
-    let workers: Vec<_> = (0..8)
-        .map(|_| {
-            let pool = pool.clone();
-            thread::spawn(move || -> mysql::Result<()> {
-                for _ in 0..50 {
-                    let mut conn = pool.get().expect("a checkout within the deadline");
-                    conn.query_drop("DO SLEEP(0.001)")?;
-                }
-                Ok(())
-            })
-        })
-        .collect();
-    let mut most_seen = 0;
-    // Sample the server's view while the workers run (they finish within seconds: each checkout has a deadline).
-    while workers.iter().any(|w| !w.is_finished()) {
-        most_seen = most_seen.max(db.session_ids(&mut watcher).len());
-        thread::sleep(Duration::from_millis(5));
+            let order: Vec<u32> = (0..7).map(|_| checkout_id(&pool)).collect();
+
+            assert!(
+                order == [1, 2, 3, 1, 2, 3, 1],
+                "connections were lent in the order {order:?}; expected [1, 2, 3, 1, 2, 3, 1]: \
+                 does Drop put the connection back at the END of the queue (push_back)?"
+            );
+            assert!(
+                pool.state() == all_idle(3),
+                "after every guard was dropped the pool reports {:?}; expected all 3 idle",
+                pool.state()
+            );
+        });
     }
-    for worker in workers {
-        worker.join().expect("no worker panicked")?;
-    }
-    most_seen = most_seen.max(db.session_ids(&mut watcher).len());
 
-    assert!(
-        most_seen <= 4,
-        "the server saw {most_seen} connections of a pool of 4"
-    );
-    assert_eq!(
-        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
-            .len(),
-        4
-    );
-    assert_eq!(pool.state(), all_idle(4));
-    Ok(())
-}
-
-#[test]
-fn sixteen_threads_doing_200_operations_each_on_4_connections_all_succeed_without_sharing_one()
--> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 4, Duration::from_millis(500));
-    // The connection ids currently lent out: a second thread holding the same one would find it here.
-    let lent: Arc<Mutex<HashSet<u32>>> = Arc::default();
-
-    let workers: Vec<_> = (0..16)
-        .map(|_| {
-            let (pool, lent) = (pool.clone(), Arc::clone(&lent));
-            thread::spawn(move || -> anyhow::Result<(usize, HashSet<u32>)> {
-                let (mut done, mut used) = (0, HashSet::new());
-                for _ in 0..200 {
-                    let mut conn = pool.get()?;
-                    let id = conn.connection_id();
+    #[test]
+    fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> anyhow::Result<()>
+    {
+        watchdog(HANG, || {
+            let db = TestDb::new()?;
+            let pool = real_pool(&db, 4, Duration::from_millis(500));
+            let (mut sql_errors, mut panics) = (0, 0);
+            for i in 0..1000 {
+                if i % 2 == 0 {
+                    // The lecture's leak: an exception between get_conn and release_connection.
+                    let result = (|| -> anyhow::Result<()> {
+                        let mut conn = pool.get()?;
+                        conn.query_drop("SELECT * FROM no_such_table")?;
+                        unreachable!("the table does not exist");
+                    })();
+                    let err = result.expect_err("the table does not exist");
                     assert!(
-                        lent.lock().unwrap().insert(id),
-                        "connection {id} was lent to two threads at once"
+                        err.is::<mysql::Error>(),
+                        "call {i}: expected the SQL error, got `{err}`: after {i} calls, did \
+                         every dropped guard give its connection back?"
                     );
-                    let on_server = connection_id(&mut conn)?;
-                    assert_eq!(
-                        on_server, id,
-                        "the guard's connection is the one the server answered on"
-                    );
-                    lent.lock().unwrap().remove(&id);
-                    drop(conn);
-                    used.insert(id);
-                    done += 1;
+                    sql_errors += 1;
+                } else {
+                    let result = std::panic::catch_unwind(|| {
+                        let _conn = pool.get().expect("a connection");
+                        // resume_unwind panics without printing a message for each of the 500.
+                        std::panic::resume_unwind(Box::new("the request handler crashed"));
+                    });
+                    panics += usize::from(result.is_err());
                 }
-                Ok((done, used))
-            })
+            }
+            assert!((sql_errors, panics) == (500, 500));
+            assert!(
+                pool.state() == all_idle(4),
+                "after 500 errors and 500 panics the pool reports {:?}; expected all 4 idle: \
+                 Drop runs on every path, so it must give the connection back on every path",
+                pool.state()
+            );
+            Ok(())
         })
-        .collect();
-    let mut total = 0;
-    let mut used = HashSet::new();
-    for worker in workers {
-        let (done, ids) = worker.join().expect("no worker panicked")?;
-        total += done;
-        used.extend(ids);
     }
 
-    assert_eq!(total, 16 * 200);
-    assert!(
-        used.len() <= 4,
-        "{} distinct connections for a pool of 4: {used:?}",
-        used.len()
-    );
-    assert_eq!(pool.state(), all_idle(4));
-    Ok(())
-}
+    #[test]
+    fn a_broken_connection_is_closed_on_return_and_its_slot_freed() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            let mut conn = pool.get().expect("a connection");
 
-#[test]
-fn a_killed_idle_connection_is_replaced_on_checkout_and_the_caller_sees_no_error()
--> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let window = Duration::from_millis(100);
-    let pool = pool_of(&db, 2, window);
-    let mut watcher = db.conn();
-    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 2);
-    assert_eq!(before.len(), 2);
-    let victim = before[0];
+            conn.mark_broken();
+            drop(conn);
 
-    kill(&mut watcher, victim)?;
-    db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
-    // Past the liveness window, the pool pings before lending: this is the case the ping is for.
-    thread::sleep(window * 2);
-
-    let mut ids_now = HashSet::new();
-    for _ in 0..4 {
-        let mut conn = pool.get()?;
-        ids_now.insert(connection_id(&mut conn)?); // an error here would be the caller seeing the dead connection
+            assert!(
+                server.closed() == 1,
+                "{} connections were closed; expected the broken one",
+                server.closed()
+            );
+            let state = pool.state();
+            assert!(
+                state.connections == 1 && state.idle_connections == 1,
+                "after a broken connection came back the pool reports {state:?}; expected 1 \
+                 connection, idle: a broken one is closed, not queued, and its slot (`open`) freed"
+            );
+        });
     }
 
-    assert!(
-        !ids_now.contains(&victim),
-        "the killed connection {victim} was lent out"
-    );
-    assert_eq!(ids_now.len(), 2, "{ids_now:?}");
-    assert_eq!(pool.state(), all_idle(2));
-    Ok(())
-}
+    #[test]
+    fn a_connection_given_back_after_close_all_is_closed_instead_of_queued() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            let lent = pool.get().expect("a connection");
 
-#[test]
-fn after_every_connection_is_killed_the_pool_recovers() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let window = Duration::from_millis(100);
-    let pool = pool_of(&db, 3, window);
-    let mut watcher = db.conn();
-    let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
-    assert_eq!(before.len(), 3);
+            pool.close_all();
+            drop(lent);
 
-    for id in &before {
-        kill(&mut watcher, *id)?;
+            assert!(
+                server.closed() == 2,
+                "{} of 2 connections were closed; expected both",
+                server.closed()
+            );
+            assert!(
+                pool.state() == all_idle(0),
+                "after close_all and the last return the pool reports {:?}; expected no \
+                 connections: once the pool is closed, Drop closes the connection and frees its slot",
+                pool.state()
+            );
+        });
     }
-    db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
-    thread::sleep(window * 2);
-    let held: Vec<_> = (0..3).map(|_| pool.get()).collect::<Result<_, _>>()?;
-    let mut fresh = Vec::new();
-    for mut conn in held {
-        fresh.push(connection_id(&mut conn)?);
-    }
-
-    assert!(
-        fresh.iter().all(|id| !before.contains(id)),
-        "before {before:?}, after {fresh:?}"
-    );
-    let on_server = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
-    fresh.sort();
-    assert_eq!(on_server, fresh);
-    Ok(())
 }
 
-#[test]
-fn a_connection_killed_within_the_window_fails_once_and_is_never_lent_again() -> anyhow::Result<()>
-{
-    let db = TestDb::new()?;
-    // A window far longer than the test: the pool trusts the connection and does not ping it.
-    let pool = pool_of(&db, 1, Duration::from_secs(600));
-    let mut watcher = db.conn();
-    let victim = connection_id(&mut pool.get()?)?;
-    kill(&mut watcher, victim)?;
-    db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
+/// Step 4b: the checkout, with a deadline.
+mod step_b {
+    use super::*;
+    use common::{FakeConn, TRUST, connection_id};
+    use lesson4::{PoolError, PooledConn};
+    use std::collections::HashSet;
+    use std::sync::atomic::Ordering;
+    use std::sync::{Arc, Barrier, Mutex, mpsc};
+    use std::thread;
+    use std::time::Instant;
 
-    // The price of skipping the ping: this caller meets the dead connection...
-    let mut conn = pool.get()?;
-    let err = connection_id(&mut conn).unwrap_err();
-    assert!(lesson4::is_connection_lost(&err), "{err:?}");
-    assert!(conn.is_broken(), "the guard noticed the lost connection");
-    drop(conn);
-    // ...and the guard closed it, so the next caller gets a new one.
-    let mut next = pool.get()?;
-    let next_id = connection_id(&mut next)?;
-
-    assert_ne!(next_id, victim);
-    drop(next);
-    assert_eq!(pool.state(), all_idle(1));
-    Ok(())
-}
-
-#[test]
-fn a_thousand_operations_that_fail_or_panic_leave_the_pool_at_full_size() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 4, Duration::from_millis(500));
-    let mut watcher = db.conn();
-
-    let mut sql_errors = 0;
-    let mut panics = 0;
-    for i in 0..1000 {
-        if i % 2 == 0 {
-            // The lecture's leak: an exception between get_conn and release_connection.
-            let result = (|| -> mysql::Result<()> {
-                let mut conn = pool.get().expect("a checkout within the deadline");
-                conn.query_drop("SELECT * FROM no_such_table")?;
-                unreachable!("the table does not exist");
-            })();
-            sql_errors += usize::from(matches!(result, Err(mysql::Error::MySqlError(_))));
-        } else {
-            let result = std::panic::catch_unwind(|| {
-                let _conn = pool.get().expect("a checkout within the deadline");
-                // resume_unwind panics without printing a message for each of the 500.
-                std::panic::resume_unwind(Box::new("the request handler crashed"));
-            });
-            panics += usize::from(result.is_err());
+    /// A checkout that should time out, with what it returned.
+    fn expect_timeout(result: Result<PooledConn<common::FakeManager>, PoolError>) -> Duration {
+        match result {
+            Err(PoolError::Timeout { waited }) => waited,
+            Err(other) => panic!("expected PoolError::Timeout, got the error `{other}`"),
+            Ok(conn) => panic!(
+                "expected PoolError::Timeout, got connection {}: was a connection lent twice, or \
+                 one opened beyond max_size?",
+                conn.id
+            ),
         }
     }
 
-    assert_eq!((sql_errors, panics), (500, 500));
-    assert_eq!(pool.state(), all_idle(4));
-    let all_four: Vec<_> = (0..4)
-        .map(|_| pool.get_timeout(Duration::from_millis(500)))
-        .collect();
-    assert!(all_four.iter().all(Result::is_ok), "{all_four:?}");
-    assert_eq!(
-        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 4)
-            .len(),
-        4
-    );
-    Ok(())
-}
+    #[test]
+    fn an_exhausted_pool_waits_until_the_deadline_then_returns_timeout() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+            let _held = pool.get().expect("a connection");
+            let deadline = Duration::from_millis(300);
 
-#[test]
-fn an_exhausted_pool_returns_pool_timeout_within_the_deadline() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 2, Duration::from_millis(500));
-    let _held = (pool.get()?, pool.get()?);
-    let deadline = Duration::from_millis(300);
+            let waited = expect_timeout(pool.get_timeout(deadline));
 
-    let started = Instant::now();
-    let result = pool.get_timeout(deadline);
-    let elapsed = started.elapsed();
-
-    match result {
-        Err(PoolError::Timeout { waited }) => assert!(waited >= deadline, "waited only {waited:?}"),
-        other => panic!("expected PoolError::Timeout, got {other:?}"),
+            assert!(
+                waited >= deadline,
+                "the checkout gave up after {waited:?}, before its deadline of {deadline:?}: \
+                 while every connection is lent out, it must wait for one to come back"
+            );
+        });
     }
-    assert!(
-        elapsed < deadline + Duration::from_secs(1),
-        "took {elapsed:?}"
-    );
-    Ok(())
-}
 
-#[test]
-fn a_waiting_checkout_gets_the_connection_that_comes_back() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 1, Duration::from_millis(500));
-    let held = pool.get()?;
-    let held_id = held.connection_id();
-    let long_deadline = Duration::from_secs(5);
+    #[test]
+    fn a_waiting_checkout_gets_the_connection_that_comes_back() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+            let held = pool.get().expect("a connection");
+            let long_deadline = Duration::from_secs(5);
+            let waiter = {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    let started = Instant::now();
+                    let got = pool.get_timeout(long_deadline).map(|conn| conn.id);
+                    (got, started.elapsed())
+                })
+            };
+            thread::sleep(Duration::from_millis(100)); // let the waiter start waiting
+            drop(held);
+            let (got, waited) = waiter.join().expect("the waiter did not panic");
 
-    let waiter = {
-        let pool = pool.clone();
-        thread::spawn(move || {
-            let started = Instant::now();
-            let conn = pool.get_timeout(long_deadline);
-            (conn.map(|c| c.connection_id()), started.elapsed())
+            assert!(
+                matches!(got, Ok(1)),
+                "the waiter got {got:?}; expected connection 1, given back while it waited"
+            );
+            assert!(
+                waited < long_deadline,
+                "the waiter got the connection only at its deadline, after {waited:?}: does Drop \
+                 wake a waiting checkout (notify) after putting the connection back?"
+            );
+        });
+    }
+
+    #[test]
+    fn the_deadline_counts_from_the_call_not_again_from_each_wakeup() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+            let deadline = Duration::from_millis(500);
+            let churn = Duration::from_millis(50);
+            let mut held = Some(pool.get().expect("a connection"));
+            let (returned, waiter_returned) = mpsc::channel();
+            let waiter = {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    let got = pool.get_timeout(deadline).map(|conn| conn.id);
+                    returned.send(()).ok();
+                    got
+                })
+            };
+            // Every 50 ms, give the connection back and take it again at once: the waiter is
+            // woken each time but finds the queue empty again. For at most 8 deadlines.
+            let churn_ends = Instant::now() + deadline * 8;
+            let mut wakeups = 0;
+            while waiter_returned.try_recv().is_err() && Instant::now() < churn_ends {
+                thread::sleep(churn);
+                drop(held.take());
+                held = pool.get_timeout(Duration::ZERO).ok();
+                wakeups += 1;
+            }
+            let returned_while_churning = Instant::now() < churn_ends;
+            drop(held);
+            let got = waiter.join().expect("the waiter did not panic");
+
+            if let Ok(id) = got {
+                // The waiter was faster than this thread once: possible, if rare. Nothing to conclude.
+                eprintln!("the waiter took connection {id} between two returns; not conclusive");
+                return;
+            }
+            let waited = expect_timeout(got.map(|_| unreachable!()));
+            assert!(
+                waited >= deadline,
+                "the waiter gave up after {waited:?}, before its deadline of {deadline:?}, \
+                 although no connection came free for it: a wakeup does not promise a connection \
+                 (another thread may take it first, or the wait returns spuriously). Check again, \
+                 in a loop, until the deadline"
+            );
+            assert!(
+                returned_while_churning,
+                "a checkout with a deadline of {deadline:?} was still waiting after {:?}, woken \
+                 {wakeups} times by a connection that another thread took first: after each \
+                 wakeup, wait only for what REMAINS of the deadline, not the whole timeout again",
+                deadline * 8
+            );
+        });
+    }
+
+    #[test]
+    fn a_checkout_opens_a_new_connection_in_a_slot_freed_by_a_broken_one() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            let mut broken = pool.get().expect("a connection");
+            broken.mark_broken();
+            drop(broken);
+
+            let (first, second) = (pool.get(), pool.get());
+            let ids = [&first, &second].map(|got| got.as_ref().map(|conn| conn.id).ok());
+
+            assert!(
+                ids == [Some(2), Some(3)],
+                "two checkouts got {ids:?} ({:?}, {:?}); expected the idle connection 2, then a \
+                 new connection 3 opened in the slot the broken one freed (open < max_size)",
+                first.as_ref().err(),
+                second.as_ref().err()
+            );
+            assert!(
+                server.opened() == 3,
+                "{} connections opened; expected 3",
+                server.opened()
+            );
+        });
+    }
+
+    #[test]
+    fn a_waiting_checkout_opens_a_connection_when_a_broken_one_frees_its_slot() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+            let mut held = pool.get().expect("a connection");
+            let long_deadline = Duration::from_secs(5);
+            let waiter = {
+                let pool = pool.clone();
+                thread::spawn(move || {
+                    let started = Instant::now();
+                    let got = pool.get_timeout(long_deadline).map(|conn| conn.id);
+                    (got, started.elapsed())
+                })
+            };
+            thread::sleep(Duration::from_millis(100)); // let the waiter start waiting
+            held.mark_broken();
+            drop(held);
+            let (got, waited) = waiter.join().expect("the waiter did not panic");
+
+            assert!(
+                matches!(got, Ok(2)),
+                "the waiter got {got:?}; expected a new connection 2, opened in the slot the \
+                 broken one freed"
+            );
+            assert!(
+                waited < long_deadline,
+                "the waiter got its connection only at its deadline, after {waited:?}: when Drop \
+                 closes a broken connection and frees its slot, it must wake a waiting checkout too"
+            );
+        });
+    }
+
+    #[test]
+    fn checkouts_racing_for_free_slots_never_open_more_than_max_size() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            for _ in 0..2 {
+                let mut conn = pool.get().expect("a connection");
+                conn.mark_broken();
+                drop(conn); // both slots free, no idle connection
+            }
+            // Slow connects, so that a slot counted only after connecting is taken twice.
+            server.connect_millis.store(30, Ordering::SeqCst);
+            let start = Arc::new(Barrier::new(6));
+            let racers: Vec<_> = (0..6)
+                .map(|_| {
+                    let (pool, start) = (pool.clone(), Arc::clone(&start));
+                    thread::spawn(move || {
+                        start.wait();
+                        let conn = pool.get_timeout(Duration::from_secs(5));
+                        thread::sleep(Duration::from_millis(50));
+                        conn.is_ok()
+                    })
+                })
+                .collect();
+            let served = racers
+                .into_iter()
+                .map(|racer| racer.join().expect("no racer panicked"))
+                .filter(|&ok| ok)
+                .count();
+
+            assert!(
+                server.most_open() <= 2,
+                "{} connections were open at once in a pool of 2: is the slot counted \
+                 (`open += 1`) before the lock is released, so that no other thread takes it too?",
+                server.most_open()
+            );
+            assert!(
+                served == 6,
+                "{served} of 6 racers got a connection within 5 s"
+            );
+        });
+    }
+
+    #[test]
+    fn many_threads_never_hold_the_same_connection_at_once() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(3, TRUST);
+            let workers: Vec<_> = (0..8)
+                .map(|_| {
+                    let pool = pool.clone();
+                    thread::spawn(move || {
+                        for _ in 0..500 {
+                            // Waiters are not served in turn; this deadline only turns a hang into
+                            // a failure.
+                            let conn = pool
+                                .get_timeout(Duration::from_secs(10))
+                                .expect("a connection within 10 s");
+                            let conn: &FakeConn = &conn;
+                            assert!(
+                                !conn.in_use.swap(true, Ordering::SeqCst),
+                                "connection {} was lent to two threads at once",
+                                conn.id
+                            );
+                            thread::yield_now();
+                            conn.in_use.store(false, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for worker in workers {
+                worker.join().expect("no worker failed");
+            }
+
+            assert!(
+                server.opened() == 3 && pool.state() == all_idle(3),
+                "after 4000 checkouts the pool reports {:?} and {} connections were opened; \
+                 expected the same 3, all idle",
+                pool.state(),
+                server.opened()
+            );
+        });
+    }
+
+    #[test]
+    fn after_close_all_a_checkout_and_a_waiting_one_get_closed() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+            let _held = pool.get().expect("a connection");
+            let waiter = {
+                let pool = pool.clone();
+                thread::spawn(move || pool.get_timeout(Duration::from_secs(5)).map(|c| c.id))
+            };
+            thread::sleep(Duration::from_millis(50));
+
+            pool.close_all();
+            let waiting = waiter.join().expect("the waiter did not panic");
+            let later = pool.get().map(|c| c.id);
+
+            assert!(
+                matches!(waiting, Err(PoolError::Closed)),
+                "a checkout waiting during close_all got {waiting:?}; expected PoolError::Closed"
+            );
+            assert!(
+                matches!(later, Err(PoolError::Closed)),
+                "a checkout after close_all got {later:?}; expected PoolError::Closed"
+            );
+        });
+    }
+
+    #[test]
+    fn sixteen_threads_on_4_real_connections_all_succeed_without_sharing_one() -> anyhow::Result<()>
+    {
+        watchdog(HANG, || {
+            let db = TestDb::new()?;
+            let pool = real_pool(&db, 4, Duration::from_millis(500));
+            // The connection ids currently lent out: a second thread holding one would find it here.
+            let lent: Arc<Mutex<HashSet<u32>>> = Arc::default();
+            let workers: Vec<_> = (0..16)
+                .map(|_| {
+                    let (pool, lent) = (pool.clone(), Arc::clone(&lent));
+                    thread::spawn(move || -> anyhow::Result<HashSet<u32>> {
+                        let mut used = HashSet::new();
+                        for _ in 0..100 {
+                            let mut conn = pool.get()?;
+                            let id = connection_id(&mut conn)?;
+                            assert!(
+                                lent.lock().unwrap().insert(id),
+                                "connection {id} was lent to two threads at once"
+                            );
+                            lent.lock().unwrap().remove(&id);
+                            used.insert(id);
+                        }
+                        Ok(used)
+                    })
+                })
+                .collect();
+            let mut used = HashSet::new();
+            for worker in workers {
+                used.extend(worker.join().expect("no worker panicked")?);
+            }
+
+            assert!(
+                used.len() <= 4,
+                "{} distinct connections served a pool of 4: {used:?}",
+                used.len()
+            );
+            assert!(
+                pool.state() == all_idle(4),
+                "afterwards the pool reports {:?}; expected all 4 idle",
+                pool.state()
+            );
+            Ok(())
         })
-    };
-    thread::sleep(Duration::from_millis(100)); // let the waiter start waiting
-    drop(held);
-    let (got, waited) = waiter.join().expect("the waiter did not panic");
-
-    assert_eq!(got?, held_id);
-    assert!(
-        waited < long_deadline,
-        "woke only at the deadline ({waited:?})"
-    );
-    Ok(())
+    }
 }
 
-#[test]
-fn after_close_all_the_server_no_longer_sees_the_idle_connections_and_checkout_is_refused()
--> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 3, Duration::from_millis(500));
-    let mut watcher = db.conn();
-    drop(pool.get()?); // the pool has lent and taken back a connection before
-    assert_eq!(
-        db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3)
-            .len(),
-        3
-    );
+/// Step 4c: ping, and reconnect.
+mod step_c {
+    use super::*;
+    use common::{ALWAYS_PING, checkout_id, connection_id, kill};
+    use lesson4::PoolError;
+    use std::collections::HashSet;
+    use std::sync::atomic::Ordering;
+    use std::thread;
 
-    pool.close_all();
-    let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+    #[test]
+    fn a_connection_idle_past_the_window_is_pinged_before_it_is_lent() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, ALWAYS_PING);
 
-    assert_eq!(left, Vec::<u32>::new());
-    assert!(matches!(pool.get(), Err(PoolError::Closed)));
-    assert_eq!(pool.state(), all_idle(0));
-    Ok(())
-}
+            for _ in 0..10 {
+                checkout_id(&pool);
+            }
 
-#[test]
-fn a_connection_lent_out_during_close_all_is_closed_when_its_guard_drops() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let pool = pool_of(&db, 2, Duration::from_millis(500));
-    let mut watcher = db.conn();
-    let mut lent = pool.get()?;
-    let lent_id = connection_id(&mut lent)?;
+            assert!(
+                server.pings() == 10,
+                "10 checkouts pinged {} times; expected once each: the lecture's \
+                 conn.ping(reconnect=True) on every checkout that hand_out passes on",
+                server.pings()
+            );
+        });
+    }
 
-    pool.close_all();
-    let while_lent = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 1);
-    drop(lent);
-    let after_drop = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+    #[test]
+    fn a_dead_idle_connection_is_replaced_by_a_new_one_on_checkout() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, ALWAYS_PING);
+            server.kill(1);
 
-    assert_eq!(while_lent, vec![lent_id]);
-    assert_eq!(after_drop, Vec::<u32>::new());
-    assert_eq!(pool.state(), all_idle(0));
-    Ok(())
+            let first = checkout_id(&pool);
+
+            assert!(
+                first == 3,
+                "the first checkout lent connection {first}; expected 3: connection 1 fails its \
+                 ping, so it is closed and a new one (3) opened in its place"
+            );
+            assert!(
+                (server.opened(), server.closed()) == (3, 1),
+                "{} opened and {} closed; expected 3 opened and the dead one closed",
+                server.opened(),
+                server.closed()
+            );
+            assert!(
+                pool.state() == all_idle(2),
+                "the pool reports {:?}; expected 2 connections, both idle",
+                pool.state()
+            );
+        });
+    }
+
+    #[test]
+    fn a_failed_reconnect_returns_the_error_and_frees_the_slot() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(1, ALWAYS_PING);
+            server.kill(1);
+            server.refuse_connections.store(true, Ordering::SeqCst);
+
+            let while_down = pool.get().map(|conn| conn.id);
+            let state_while_down = pool.state();
+            server.refuse_connections.store(false, Ordering::SeqCst);
+            let after = pool.get().map(|conn| conn.id);
+
+            assert!(
+                matches!(while_down, Err(PoolError::Connect(_))),
+                "while the server refused connections a checkout of the dead connection got \
+                 {while_down:?}; expected PoolError::Connect"
+            );
+            assert!(
+                state_while_down == all_idle(0),
+                "after the failed reconnect the pool reports {state_while_down:?}; expected no \
+                 connection: the dead one is closed and its slot free again"
+            );
+            assert!(
+                matches!(after, Ok(2)),
+                "once the server was back a checkout got {after:?}; expected a new connection 2: \
+                 was the slot lost when reconnecting failed?"
+            );
+        });
+    }
+
+    #[test]
+    fn a_killed_idle_connection_is_replaced_and_the_caller_sees_no_error() -> anyhow::Result<()> {
+        watchdog(HANG, || {
+            let db = TestDb::new()?;
+            let window = Duration::from_millis(100);
+            let pool = real_pool(&db, 2, window);
+            let mut watcher = db.conn();
+            let before = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 2);
+            assert!(
+                before.len() == 2,
+                "the server lists {before:?}; expected the pool's 2"
+            );
+            let victim = before[0];
+
+            kill(&mut watcher, victim)?;
+            let left = db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
+            assert!(
+                !left.contains(&victim),
+                "the server still lists {victim}: {left:?}"
+            );
+            thread::sleep(window * 2); // past the liveness window: the case the ping is for
+
+            let mut ids_now = HashSet::new();
+            for _ in 0..4 {
+                let mut conn = pool.get()?;
+                // An error here is a caller meeting the dead connection.
+                ids_now.insert(connection_id(&mut conn)?);
+            }
+
+            assert!(
+                !ids_now.contains(&victim) && ids_now.len() == 2,
+                "after {victim} was killed, 4 checkouts were served by {ids_now:?}; expected the \
+                 other connection and a new one"
+            );
+            Ok(())
+        })
+    }
 }

@@ -1,6 +1,17 @@
-//! What more than one test file of this lesson needs.
+//! What more than one test file of this lesson needs: a fake server for the queue logic, the
+//! server's view of the real one, and a watchdog for tests that a wrong pool could hang.
 
-use lesson4::PoolState;
+// Each test file uses its own subset of these helpers.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+use std::time::Duration;
+
+use lesson4::{ManageConnection, Pool, PoolOptions, PoolState};
+use mysql::prelude::Queryable;
 
 /// What `pool.state()` reports for a pool of `n` connections with none lent out
 /// (`all_idle(0)`: a pool with no connections at all, after `close_all` for example).
@@ -12,10 +23,152 @@ pub fn all_idle(n: usize) -> PoolState {
 }
 
 /// Ends the server session `id` from `watcher`'s session, as a DBA, a restart or `wait_timeout` would.
-#[allow(dead_code)] // tests/queue.rs has no server
 pub fn kill(watcher: &mut mysql::Conn, id: u32) -> mysql::Result<()> {
-    use mysql::prelude::Queryable;
     // KILL takes no parameters (MySQL refuses `KILL ?`), so the id is formatted into the statement:
     // the one safe exception to binding values, since a u32 cannot carry SQL.
     watcher.query_drop(format!("KILL {id}"))
+}
+
+/// The server's id of the connection `conn` (asked, not the client's cached id).
+pub fn connection_id(conn: &mut impl Queryable) -> mysql::Result<u32> {
+    Ok(conn
+        .query_first("SELECT CONNECTION_ID()")?
+        .expect("SELECT without FROM returns one row"))
+}
+
+/// How long a test may run before the watchdog fails it.
+pub const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// Runs `test` on a thread of its own, and fails if it has not finished within [`WATCHDOG`]:
+/// a pool that deadlocks then fails the test, naming `likely_cause`, instead of hanging the run.
+pub fn watchdog<T: Send + 'static>(
+    likely_cause: &str,
+    test: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, finished) = mpsc::channel();
+    let runner = thread::spawn(move || {
+        let _ = done.send(test());
+    });
+    match finished.recv_timeout(WATCHDOG) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
+            "the test was still running after {} s, so it was stopped. Likely cause: {likely_cause}",
+            WATCHDOG.as_secs()
+        ),
+        // The test panicked: pass its panic on, message and all.
+        Err(mpsc::RecvTimeoutError::Disconnected) => match runner.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => unreachable!("the test thread ended without sending its result"),
+        },
+    }
+}
+
+/// The usual cause of a hang in this lesson.
+pub const HANG: &str = "a lock taken twice in one thread (a Mutex is not reentrant: is the \
+    state still locked when the code calls something that locks it again?), or a wait on the \
+    Condvar that no Drop ever signals";
+
+/// What the fake "server" knows; the test keeps one handle, the manager inside the pool another.
+#[derive(Default)]
+pub struct Server {
+    next_id: AtomicU32,
+    opened: AtomicUsize,
+    closed: AtomicUsize,
+    pings: AtomicUsize,
+    /// The most connections that were open at one time.
+    most_open: AtomicUsize,
+    /// Connections the "server" has killed: their ping fails.
+    killed: Mutex<HashSet<u32>>,
+    /// While set, connecting fails.
+    pub refuse_connections: AtomicBool,
+    /// How long connecting takes, in milliseconds.
+    pub connect_millis: AtomicU64,
+}
+
+impl Server {
+    pub fn kill(&self, id: u32) {
+        self.killed.lock().unwrap().insert(id);
+    }
+    pub fn opened(&self) -> usize {
+        self.opened.load(Ordering::SeqCst)
+    }
+    pub fn closed(&self) -> usize {
+        self.closed.load(Ordering::SeqCst)
+    }
+    pub fn pings(&self) -> usize {
+        self.pings.load(Ordering::SeqCst)
+    }
+    pub fn most_open(&self) -> usize {
+        self.most_open.load(Ordering::SeqCst)
+    }
+}
+
+/// A connection of the fake server, numbered 1, 2, 3... in the order they were opened.
+pub struct FakeConn {
+    pub id: u32,
+    /// Set while a guard holds this connection: two holders at once would find it set.
+    pub in_use: AtomicBool,
+    server: Arc<Server>,
+}
+
+impl Drop for FakeConn {
+    fn drop(&mut self) {
+        self.server.closed.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+pub struct FakeManager(pub Arc<Server>);
+
+impl ManageConnection for FakeManager {
+    type Connection = FakeConn;
+
+    fn connect(&self) -> Result<FakeConn, mysql::Error> {
+        let server = &self.0;
+        thread::sleep(Duration::from_millis(
+            server.connect_millis.load(Ordering::SeqCst),
+        ));
+        if server.refuse_connections.load(Ordering::SeqCst) {
+            let refused =
+                std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "fake server is down");
+            return Err(mysql::Error::IoError(refused));
+        }
+        let now_open = server.opened.fetch_add(1, Ordering::SeqCst) + 1 - server.closed();
+        server.most_open.fetch_max(now_open, Ordering::SeqCst);
+        Ok(FakeConn {
+            id: server.next_id.fetch_add(1, Ordering::SeqCst) + 1,
+            in_use: AtomicBool::new(false),
+            server: Arc::clone(server),
+        })
+    }
+
+    fn is_alive(&self, conn: &mut FakeConn) -> bool {
+        self.0.pings.fetch_add(1, Ordering::SeqCst);
+        !self.0.killed.lock().unwrap().contains(&conn.id)
+    }
+}
+
+/// Long enough that no test gets near it: the pool never pings a connection that was used cleanly.
+pub const TRUST: Duration = Duration::from_secs(600);
+/// Zero: every checkout pings, as the lecture's get_conn does.
+pub const ALWAYS_PING: Duration = Duration::ZERO;
+
+/// A pool of `max_size` fake connections, numbered 1..=max_size, that `get` waits 2 s for.
+pub fn fake_pool(max_size: usize, liveness_window: Duration) -> (Pool<FakeManager>, Arc<Server>) {
+    let server = Arc::new(Server::default());
+    let options = PoolOptions {
+        liveness_window,
+        checkout_timeout: Duration::from_secs(2),
+        ..PoolOptions::new(max_size)
+    };
+    let pool = Pool::with_manager(FakeManager(Arc::clone(&server)), options)
+        .expect("the fake never refuses here");
+    (pool, server)
+}
+
+/// The id of a connection lent by `pool` and given straight back.
+pub fn checkout_id(pool: &Pool<FakeManager>) -> u32 {
+    match pool.get() {
+        Ok(conn) => conn.id,
+        Err(err) => panic!("expected a connection from a pool with one free, got: {err}"),
+    }
 }
