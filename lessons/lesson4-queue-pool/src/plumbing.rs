@@ -174,6 +174,14 @@ impl<M: ManageConnection> Pool<M> {
         }
     }
 
+    /// Wakes every checkout waiting for a connection without giving it one, as a spurious wakeup
+    /// of the `Condvar` would. The tests use it: a woken checkout must check again, and keep to its
+    /// deadline.
+    pub fn wake_waiting_checkouts(&self) {
+        let _state = self.shared.lock(); // a waiter is either asleep or holds the lock: none misses it
+        self.shared.changed.notify_all();
+    }
+
     /// The settings this pool was made with.
     pub fn options(&self) -> &PoolOptions {
         &self.shared.options

@@ -144,22 +144,22 @@ mod step_a {
 mod step_b {
     use super::*;
     use common::{FakeConn, TRUST, connection_id};
-    use lesson4::{PoolError, PooledConn};
+    use lesson4::PoolError;
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;
-    use std::sync::{Arc, Barrier, Mutex, mpsc};
+    use std::sync::{Arc, Barrier, Mutex};
     use std::thread;
     use std::time::Instant;
 
-    /// A checkout that should time out, with what it returned.
-    fn expect_timeout(result: Result<PooledConn<common::FakeManager>, PoolError>) -> Duration {
+    /// How long a checkout that should have timed out waited. `result` holds the id of the
+    /// connection lent, if one was.
+    fn expect_timeout(result: Result<u32, PoolError>) -> Duration {
         match result {
             Err(PoolError::Timeout { waited }) => waited,
             Err(other) => panic!("expected PoolError::Timeout, got the error `{other}`"),
-            Ok(conn) => panic!(
-                "expected PoolError::Timeout, got connection {}: was a connection lent twice, or \
-                 one opened beyond max_size?",
-                conn.id
+            Ok(id) => panic!(
+                "expected PoolError::Timeout, got connection {id}: was a connection lent twice, or \
+                 one opened beyond max_size?"
             ),
         }
     }
@@ -171,7 +171,7 @@ mod step_b {
             let _held = pool.get().expect("a connection");
             let deadline = Duration::from_millis(300);
 
-            let waited = expect_timeout(pool.get_timeout(deadline));
+            let waited = expect_timeout(pool.get_timeout(deadline).map(|conn| conn.id));
 
             assert!(
                 waited >= deadline,
@@ -215,51 +215,35 @@ mod step_b {
     fn the_deadline_counts_from_the_call_not_again_from_each_wakeup() {
         watchdog(HANG, || {
             let (pool, _server) = fake_pool(1, TRUST);
-            let deadline = Duration::from_millis(500);
-            let churn = Duration::from_millis(50);
-            let mut held = Some(pool.get().expect("a connection"));
-            let (returned, waiter_returned) = mpsc::channel();
+            let _held = pool.get().expect("a connection");
+            let deadline = Duration::from_secs(1);
             let waiter = {
                 let pool = pool.clone();
-                thread::spawn(move || {
-                    let got = pool.get_timeout(deadline).map(|conn| conn.id);
-                    returned.send(()).ok();
-                    got
-                })
+                thread::spawn(move || pool.get_timeout(deadline).map(|conn| conn.id))
             };
-            // Every 50 ms, give the connection back and take it again at once: the waiter is
-            // woken each time but finds the queue empty again. For at most 8 deadlines.
-            let churn_ends = Instant::now() + deadline * 8;
+            // Every 100 ms until shortly before the deadline, wake the waiter with no connection
+            // for it, as a spurious wakeup (or a faster thread taking the connection) would.
             let mut wakeups = 0;
-            while waiter_returned.try_recv().is_err() && Instant::now() < churn_ends {
-                thread::sleep(churn);
-                drop(held.take());
-                held = pool.get_timeout(Duration::ZERO).ok();
+            while wakeups < 9 {
+                thread::sleep(deadline / 10);
+                pool.wake_waiting_checkouts();
                 wakeups += 1;
             }
-            let returned_while_churning = Instant::now() < churn_ends;
-            drop(held);
-            let got = waiter.join().expect("the waiter did not panic");
+            let waited = expect_timeout(waiter.join().expect("the waiter did not panic"));
 
-            if let Ok(id) = got {
-                // The waiter was faster than this thread once: possible, if rare. Nothing to conclude.
-                eprintln!("the waiter took connection {id} between two returns; not conclusive");
-                return;
-            }
-            let waited = expect_timeout(got.map(|_| unreachable!()));
             assert!(
                 waited >= deadline,
-                "the waiter gave up after {waited:?}, before its deadline of {deadline:?}, \
-                 although no connection came free for it: a wakeup does not promise a connection \
-                 (another thread may take it first, or the wait returns spuriously). Check again, \
-                 in a loop, until the deadline"
+                "the waiter gave up after {waited:?}, before its deadline of {deadline:?}, when \
+                 woken with no connection for it: a wakeup does not promise a connection (another \
+                 thread may take it first, or the wait returns spuriously). Check again, in a \
+                 loop, until the deadline"
             );
             assert!(
-                returned_while_churning,
-                "a checkout with a deadline of {deadline:?} was still waiting after {:?}, woken \
-                 {wakeups} times by a connection that another thread took first: after each \
-                 wakeup, wait only for what REMAINS of the deadline, not the whole timeout again",
-                deadline * 8
+                waited < deadline * 3 / 2,
+                "a checkout with a deadline of {deadline:?} waited {waited:?}, after {wakeups} \
+                 wakeups with no connection for it, the last one shortly before the deadline: \
+                 after each wakeup, wait only for what REMAINS of the deadline, not the whole \
+                 timeout again"
             );
         });
     }
