@@ -26,6 +26,13 @@ fn report(watcher: &mut impl Queryable, user_id: u64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The cause under an error, printed after it: each error's text says its own part only.
+fn cause(err: &dyn std::error::Error) -> String {
+    err.source()
+        .map(|cause| cause.to_string())
+        .unwrap_or_default()
+}
+
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
     let pool = lesson4::Pool::new(config.opts(), 2)?;
@@ -70,7 +77,7 @@ fn main() -> anyhow::Result<()> {
     );
     println!("  save_exchange({user_id}, {question:?}, <the long answer>)");
     match save_exchange(&mut saver, user_id, question, &answer) {
-        Err(err) => println!("  -> Err, part {:?}: {err}", err.part()),
+        Err(err) => println!("  -> Err, part {:?}: {err}: {}", err.part(), cause(&err)),
         Ok(saved) => anyhow::bail!("the too-long answer was stored: {saved:?}"),
     }
     println!("  the question was inserted inside the transaction, then rolled back with it:");
@@ -80,7 +87,7 @@ fn main() -> anyhow::Result<()> {
         "\n  The same exchange WITHOUT a transaction (save_exchange_autocommit, lesson 7's two INSERTs):"
     );
     match save_exchange_autocommit(&mut saver, user_id, question, &answer) {
-        Err(err) => println!("  -> Err, part {:?}: {err}", err.part()),
+        Err(err) => println!("  -> Err: {err}"),
         Ok(saved) => anyhow::bail!("the too-long answer was stored: {saved:?}"),
     }
     println!("  the question was committed on its own before the answer failed:");

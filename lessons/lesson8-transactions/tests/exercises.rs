@@ -1,65 +1,63 @@
-//! Checks Exercise 8 (`save_exchange`, `save_exchange_with`) against the real server, each test in
-//! its own database. Run against your version with `cargo test -p lesson8 --features exercise`.
+//! Checks exercise 8a (`save_exchange`) against the real server, each test in its own database.
+//! Run against your version with `cargo test -p lesson8 --features exercise`.
 //!
 //! Every count is taken on ANOTHER connection than the one that saved: that is what the rest of
 //! the world sees, and rows of a transaction that was not committed are not part of it.
+//!
+//! To make something happen exactly between the question and the answer, some tests connect
+//! through a relay on 127.0.0.1 (lesson 7's `tests/support/relay.rs`) that holds the answer's
+//! INSERT on its way to the server, or cuts the connection there: your code needs no hook for it.
 
 mod common;
 
 use std::collections::BTreeSet;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, mpsc};
 
-use common::add_user;
-use lesson8::{
-    ConversationError, ExchangeError, MAX_CONTENT_BYTES, Role, count_messages, orphaned_questions,
-    save_exchange, save_exchange_with,
-};
+use common::relay::{At, Relay};
+use common::{add_user, total_messages};
+use lesson8::{ConversationError, ExchangeError, Role, count_messages, save_exchange};
+use mysql::Conn;
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
-fn total_messages(conn: &mut mysql::Conn) -> anyhow::Result<u64> {
-    Ok(conn
-        .query_first("SELECT COUNT(*) FROM conversations")?
-        .unwrap_or(0))
-}
-
 #[test]
-fn a_saved_exchange_is_exactly_two_rows_linked_to_the_right_user() -> anyhow::Result<()> {
+fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
     let asker = add_user(&mut conn, "minji")?;
     let bystander = add_user(&mut conn, "jun")?;
 
-    let saved = save_exchange(
-        &mut conn,
-        asker,
-        "What is ACID?",
-        "Four promises of a transaction.",
-    )?;
+    let saved = save_exchange(&mut conn, asker, "What is ACID?", "Four promises.")?;
 
     let mut other = db.conn();
     let rows: Vec<(u64, u64, Role, String, Option<u64>)> = other
         .query("SELECT id, user_id, role, content, reply_to FROM conversations ORDER BY id")?;
-    assert_eq!(
-        rows,
-        [
-            (
-                saved.question_id,
-                asker,
-                Role::User,
-                "What is ACID?".to_string(),
-                None
-            ),
-            (
-                saved.answer_id,
-                asker,
-                Role::Assistant,
-                "Four promises of a transaction.".to_string(),
-                Some(saved.question_id)
-            ),
-        ]
+    let expected = vec![
+        (
+            saved.question_id,
+            asker,
+            Role::User,
+            "What is ACID?".to_string(),
+            None,
+        ),
+        (
+            saved.answer_id,
+            asker,
+            Role::Assistant,
+            "Four promises.".to_string(),
+            Some(saved.question_id),
+        ),
+    ];
+    assert!(
+        rows == expected,
+        "another connection sees {rows:?};\nexpected the question and its answer, {expected:?}. \
+         If it sees nothing: was the transaction committed?"
     );
-    assert_eq!(count_messages(&mut other, bystander)?, 0);
+    let bystanders = count_messages(&mut other, bystander)?;
+    assert!(
+        bystanders == 0,
+        "the bystander has {bystanders} messages; expected 0"
+    );
     Ok(())
 }
 
@@ -69,49 +67,20 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
     let db = TestDb::new()?;
     let mut conn = db.conn();
     let user_id = add_user(&mut conn, "seojun")?;
-    let rambling = "응".repeat(MAX_CONTENT_BYTES); // 3 bytes each: three times what TEXT holds
+    let rambling = "응".repeat(lesson8::MAX_CONTENT_BYTES); // 3 bytes each: three times what TEXT holds
 
-    let err = save_exchange(&mut conn, user_id, "Tell me everything.", &rambling).unwrap_err();
-
-    assert!(
-        matches!(&err, ExchangeError::Answer(ConversationError::TooLong { bytes }) if *bytes == rambling.len()),
-        "{err:?}"
-    );
-    assert_eq!(err.part(), "answer");
-    assert!(
-        err.to_string().starts_with("saving the answer failed"),
-        "{err}"
-    );
-    assert_eq!(total_messages(&mut db.conn())?, 0);
-    Ok(())
-}
-
-#[test]
-fn an_answer_the_server_refuses_rolls_back_the_question_too() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "haeun")?;
-
-    // Between the inserts, an answer to the question appears (inside the same transaction), so
-    // the server refuses the real answer: the UNIQUE key on reply_to allows one answer per question.
-    let err = save_exchange_with(&mut conn, user_id, "Who answers first?", "Me.", |tx, question_id| {
-        tx.exec_drop(
-            "INSERT INTO conversations (user_id, role, content, reply_to) VALUES (?, 'assistant', 'first!', ?)",
-            (user_id, question_id),
-        )
-        .expect("the first answer to a new question is accepted");
-    })
-    .unwrap_err();
+    let result = save_exchange(&mut conn, user_id, "Tell me everything.", &rambling);
 
     assert!(
-        matches!(
-            err,
-            ExchangeError::Answer(ConversationError::AlreadyAnswered { .. })
-        ),
-        "{err:?}"
+        matches!(&result, Err(ExchangeError::Answer(ConversationError::TooLong { bytes })) if *bytes == rambling.len()),
+        "got {result:?}; expected Err(Answer(TooLong {{ .. }})): the answer's own error, as the answer's part"
     );
-    // Neither the question, nor the real answer, nor the one inserted in between.
-    assert_eq!(total_messages(&mut db.conn())?, 0);
+    let stored = total_messages(&mut db.conn())?;
+    assert!(
+        stored == 0,
+        "another connection sees {stored} messages; expected 0: the question must go when the answer \
+         fails (was the question committed on its own, or the transaction committed anyway?)"
+    );
     Ok(())
 }
 
@@ -122,109 +91,243 @@ fn an_exchange_for_an_unknown_user_fails_as_the_question_and_stores_nothing() ->
     let mut conn = db.conn();
     let unknown = add_user(&mut conn, "nobody")? + 1000;
 
-    let err = save_exchange(&mut conn, unknown, "Hello?", "Hi!").unwrap_err();
+    let result = save_exchange(&mut conn, unknown, "Hello?", "Hi!");
 
     assert!(
-        matches!(err, ExchangeError::Question(ConversationError::UnknownUser { user_id }) if user_id == unknown),
-        "{err:?}"
+        matches!(result, Err(ExchangeError::Question(ConversationError::UnknownUser { user_id })) if user_id == unknown),
+        "got {result:?}; expected Err(Question(UnknownUser {{ user_id: {unknown} }})): the question failed, \
+         so the error must name the question's part"
     );
-    assert_eq!(total_messages(&mut db.conn())?, 0);
+    let stored = total_messages(&mut db.conn())?;
+    assert!(
+        stored == 0,
+        "another connection sees {stored} messages; expected 0"
+    );
     Ok(())
 }
 
 #[test]
-fn while_the_exchange_is_half_saved_another_connection_sees_none_of_it() -> anyhow::Result<()> {
+fn while_the_answer_is_on_its_way_another_connection_sees_none_of_the_exchange()
+-> anyhow::Result<()> {
     let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let mut other = db.conn();
-    let user_id = add_user(&mut conn, "doyun")?;
-    let mut seen = None;
+    let user_id = add_user(&mut db.conn(), "doyun")?;
+    let (seen_tx, seen) = mpsc::channel();
+    let config = db.config().clone();
+    let relay = Relay::start(
+        &db,
+        "the answer, held on its way",
+        At::Pause(Box::new(move || {
+            let mut other = shared::connect(&config).expect("a second connection");
+            let _ = seen_tx.send(count_messages(&mut other, user_id).expect("a count"));
+        })),
+    );
+    let mut conn = Conn::new(relay.opts(&db))?;
 
-    save_exchange_with(
+    save_exchange(
         &mut conn,
         user_id,
         "Can you see me?",
-        "Now you can.",
-        |tx, _| {
-            let inside: u64 = count_messages(tx, user_id).expect("count inside");
-            let outside: u64 = count_messages(&mut other, user_id).expect("count outside");
-            seen = Some((inside, outside));
-        },
+        "the answer, held on its way",
     )?;
 
-    assert_eq!(seen, Some((1, 0)), "(inside the transaction, outside it)");
-    assert_eq!(count_messages(&mut other, user_id)?, 2);
+    let between = seen
+        .try_recv()
+        .map_err(|_| anyhow::anyhow!("the answer never reached the relay"))?;
+    assert!(
+        between == 0,
+        "between the question and the answer, another connection saw {between} message(s); \
+         expected 0: the question must stay invisible until both are committed together \
+         (was it saved outside the transaction, or committed early?)"
+    );
+    let after = count_messages(&mut db.conn(), user_id)?;
+    assert!(
+        after == 2,
+        "after save_exchange, another connection sees {after} messages; expected 2"
+    );
     Ok(())
 }
 
 #[test]
-fn a_panic_between_the_two_inserts_stores_neither_row() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "jiwoo")?;
-    let mut questions_inside = None;
-
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
-        save_exchange_with(&mut conn, user_id, "Will this survive?", "No.", |tx, _| {
-            questions_inside = count_messages(tx, user_id).ok();
-            panic!("the agent crashed between the question and the answer (on purpose)");
-        })
-    }));
-
-    assert!(outcome.is_err(), "the panic reached the caller");
-    assert_eq!(
-        questions_inside,
-        Some(1),
-        "the question was inserted before the panic"
-    );
-    assert_eq!(total_messages(&mut db.conn())?, 0);
-    // The unwinding dropped the transaction, which rolled back: the connection is usable as it was.
-    let saved = save_exchange(&mut conn, user_id, "And now?", "Now it is stored.")?;
-    assert_eq!(count_messages(&mut db.conn(), user_id)?, 2);
-    assert_eq!(
-        orphaned_questions(&mut db.conn(), user_id)?,
-        Vec::<u64>::new()
-    );
-    assert!(saved.answer_id > saved.question_id);
-    Ok(())
-}
-
-#[test]
-fn a_connection_killed_between_the_two_inserts_stores_neither_row_and_the_pool_goes_on()
+fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried()
 -> anyhow::Result<()> {
     let db = TestDb::new()?;
-    let pool = lesson4::Pool::new(db.opts(), 1)?;
-    let mut killer = db.conn();
-    let user_id = add_user(&mut killer, "sua")?;
-    let mut pooled = pool.get()?;
-    let victim = pooled.connection_id();
+    let user_id = add_user(&mut db.conn(), "jiwoo")?;
+    let relay = Relay::start(&db, "this answer never arrives", At::CutBefore);
+    let mut conn = Conn::new(relay.opts(&db))?;
 
-    let err = save_exchange_with(&mut pooled, user_id, "Still there?", "…", |_, _| {
-        // The id is formatted into the statement: the one safe exception to parameter binding,
-        // since KILL takes no parameters (MySQL refuses `KILL ?` with ERROR 6413) and `victim`
-        // is a u32, which cannot carry SQL.
-        killer
-            .query_drop(format!("KILL {victim}"))
-            .expect("KILL the saving connection");
-        // KILL returns at once; wait (bounded) until the server has really dropped the session.
-        let left = db.wait_for_sessions(&mut killer, |ids| !ids.contains(&victim));
-        assert!(
-            !left.contains(&victim),
-            "the server did not end connection {victim} within 5 s"
-        );
-    })
-    .unwrap_err();
+    let result = save_exchange(
+        &mut conn,
+        user_id,
+        "Still there?",
+        "this answer never arrives",
+    );
+
+    assert!(
+        relay.has_fired(),
+        "the answer's INSERT never reached the relay"
+    );
+    let err = result
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("the connection was cut, yet Ok"))?;
+    assert!(
+        matches!(
+            err,
+            ExchangeError::Answer(ConversationError::ConnectionLost(_))
+        ),
+        "got {err:?}; expected Answer(ConnectionLost(..)): lesson 7's error, as the answer's part"
+    );
+    assert!(
+        err.can_retry(),
+        "lost before the commit, nothing is stored: it may be retried"
+    );
+    // The server ends the session and rolls its transaction back; wait until it has.
+    let mut watcher = db.conn();
+    let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+    assert!(
+        left.is_empty(),
+        "the cut sessions {left:?} did not end within 5 s"
+    );
+    let stored = count_messages(&mut watcher, user_id)?;
+    assert!(
+        stored == 0,
+        "after the connection was lost, {stored} message(s) are stored; expected 0: was the question \
+         committed before the answer?"
+    );
+    save_exchange(
+        &mut db.conn(),
+        user_id,
+        "Still there?",
+        "Yes, on a new connection.",
+    )?;
+    let stored = count_messages(&mut watcher, user_id)?;
+    assert!(
+        stored == 2,
+        "after the retry, {stored} messages; expected 2"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_answer_the_server_ran_whose_reply_was_lost_is_rolled_back_with_its_question()
+-> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let user_id = add_user(&mut db.conn(), "sua")?;
+    let relay = Relay::start(&db, "ran, but its reply was lost", At::CutAfter);
+    let mut conn = Conn::new(relay.opts(&db))?;
+
+    let result = save_exchange(&mut conn, user_id, "Hello?", "ran, but its reply was lost");
+
+    assert!(
+        relay.has_fired(),
+        "the answer's INSERT never reached the relay"
+    );
+    let err = result
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("the reply was cut, yet Ok"))?;
+    assert!(
+        err.can_retry(),
+        "inside the transaction, before COMMIT: retryable, got {err:?}"
+    );
+    let mut watcher = db.conn();
+    let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
+    assert!(
+        left.is_empty(),
+        "the cut sessions {left:?} did not end within 5 s"
+    );
+    let stored = count_messages(&mut watcher, user_id)?;
+    assert!(
+        stored == 0,
+        "{stored} message(s) stored; expected 0: the server ran the answer's INSERT, but the \
+         transaction was never committed, so ending the session rolls both back"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_commit_whose_reply_was_lost_is_reported_as_the_commit_and_not_as_retryable()
+-> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let user_id = add_user(&mut db.conn(), "haeun")?;
+    let relay = Relay::start(&db, "COMMIT", At::CutAfter);
+    let mut conn = Conn::new(relay.opts(&db))?;
+
+    let result = save_exchange(&mut conn, user_id, "Did it work?", "Perhaps.");
+
+    assert!(
+        relay.has_fired(),
+        "no COMMIT reached the server: was the transaction committed?"
+    );
+    let err = result
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("the COMMIT's reply was cut, yet Ok"))?;
+    assert!(
+        matches!(err, ExchangeError::Commit(_)) && !err.can_retry(),
+        "got {err:?}; expected Commit(..), not retryable: the server may have committed, so a \
+         retry could store the exchange twice"
+    );
+    let stored = count_messages(&mut db.conn(), user_id)?;
+    assert!(
+        stored == 2,
+        "the server committed before the reply was lost: {stored} messages, expected 2"
+    );
+    Ok(())
+}
+
+#[test]
+fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -> anyhow::Result<()>
+{
+    let db = Arc::new(TestDb::new()?);
+    let user_id = add_user(&mut db.conn(), "yejin")?;
+    let victim = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let (db_in_relay, victim_in_relay) = (db.clone(), victim.clone());
+    let relay = Relay::start(
+        &db,
+        "killed before it arrives",
+        At::Pause(Box::new(move || {
+            let victim = victim_in_relay.load(std::sync::atomic::Ordering::SeqCst);
+            let mut killer = db_in_relay.conn();
+            // The id is formatted into the statement: the one safe exception to parameter binding,
+            // since KILL takes no parameters (MySQL refuses `KILL ?`) and `victim` is a u32.
+            killer
+                .query_drop(format!("KILL {victim}"))
+                .expect("KILL the saving connection");
+            // KILL returns at once; wait (bounded) until the server has really dropped the session.
+            let left = db_in_relay.wait_for_sessions(&mut killer, |ids| !ids.contains(&victim));
+            assert!(
+                !left.contains(&victim),
+                "the server did not end connection {victim} within 5 s"
+            );
+        })),
+    );
+    let pool = lesson4::Pool::new(relay.opts(&db), 1)?;
+    let mut pooled = pool.get()?;
+    victim.store(pooled.connection_id(), std::sync::atomic::Ordering::SeqCst);
+
+    let result = save_exchange(
+        &mut pooled,
+        user_id,
+        "Still there?",
+        "killed before it arrives",
+    );
     drop(pooled);
 
-    assert!(matches!(err, ExchangeError::Answer(_)), "{err:?}");
-    assert!(err.can_retry(), "a lost connection before COMMIT: {err:?}");
-    assert_eq!(count_messages(&mut killer, user_id)?, 0);
-    // The whole exchange again, from the start, on the connection the pool lends now.
+    let err = result
+        .err()
+        .ok_or_else(|| anyhow::anyhow!("the connection was killed, yet Ok"))?;
+    assert!(
+        matches!(err, ExchangeError::Answer(_)) && err.can_retry(),
+        "got {err:?}; expected a retryable Answer error (the connection was lost before COMMIT)"
+    );
+    let stored = count_messages(&mut db.conn(), user_id)?;
+    assert!(
+        stored == 0,
+        "{stored} message(s) stored after the KILL; expected 0"
+    );
     let mut pooled = pool.get()?;
-    assert_ne!(
-        pooled.connection_id(),
-        victim,
-        "the dead connection was replaced"
+    let replaced = pooled.connection_id();
+    assert!(
+        replaced != victim.load(std::sync::atomic::Ordering::SeqCst),
+        "the pool lent the dead connection again"
     );
     save_exchange(
         &mut pooled,
@@ -232,8 +335,11 @@ fn a_connection_killed_between_the_two_inserts_stores_neither_row_and_the_pool_g
         "Still there?",
         "Yes, on a new connection.",
     )?;
-    assert_eq!(count_messages(&mut killer, user_id)?, 2);
-    assert_eq!(orphaned_questions(&mut killer, user_id)?, Vec::<u64>::new());
+    let stored = count_messages(&mut db.conn(), user_id)?;
+    assert!(
+        stored == 2,
+        "after the retry on the pool's new connection: {stored} messages, expected 2"
+    );
     Ok(())
 }
 
@@ -247,7 +353,7 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
         let mut conn = db.conn();
         (0..THREADS)
             .map(|t| add_user(&mut conn, &format!("thread{t}")))
-            .collect::<anyhow::Result<_>>()?
+            .collect::<mysql::Result<_>>()?
     };
 
     std::thread::scope(|scope| -> anyhow::Result<()> {
@@ -281,30 +387,25 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
         "SELECT q.user_id, a.user_id, q.content, a.content FROM conversations q \
          JOIN conversations a ON a.reply_to = q.id WHERE q.role = 'user'",
     )?;
-    assert_eq!(pairs.len(), THREADS * EXCHANGES);
-    assert_eq!(total_messages(&mut conn)?, (2 * THREADS * EXCHANGES) as u64);
+    let total = total_messages(&mut conn)?;
+    assert!(
+        pairs.len() == THREADS * EXCHANGES && total == (2 * THREADS * EXCHANGES) as u64,
+        "{} complete pairs and {total} rows; expected {} pairs and {} rows",
+        pairs.len(),
+        THREADS * EXCHANGES,
+        2 * THREADS * EXCHANGES
+    );
     for (question_user, answer_user, question, answer) in &pairs {
-        assert_eq!(question_user, answer_user, "{question} / {answer}");
-        assert_eq!(
-            question.replacen("q ", "a ", 1),
-            *answer,
-            "an answer under the wrong question"
+        assert!(
+            question_user == answer_user && question.replacen("q ", "a ", 1) == *answer,
+            "{answer:?} of user {answer_user} is stored under {question:?} of user {question_user}"
         );
     }
     let asked: BTreeSet<&str> = pairs.iter().map(|(_, _, q, _)| q.as_str()).collect();
-    let expected: BTreeSet<String> = (0..THREADS)
-        .flat_map(|t| (0..EXCHANGES).map(move |i| format!("q {t}-{i}")))
-        .collect();
     assert!(
-        asked
-            .iter()
-            .copied()
-            .eq(expected.iter().map(String::as_str)),
-        "a question is missing"
+        asked.len() == THREADS * EXCHANGES,
+        "a question is stored twice or missing"
     );
-    for &user_id in &users {
-        assert_eq!(orphaned_questions(&mut conn, user_id)?, Vec::<u64>::new());
-    }
     Ok(())
 }
 
@@ -312,17 +413,20 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
 fn korean_text_and_emoji_in_an_exchange_come_back_unchanged() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let mut conn = db.conn();
-    let user_id = add_user(&mut conn, "하늘")?;
-    let question = "파이썬 서버에서 DB 연결은 어떻게 관리해요? 🐍";
+    let user_id = add_user(&mut conn, "haneul")?;
+    let question = "파이썬 서버에서 DB 커넥션은 어떻게 관리해요? 🐍";
     let answer = "커넥션 풀을 쓰고, 질문과 답변은 한 트랜잭션으로 저장해요 ✅🤖";
 
     let saved = save_exchange(&mut conn, user_id, question, answer)?;
 
-    let mut other = db.conn();
-    let contents: Vec<String> = other.exec(
+    let contents: Vec<String> = db.conn().exec(
         "SELECT content FROM conversations WHERE id IN (?, ?) ORDER BY id",
         (saved.question_id, saved.answer_id),
     )?;
-    assert_eq!(contents, [question, answer]);
+    assert!(
+        contents == [question, answer],
+        "read back {contents:?}; expected {:?} byte for byte",
+        [question, answer]
+    );
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! The facts the README teaches, each shown on the real server: autocommit versus a transaction,
-//! a dropped `Transaction` rolling back, DDL committing implicitly, and which errors allow a retry.
+//! a dropped `Transaction` rolling back (also by a panic), DDL committing implicitly, the answer
+//! rule inside a transaction, and which errors allow a retry.
 //! Not exercises: they pass before you write any code.
 
 mod common;
@@ -12,6 +13,7 @@ use lesson8::{
 use mysql::TxOpts;
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 
 #[test]
 fn without_a_transaction_a_failed_answer_leaves_its_question_orphaned() -> anyhow::Result<()> {
@@ -22,13 +24,7 @@ fn without_a_transaction_a_failed_answer_leaves_its_question_orphaned() -> anyho
 
     let err = save_exchange_autocommit(&mut conn, user_id, "Anyone there?", &too_long).unwrap_err();
 
-    assert!(
-        matches!(
-            err,
-            ExchangeError::Answer(ConversationError::TooLong { .. })
-        ),
-        "{err:?}"
-    );
+    assert!(matches!(err, ConversationError::TooLong { .. }), "{err:?}");
     let mut other = db.conn();
     assert_eq!(count_messages(&mut other, user_id)?, 1);
     let orphans = orphaned_questions(&mut other, user_id)?;
@@ -74,6 +70,73 @@ fn a_transaction_dropped_without_commit_rolls_back() -> anyhow::Result<()> {
     assert_eq!(count_messages(&mut conn, user_id)?, 0);
     assert_eq!(count_messages(&mut db.conn(), user_id)?, 0);
     Ok(())
+}
+
+#[test]
+fn a_panic_while_a_transaction_is_open_rolls_it_back() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "panicky")?;
+
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let mut tx = conn
+            .start_transaction(TxOpts::default())
+            .expect("a transaction");
+        lesson7::save_question(&mut tx, user_id, "Will this survive?").expect("the question");
+        panic!("the agent crashed between the question and the answer (on purpose)");
+    }));
+
+    assert!(outcome.is_err(), "the panic reached the caller");
+    // The unwinding dropped the transaction, whose Drop sent ROLLBACK: the connection is usable.
+    assert_eq!(count_messages(&mut db.conn(), user_id)?, 0);
+    assert_eq!(count_messages(&mut conn, user_id)?, 0);
+    Ok(())
+}
+
+#[test]
+fn the_answer_rule_holds_inside_a_transaction_too() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let alice = add_user(&mut conn, "alice")?;
+    let mallory = add_user(&mut conn, "mallory")?;
+
+    let mut tx = conn.start_transaction(TxOpts::default())?;
+    let question = lesson7::save_question(&mut tx, alice, "alice asks, not yet committed")?;
+    let refused = lesson7::save_answer(&mut tx, mallory, question, "for mallory");
+    // The transaction's own uncommitted question is visible to its INSERT ... SELECT.
+    let answered = lesson7::save_answer(&mut tx, alice, question, "for alice");
+    tx.commit()?;
+
+    assert!(
+        matches!(refused, Err(ConversationError::AnotherUsersQuestion { .. })),
+        "another user's question, inside a transaction: {refused:?}"
+    );
+    assert!(
+        answered.is_ok(),
+        "the asker's own uncommitted question: {answered:?}"
+    );
+    assert_eq!(count_messages(&mut db.conn(), alice)?, 2);
+    assert_eq!(count_messages(&mut db.conn(), mallory)?, 0);
+    Ok(())
+}
+
+#[test]
+fn a_printed_error_chain_names_each_part_once() {
+    let lost = mysql::Error::IoError(std::io::Error::new(
+        std::io::ErrorKind::BrokenPipe,
+        "the pipe broke",
+    ));
+    let err = ExchangeError::Answer(ConversationError::from_insert(lost, 7, Some(5)));
+
+    let chain = format!("{:?}", anyhow::Error::from(err));
+
+    for part in [
+        "saving the answer failed",
+        "may or may not be stored",
+        "the pipe broke",
+    ] {
+        assert_eq!(chain.matches(part).count(), 1, "{part:?} once in:\n{chain}");
+    }
 }
 
 #[test]

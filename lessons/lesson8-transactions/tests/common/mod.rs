@@ -1,12 +1,22 @@
 //! What both test files of this lesson need.
 
+#![allow(dead_code)] // each test file uses a part
+
 use mysql::prelude::Queryable;
 
-/// Creates a user named `name` (email `<name>@example.com`) with lesson 2's `create_user`; its id.
-pub fn add_user(conn: &mut impl Queryable, name: &str) -> anyhow::Result<u64> {
-    Ok(lesson2::create_user(
-        conn,
-        name,
-        &format!("{name}@example.com"),
-    )?)
+/// The relay of lesson 7's tests: it holds or cuts one statement on its way to the server.
+#[path = "../../../lesson7-conversations/tests/support/relay.rs"]
+pub mod relay;
+
+/// Creates a user named `name` (email `<name>@example.com`) with plain SQL; its id.
+pub fn add_user(conn: &mut impl Queryable, name: &str) -> mysql::Result<u64> {
+    shared::testing::insert_user(conn, name, &format!("{name}@example.com"))
+}
+
+/// Every message stored, whoever's: counted on the connection given (use another one than the
+/// saver's, to see what is committed).
+pub fn total_messages(conn: &mut impl Queryable) -> mysql::Result<u64> {
+    Ok(conn
+        .query_first("SELECT COUNT(*) FROM conversations")?
+        .unwrap_or(0))
 }
