@@ -32,12 +32,15 @@ pub enum NaiveError {
     User(UserError),
 }
 
+/// Each error says its own part once: the driver's error behind [`NaiveError::Connect`] is its
+/// `source()`, printed by the program's edge as the next link of the chain. [`NaiveError::User`]
+/// adds nothing to lesson 2's error, so it shows that error's message and cause as they are.
 impl fmt::Display for NaiveError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NaiveError::Connect(err) => write!(
+            NaiveError::Connect(_) => write!(
                 f,
-                "cannot open a connection: {err}. Start the server with `{}`, or check DB_HOST, DB_PORT, DB_USER and DB_PASSWORD.",
+                "cannot open a connection. Start the server with `{}`, or check DB_HOST, DB_PORT, DB_USER and DB_PASSWORD.",
                 shared::SETUP_COMMAND
             ),
             NaiveError::User(err) => err.fmt(f),
@@ -49,7 +52,7 @@ impl std::error::Error for NaiveError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             NaiveError::Connect(err) => Some(err),
-            NaiveError::User(err) => Some(err),
+            NaiveError::User(err) => err.source(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `cargo run -p lesson3 [-- [--calls N] [--tcp]]`: the same lookups with a new connection per call,
+//! `cargo run -p lesson3 [-- [--calls N] [--tcp]]` (`-- --help` lists the flags): the same lookups with a new connection per call,
 //! then on one held connection, timed side by side.
 
 use std::time::{Duration, Instant};
@@ -20,37 +20,16 @@ const COSTS: [&str; 6] = [
     "5. teardown: COM_QUIT, closing the socket, the server freeing the thread and buffers",
     "+  an empty statement cache: each new connection prepares the SELECT again",
 ];
-const USAGE: &str = "usage: cargo run -p lesson3 -- [--calls N] [--tcp]";
-
+/// The same lookups with a new connection per call, then on one held connection, timed side by side.
+#[derive(clap::Parser)]
+#[command(name = "lesson3")]
 struct Args {
+    /// How many lookups to time each way.
+    #[arg(long, default_value_t = DEFAULT_CALLS, value_parser = clap::value_parser!(u32).range(1..))]
     calls: u32,
+    /// Stay on TCP: turn off the driver's switch to the server's Unix socket (prefer_socket).
+    #[arg(long)]
     tcp: bool,
-}
-
-fn parse_args() -> anyhow::Result<Args> {
-    let mut args = Args {
-        calls: DEFAULT_CALLS,
-        tcp: false,
-    };
-    let mut words = std::env::args().skip(1);
-    while let Some(word) = words.next() {
-        match word.as_str() {
-            "--tcp" => args.tcp = true,
-            "--calls" => {
-                let value = words.next().unwrap_or_default();
-                args.calls = match value.parse() {
-                    Ok(n) if n > 0 => n,
-                    _ => anyhow::bail!("--calls needs a positive number, got {value:?}\n{USAGE}"),
-                };
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                std::process::exit(0);
-            }
-            other => anyhow::bail!("unknown argument {other:?}\n{USAGE}"),
-        }
-    }
-    Ok(args)
 }
 
 /// The server's count of connection attempts since it started. Other clients count too, so on a
@@ -69,7 +48,7 @@ fn per_call(total: Duration, calls: u32) -> String {
 }
 
 fn main() -> anyhow::Result<()> {
-    let args = parse_args()?;
+    let args = <Args as clap::Parser>::parse();
     let config = shared::Config::from_env()?;
     let opts: Opts = config.opts_builder().prefer_socket(!args.tcp).into();
     let mut observer =

@@ -1,11 +1,33 @@
-//! Checks Exercise 3 (per-call `create_user`, `get_user_by_email`) against the real server, each test
-//! in its own database. Run against your version with `cargo test -p lesson3 --features exercise`.
+//! Checks exercises 3a (per-call `create_user`) and 3b (per-call `get_user_by_email`) against the
+//! real server, each test in its own database.
+//! Run against your version with `cargo test -p lesson3 --features exercise`.
 
-use lesson2::UserError;
-use lesson3::{NaiveError, create_user, get_user_by_email};
+use std::sync::mpsc;
+use std::time::Duration;
+
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
-use shared::testing::{TestDb, insert_user};
+use shared::testing::TestDb;
+
+/// Longer than any correct call takes, even against a server that does not answer.
+const WATCHDOG: Duration = Duration::from_secs(30);
+
+/// Runs `call` on a thread of its own and fails the test if it does not return within [`WATCHDOG`].
+fn within_watchdog<T: Send + 'static>(what: &str, call: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, result) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(call());
+    });
+    result
+        .recv_timeout(WATCHDOG)
+        .unwrap_or_else(|err| match err {
+            mpsc::RecvTimeoutError::Timeout => panic!(
+                "{what} did not return within {WATCHDOG:?}: does it retry connecting in a loop \
+             instead of returning NaiveError::Connect?"
+            ),
+            mpsc::RecvTimeoutError::Disconnected => panic!("{what} panicked instead of returning"),
+        })
+}
 
 /// Options whose every new connection first writes its CONNECTION_ID() into the table `connects`
 /// (the `init` commands run once per opened connection), so a test can count connections.
@@ -16,6 +38,13 @@ fn recording_opts(db: &TestDb, prefer_socket: bool) -> anyhow::Result<Opts> {
         .prefer_socket(prefer_socket)
         .init(vec!["INSERT INTO connects (id) VALUES (CONNECTION_ID())"])
         .into())
+}
+
+/// The connection ids recorded since the last call, and forgets them.
+fn take_connects(observer: &mut Conn) -> mysql::Result<Vec<u64>> {
+    let ids = observer.query("SELECT id FROM connects ORDER BY id")?;
+    observer.query_drop("DELETE FROM connects")?;
+    Ok(ids)
 }
 
 /// Options for a port where nothing listens: a listener is bound to a free port and closed again.
@@ -29,164 +58,239 @@ fn unreachable_opts(db: &TestDb) -> anyhow::Result<Opts> {
         .into())
 }
 
+/// Asserts that the calls of a test left no connection open in its database.
+fn assert_all_closed(db: &TestDb, watcher: &mut Conn, after: &str) {
+    // The server lets go of a closed connection a moment after the client's COM_QUIT.
+    let left_open = db.wait_for_sessions(watcher, |ids| ids.is_empty());
+    assert!(
+        left_open.is_empty(),
+        "after {after}, the server still lists connection(s) {left_open:?}: \
+         is a Conn kept (in a static, a struct, a leaked value) instead of dropped when the call returns?"
+    );
+}
+
 fn all_users(conn: &mut Conn) -> mysql::Result<Vec<(u64, String, String)>> {
     conn.query("SELECT id, name, email FROM users ORDER BY id")
 }
 
-#[test]
-fn create_user_stores_the_user_and_returns_its_id() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
+mod step_a {
+    use lesson2::UserError;
+    use lesson3::{NaiveError, create_user};
+    use mysql::prelude::Queryable;
+    use shared::testing::TestDb;
 
-    let id = create_user(&db.opts(), "박서준", "seojun@example.com")?;
+    use super::*;
 
-    assert_eq!(
-        all_users(&mut db.conn())?,
-        vec![(id, "박서준".to_string(), "seojun@example.com".to_string())]
-    );
-    Ok(())
-}
+    #[test]
+    fn create_user_stores_the_user_and_returns_its_id() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
 
-#[test]
-fn get_user_by_email_finds_the_stored_user_and_none_for_a_stranger() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let id = insert_user(&mut conn, "박서준", "seojun@example.com")?;
+        let id = create_user(&db.opts(), "박서준", "seojun@example.com")?;
 
-    let found = get_user_by_email(&db.opts(), "seojun@example.com")?;
-    let stranger = get_user_by_email(&db.opts(), "nobody@example.com")?;
+        let stored = all_users(&mut db.conn())?;
+        assert!(
+            stored == [(id, "박서준".to_string(), "seojun@example.com".to_string())],
+            "create_user returned id {id}, the table holds {stored:?}"
+        );
+        Ok(())
+    }
 
-    assert_eq!(
-        found.map(|user| (user.id, user.name)),
-        Some((id, "박서준".to_string()))
-    );
-    assert_eq!(stranger, None);
-    Ok(())
-}
+    #[test]
+    fn every_create_user_opens_a_connection_of_its_own_and_closes_it() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut watcher = db.conn();
+        for prefer_socket in [false, true] {
+            let opts = recording_opts(&db, prefer_socket)?;
+            take_connects(&mut watcher)?;
 
-#[test]
-fn every_call_opens_a_new_connection_of_its_own() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    for prefer_socket in [false, true] {
-        let opts = recording_opts(&db, prefer_socket)?;
-        let mut observer = db.conn();
-        observer.query_drop("DELETE FROM connects")?;
-        let email = format!("calls{prefer_socket}@example.com");
+            for i in 0..3 {
+                create_user(
+                    &opts,
+                    "Caller",
+                    &format!("caller{i}.{prefer_socket}@example.com"),
+                )?;
+            }
 
-        create_user(&opts, "Caller", &email)?;
-        for _ in 0..3 {
-            get_user_by_email(&opts, &email)?;
+            let ids = take_connects(&mut watcher)?;
+            let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
+            assert!(
+                ids.len() == 3 && distinct.len() == 3,
+                "3 calls should open 3 different connections (prefer_socket {prefer_socket}), \
+                 the server saw {ids:?}: is a connection opened in each call, with the opts given?"
+            );
         }
-
-        let ids: Vec<u64> = observer.query("SELECT id FROM connects ORDER BY id")?;
-        let distinct: std::collections::BTreeSet<u64> = ids.iter().copied().collect();
-        assert_eq!(
-            ids.len(),
-            4,
-            "4 calls should open 4 connections (prefer_socket {prefer_socket}): {ids:?}"
-        );
-        assert_eq!(
-            distinct.len(),
-            4,
-            "each call needs a connection of its own: {ids:?}"
-        );
+        assert_all_closed(&db, &mut watcher, "3 calls of create_user");
+        Ok(())
     }
-    Ok(())
-}
 
-#[test]
-fn every_call_closes_its_connection_before_it_returns() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut watcher = db.conn();
+    #[test]
+    fn invalid_input_is_rejected_without_opening_a_connection() -> anyhow::Result<()> {
+        // With no server to reach, only a check made before connecting can answer Invalid.
+        let db = TestDb::new()?;
+        let opts = unreachable_opts(&db)?;
 
-    create_user(&db.opts(), "Closer", "closer@example.com")?;
-    get_user_by_email(&db.opts(), "closer@example.com")?;
+        let empty_name = within_watchdog("create_user", move || {
+            create_user(&opts, "", "new@example.com")
+        });
 
-    // The server lets go of a closed connection a moment after the client's COM_QUIT.
-    let left_open = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
-    assert_eq!(left_open, Vec::<u32>::new());
-    Ok(())
-}
-
-#[test]
-fn a_server_that_cannot_be_reached_is_a_connect_error() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let opts = unreachable_opts(&db)?;
-
-    let created = create_user(&opts, "Nobody", "nobody@example.com");
-    let found = get_user_by_email(&opts, "nobody@example.com");
-
-    assert!(
-        matches!(created, Err(NaiveError::Connect(_))),
-        "{created:?}"
-    );
-    assert!(matches!(found, Err(NaiveError::Connect(_))), "{found:?}");
-    Ok(())
-}
-
-#[test]
-fn invalid_input_is_rejected_without_opening_a_connection() -> anyhow::Result<()> {
-    // With no server to reach, only a check made before connecting can answer Invalid.
-    let db = TestDb::new()?;
-    let opts = unreachable_opts(&db)?;
-
-    let empty_name = create_user(&opts, "", "new@example.com");
-    let long_email = create_user(&opts, "New", &"a".repeat(lesson2::MAX_EMAIL_CHARS + 1));
-
-    assert!(
-        matches!(
-            empty_name,
-            Err(NaiveError::User(UserError::Invalid { field: "name", .. }))
-        ),
-        "{empty_name:?}"
-    );
-    assert!(
-        matches!(
-            long_email,
-            Err(NaiveError::User(UserError::Invalid { field: "email", .. }))
-        ),
-        "{long_email:?}"
-    );
-    Ok(())
-}
-
-#[test]
-fn a_taken_email_is_reported_as_email_taken_and_the_stored_user_is_unchanged() -> anyhow::Result<()>
-{
-    let db = TestDb::new()?;
-    create_user(&db.opts(), "First", "same@example.com")?;
-    let before = all_users(&mut db.conn())?;
-
-    let second = create_user(&db.opts(), "Second", "same@example.com");
-
-    assert!(
-        matches!(&second, Err(NaiveError::User(UserError::EmailTaken { email })) if email == "same@example.com"),
-        "{second:?}"
-    );
-    assert_eq!(all_users(&mut db.conn())?, before);
-    Ok(())
-}
-
-#[test]
-fn injection_strings_korean_and_emoji_round_trip_literally() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let texts = [
-        "'; DROP TABLE users; --",
-        "back\\slash \\' \"quotes\"",
-        "nul\0byte",
-        "김민수 🦀👩‍💻",
-    ];
-
-    for (i, text) in texts.iter().enumerate() {
-        // The text goes in the name: an email may hold no NUL or zero-width joiner (lesson 2's rule).
-        let email = format!("user{i}🦀@예시.한국");
-        let id = create_user(&db.opts(), text, &email)?;
-        let user = get_user_by_email(&db.opts(), &email)?.expect("just created");
-
-        assert_eq!(
-            (user.id, user.name.as_bytes(), user.email.as_bytes()),
-            (id, text.as_bytes(), email.as_bytes())
+        assert!(
+            matches!(
+                empty_name,
+                Err(NaiveError::User(UserError::Invalid { field: "name", .. }))
+            ),
+            "an empty name should be Invalid even when no server answers (check before connecting), \
+             got {empty_name:?}"
         );
+        let opts = unreachable_opts(&db)?;
+        let long_email = "a".repeat(lesson2::MAX_EMAIL_CHARS + 1);
+        let result = within_watchdog("create_user", move || {
+            create_user(&opts, "New", &long_email)
+        });
+        assert!(
+            matches!(
+                result,
+                Err(NaiveError::User(UserError::Invalid { field: "email", .. }))
+            ),
+            "a too long email should be Invalid before connecting, got {result:?}"
+        );
+        Ok(())
     }
-    assert_eq!(db.table_names(), ["conversations", "users"]);
-    Ok(())
+
+    #[test]
+    fn a_server_that_cannot_be_reached_is_a_connect_error() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let opts = unreachable_opts(&db)?;
+
+        let created = within_watchdog("create_user", move || {
+            create_user(&opts, "Nobody", "nobody@example.com")
+        });
+
+        assert!(
+            matches!(created, Err(NaiveError::Connect(_))),
+            "with nothing listening, the connection cannot open: expected NaiveError::Connect, \
+             got {created:?}: is the connect error wrapped in its own variant, not as a UserError?"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_taken_email_is_email_taken_and_the_stored_user_is_unchanged() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        create_user(&db.opts(), "First", "same@example.com")?;
+        let before = all_users(&mut db.conn())?;
+
+        let second = create_user(&db.opts(), "Second", "same@example.com");
+
+        assert!(
+            matches!(&second, Err(NaiveError::User(UserError::EmailTaken { email })) if email == "same@example.com"),
+            "the same email again should be NaiveError::User(EmailTaken), got {second:?}"
+        );
+        assert!(
+            all_users(&mut db.conn())? == before,
+            "the first user must stay as it was"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn quotes_sql_korean_and_emoji_are_stored_literally() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let texts = [
+            "'; DROP TABLE users; --",
+            "back\\slash \\' \"quotes\"",
+            "nul\0byte",
+            "김민수 🦀👩‍💻",
+        ];
+
+        for (i, text) in texts.iter().enumerate() {
+            // The text goes in the name: an email may hold no NUL or zero-width joiner (lesson 2's rule).
+            let email = format!("user{i}🦀@예시.한국");
+            let id = create_user(&db.opts(), text, &email)?;
+
+            let stored: Option<(String, String)> = db
+                .conn()
+                .exec_first("SELECT name, email FROM users WHERE id = ?", (id,))?;
+            assert!(
+                stored
+                    .as_ref()
+                    .is_some_and(|(n, e)| n.as_bytes() == text.as_bytes() && *e == email),
+                "create_user({text:?}, {email:?}) stored {stored:?}"
+            );
+        }
+        assert!(
+            db.table_names() == ["conversations", "users"],
+            "tables: {:?}",
+            db.table_names()
+        );
+        Ok(())
+    }
+}
+
+mod step_b {
+    use lesson3::{NaiveError, get_user_by_email};
+    use shared::testing::{TestDb, insert_user};
+
+    use super::*;
+
+    #[test]
+    fn get_user_by_email_finds_the_stored_user_and_none_for_a_stranger() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "박서준", "seojun@example.com")?;
+
+        let found = get_user_by_email(&db.opts(), "seojun@example.com")?;
+        let stranger = get_user_by_email(&db.opts(), "nobody@example.com")?;
+
+        assert!(
+            found
+                .as_ref()
+                .is_some_and(|u| u.id == id && u.name == "박서준"),
+            "expected user {id} 박서준, found {found:?}"
+        );
+        assert!(
+            stranger.is_none(),
+            "nobody has nobody@example.com, found {stranger:?}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_lookup_opens_a_connection_of_its_own_and_closes_it() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut watcher = db.conn();
+        insert_user(&mut watcher, "Caller", "caller@example.com")?;
+        for prefer_socket in [false, true] {
+            let opts = recording_opts(&db, prefer_socket)?;
+            take_connects(&mut watcher)?;
+
+            for _ in 0..3 {
+                get_user_by_email(&opts, "caller@example.com")?;
+            }
+
+            let ids = take_connects(&mut watcher)?;
+            let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
+            assert!(
+                ids.len() == 3 && distinct.len() == 3,
+                "3 lookups should open 3 different connections (prefer_socket {prefer_socket}), \
+                 the server saw {ids:?}: is a connection opened in each call, with the opts given?"
+            );
+        }
+        assert_all_closed(&db, &mut watcher, "3 lookups");
+        Ok(())
+    }
+
+    #[test]
+    fn a_server_that_cannot_be_reached_is_a_connect_error() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let opts = unreachable_opts(&db)?;
+
+        let found = within_watchdog("get_user_by_email", move || {
+            get_user_by_email(&opts, "nobody@example.com")
+        });
+
+        assert!(
+            matches!(found, Err(NaiveError::Connect(_))),
+            "with nothing listening, expected NaiveError::Connect, got {found:?}"
+        );
+        Ok(())
+    }
 }

@@ -45,6 +45,29 @@ fn a_connect_error_says_how_to_start_the_server() {
 }
 
 #[test]
+fn a_printed_error_chain_shows_each_cause_once() {
+    let driver = || mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(None));
+    let driver_text = driver().to_string();
+    let connect = anyhow::Error::new(NaiveError::Connect(driver()));
+    let user = anyhow::Error::new(NaiveError::User(lesson2::UserError::Db(driver())));
+
+    for chain in [format!("{connect:?}"), format!("{user:?}")] {
+        assert_eq!(
+            chain.matches(&driver_text).count(),
+            1,
+            "the driver's message should appear once in the printed chain:\n{chain}"
+        );
+    }
+    assert_eq!(
+        format!("{user:?}")
+            .matches("could not complete the user operation")
+            .count(),
+        1,
+        "NaiveError::User should not repeat lesson 2's message: {user:?}"
+    );
+}
+
+#[test]
 fn a_user_error_keeps_lesson2s_message() {
     let err = NaiveError::from(lesson2::UserError::NotFound { id: 7 });
 
