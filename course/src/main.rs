@@ -190,10 +190,10 @@ impl App {
                     _ => String::new(),
                 };
                 println!(
-                    "{pointer} {:<4} {} {:<16} {}{failing_test}",
+                    "{pointer} {:<4} {} {} {}{failing_test}",
                     ex.id,
                     state_mark(state),
-                    state_word(state, lang),
+                    show::pad(&state_word(state, lang), 16),
                     ex.title.get(lang),
                 );
             }

@@ -77,6 +77,14 @@ pub fn state_details(lesson: &Lesson, ex: &Exercise, state: &State, lang: Lang) 
     }
 }
 
+/// `text` padded with spaces to `width` terminal columns: Hangul and other wide characters take two,
+/// so `{:<16}` (which counts characters) would misalign a Korean column.
+pub fn pad(text: &str, width: usize) -> String {
+    let wide = |c: char| matches!(c, '\u{1100}'..='\u{115F}' | '\u{2E80}'..='\u{A4CF}' | '\u{AC00}'..='\u{D7A3}' | '\u{F900}'..='\u{FAFF}' | '\u{FF00}'..='\u{FF60}');
+    let columns: usize = text.chars().map(|c| if wide(c) { 2 } else { 1 }).sum();
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
+}
+
 /// `[########------------]  8/20`.
 pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
     let filled = (done * width).checked_div(total).unwrap_or(0);
@@ -173,6 +181,24 @@ mod tests {
             progress_bar(0, 0, 4) == "[----]  0/0",
             "no exercises: {}",
             progress_bar(0, 0, 4)
+        );
+    }
+
+    #[test]
+    fn korean_words_are_padded_by_their_width_on_screen() {
+        let korean = pad("시작 전", 10);
+        assert!(
+            korean == "시작 전   ",
+            "3 Hangul (6 columns) and a space need 3 more: {korean:?}"
+        );
+        let english = pad("done", 10);
+        assert!(
+            english == "done      ",
+            "4 columns need 6 more: {english:?}"
+        );
+        assert!(
+            pad("too long for it", 4) == "too long for it",
+            "a longer text is kept whole"
         );
     }
 
