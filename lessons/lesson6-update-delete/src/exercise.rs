@@ -1,55 +1,61 @@
-//! EXERCISE 6: update and delete a user, by affected rows.
+//! EXERCISES 6a, 6b, 6c: update and delete a user, by the count of affected rows.
 //!
-//! Write `update_user_name`, `update_user_email` and `delete_user` so that
-//! `cargo test -p lesson6 --features exercise` passes. Run the demo on your version with
-//! `cargo run -p lesson6 --features exercise`.
+//! Read first: this file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
+//! `validate_name`, `validate_email`, `is_email_taken` and `UserError`
+//! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
 //!
-//! The tool for all three: `conn.exec_iter(sql, params)?` returns a `QueryResult`, and its
-//! `.affected_rows()` says how many rows the statement changed. Read the count in the same line,
-//! `let changed = conn.exec_iter(sql, params)?.affected_rows();`: the `QueryResult` borrows `conn`
-//! until it is dropped, so a `QueryResult` kept in a variable would stop you from using `conn` again
-//! (for `user_exists`). An `UPDATE` or `DELETE` that
-//! matches no row is *not* an error to the server: it succeeds with 0 affected rows. Turning that 0
-//! into `UserError::NotFound { id }` is your job.
+//! Test one exercise: `cargo test -p lesson6 --features exercise --test exercises step_a::`
+//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 6a`.
 //!
-//! The trap: for an `UPDATE`, the server counts rows *changed*, not rows *matched*. Setting a name
-//! to the value it already has matches 1 row, changes 0, and reports 0. So for the updates, 0 means
-//! "no such user" OR "nothing to change". `user_exists(conn, id)?` (in lib.rs) tells them apart.
-#![allow(unused_variables, unused_imports)]
+//! The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an error
+//! to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
+//! "no such user" into `UserError::NotFound` is your job, never a silent success.
+//!
+//! 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제합니다. 먼저 이 파일과 `src/lib.rs`를
+//! 읽으세요. `WHERE`에 맞는 행이 없는 `UPDATE`/`DELETE`는 서버에게 오류가 아닙니다. 0행으로 성공할 뿐입니다.
+//! "그런 사용자가 없음"을 `UserError::NotFound`로 바꾸는 것이 여러분의 일입니다.
 
-use lesson2::{is_email_taken, validate_email, validate_name};
 use mysql::prelude::Queryable;
 
-use crate::{UserError, user_exists};
+use crate::UserError;
 
-/// Renames the user `id`. Setting the name it already has succeeds too.
+/// 6a. Renames the user `id`.
 ///
-/// 1. `validate_name(name)?` first: nothing is sent for an invalid name.
-/// 2. Run `UPDATE users SET name = ? WHERE id = ?` with `exec_iter`, read `.affected_rows()`.
-/// 3. If it is 0 and `!user_exists(conn, id)?`, return `Err(UserError::NotFound { id })`.
-/// 4. Otherwise `Ok(())`.
+/// Contract: an invalid name is `Invalid`, refused before anything is sent; an id nobody has is
+/// `NotFound { id }`; setting the name the user already has succeeds. Only that user's name
+/// changes. Careful: for an `UPDATE`, the server counts rows *changed*, not rows *matched*, and
+/// the function gets whatever connection the caller has (some count matched rows instead).
+///
+/// 6a. 사용자 `id`의 이름을 바꿉니다. 잘못된 이름은 아무것도 보내기 전에 `Invalid`, 없는 id는
+/// `NotFound { id }`이고, 이미 그 이름이어도 성공입니다. 주의: `UPDATE`에서 서버는 *일치한* 행이 아니라
+/// *바뀐* 행을 셉니다.
 pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Result<(), UserError> {
-    todo!("Exercise 6a: validate, UPDATE ... SET name, 0 affected rows + no such user = NotFound")
+    let _ = (conn, id, name); // the stub's placeholder: delete this line
+    todo!("6a: rename, NotFound only when no such user")
 }
 
-/// Changes the email of the user `id`. Setting the email it already has succeeds too.
+/// 6b. Changes the email of the user `id`.
 ///
-/// As `update_user_name`, with `validate_email` and `UPDATE users SET email = ? WHERE id = ?`, plus:
-/// the email may belong to another user. Then `exec_iter` returns an error for which
-/// `is_email_taken(&err)` is true: return `UserError::EmailTaken { email: email.to_string() }`
-/// (like `create_user` in lesson 2). Any other error is `UserError::Db(err)`.
+/// Contract: as 6a (with `validate_email`), and an email another user has is
+/// `EmailTaken { email }` with nothing changed; a user may change the letter case of their own
+/// email. The unique key decides what "taken" means, in the same statement.
+///
+/// 6b. 사용자 `id`의 이메일을 바꿉니다. 6a와 같고, 다른 사용자의 이메일이면 아무것도 바꾸지 않고
+/// `EmailTaken { email }`입니다. 무엇이 "이미 있는" 이메일인지는 유니크 키가 같은 문장 안에서 정합니다.
 pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Result<(), UserError> {
-    todo!(
-        "Exercise 6b: validate, UPDATE ... SET email, map a duplicate to EmailTaken, 0 rows + no such user = NotFound"
-    )
+    let _ = (conn, id, email); // the stub's placeholder: delete this line
+    todo!("6b: change the email, EmailTaken for another user's, NotFound only when no such user")
 }
 
-/// Deletes the user `id`, and with it their conversations (`ON DELETE CASCADE`).
+/// 6c. Deletes the user `id`, and with it their conversations.
 ///
-/// 1. Run `DELETE FROM users WHERE id = ?` with `exec_iter`, read `.affected_rows()`.
-/// 2. 0 means no user had this id: `Err(UserError::NotFound { id })`. (A DELETE that matches a row
-///    always removes it, so here 0 has only one meaning.)
-/// 3. You delete nothing from `conversations` yourself: the schema's `ON DELETE CASCADE` does it.
+/// Contract: an id nobody has is `NotFound { id }`; deleting twice is `NotFound` the second time;
+/// the user's messages go with them and no one else's do (the schema's `ON DELETE CASCADE` on
+/// `conversations.user_id` does that part).
+///
+/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다. 없는 id는 `NotFound { id }`입니다.
+/// 메시지는 스키마의 `ON DELETE CASCADE`가 지웁니다.
 pub fn delete_user(conn: &mut impl Queryable, id: u64) -> Result<(), UserError> {
-    todo!("Exercise 6c: DELETE FROM users WHERE id = ?, 0 affected rows = NotFound")
+    let _ = (conn, id); // the stub's placeholder: delete this line
+    todo!("6c: delete, NotFound when no such user")
 }

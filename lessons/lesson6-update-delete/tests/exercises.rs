@@ -1,8 +1,12 @@
-//! Checks Exercise 6 (`update_user_name`, `update_user_email`, `delete_user`) against the real server,
-//! each test in its own database. Run against your version with `cargo test -p lesson6 --features exercise`.
+//! Checks exercises 6a (`update_user_name`), 6b (`update_user_email`) and 6c (`delete_user`)
+//! against the real server, each test in its own database. Run against your version with
+//! `cargo test -p lesson6 --features exercise` (add `step_b::` to run one exercise's tests).
+//!
+//! Every check reads the table with plain SQL and compares every row before and after, so a
+//! statement that changed the wrong row, or more rows, is seen.
 
 use chrono::NaiveDateTime;
-use lesson6::{UserError, delete_user, update_user_email, update_user_name};
+use lesson6::UserError;
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, TxOpts};
@@ -19,365 +23,444 @@ fn user(conn: &mut Conn, id: u64) -> mysql::Result<Option<(String, String)>> {
     conn.exec_first("SELECT name, email FROM users WHERE id = ?", (id,))
 }
 
-/// A question and its answer for `user_id`, inserted with plain SQL as lesson 7 will.
-fn add_exchange(conn: &mut Conn, user_id: u64) -> mysql::Result<()> {
-    conn.exec_drop(
-        "INSERT INTO conversations (user_id, role, content) VALUES (?, 'user', ?)",
-        (user_id, "안녕?"),
-    )?;
-    let question = conn.last_insert_id();
-    conn.exec_drop(
-        "INSERT INTO conversations (user_id, role, content, reply_to) VALUES (?, 'assistant', ?, ?)",
-        (user_id, "안녕하세요!", question),
-    )
-}
-
-fn conversations_of(conn: &mut Conn, user_id: u64) -> mysql::Result<Option<u64>> {
-    conn.exec_first(
-        "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
-        (user_id,),
-    )
-}
-
-// ---- update_user_name ----
-
-#[test]
-fn update_user_name_renames_that_user_and_no_one_else() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    update_user_name(&mut conn, alice, "앨리스")?;
-
-    let after = all_users(&mut conn)?;
-    let mut expected = before.clone();
-    expected[0].1 = "앨리스".to_string();
-    assert_eq!(
-        after, expected,
-        "only alice's name changes; id, email and created_at stay"
-    );
-    assert_eq!(
-        user(&mut conn, bob)?,
-        Some(("Bob".to_string(), "bob@example.com".to_string()))
-    );
-    Ok(())
-}
-
-#[test]
-fn setting_a_name_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
-    // The server reports 0 affected rows here ("Rows matched: 1  Changed: 0").
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    let result = update_user_name(&mut conn, alice, "Alice");
-
-    assert!(result.is_ok(), "{result:?}");
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn renaming_a_user_that_does_not_exist_is_not_found_and_changes_nothing() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    let result = update_user_name(&mut conn, alice + 1, "Ghost");
-
-    assert!(
-        matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-        "{result:?}"
-    );
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn an_invalid_new_name_is_rejected_and_the_row_is_unchanged() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-    let too_long = "가".repeat(lesson2::MAX_NAME_CHARS + 1);
-
-    for name in ["", "  ", too_long.as_str()] {
-        let result = update_user_name(&mut conn, alice, name);
-
-        assert!(
-            matches!(result, Err(UserError::Invalid { field: "name", .. })),
-            "{name:?}: {result:?}"
-        );
-    }
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-// ---- update_user_email ----
-
-#[test]
-fn update_user_email_changes_that_users_email_and_no_one_elses() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
-
-    update_user_email(&mut conn, alice, "alice@new.example.com")?;
-
-    assert_eq!(
-        user(&mut conn, alice)?,
-        Some(("Alice".to_string(), "alice@new.example.com".to_string()))
-    );
-    assert_eq!(
-        user(&mut conn, bob)?,
-        Some(("Bob".to_string(), "bob@example.com".to_string()))
-    );
-    Ok(())
-}
-
-#[test]
-fn an_email_taken_by_another_user_is_email_taken_and_both_rows_are_unchanged() -> anyhow::Result<()>
-{
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    insert_user(&mut conn, "Bob", "bob@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    let result = update_user_email(&mut conn, alice, "bob@example.com");
-
-    assert!(
-        matches!(&result, Err(UserError::EmailTaken { email }) if email == "bob@example.com"),
-        "{result:?}"
-    );
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn setting_an_email_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    let result = update_user_email(&mut conn, alice, "alice@example.com");
-
-    assert!(result.is_ok(), "{result:?}");
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn a_user_may_change_the_letter_case_of_their_own_email() -> anyhow::Result<()> {
-    // The unique key compares case-insensitively, but the row being changed does not collide with itself.
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-
-    update_user_email(&mut conn, alice, "Alice@Example.com")?;
-
-    assert_eq!(
-        user(&mut conn, alice)?.map(|(_, email)| email),
-        Some("Alice@Example.com".to_string())
-    );
-    Ok(())
-}
-
-#[test]
-fn changing_the_email_of_a_user_that_does_not_exist_is_not_found() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-
-    let result = update_user_email(&mut conn, alice + 1, "ghost@example.com");
-
-    assert!(
-        matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-        "{result:?}"
-    );
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn an_invalid_new_email_is_rejected_and_the_row_is_unchanged() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
-    let too_long = "a".repeat(lesson2::MAX_EMAIL_CHARS + 1);
-
-    for email in ["", too_long.as_str()] {
-        let result = update_user_email(&mut conn, alice, email);
-
-        assert!(
-            matches!(result, Err(UserError::Invalid { field: "email", .. })),
-            "{email:?}: {result:?}"
-        );
-    }
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
-
-#[test]
-fn updates_tell_unchanged_from_missing_also_on_a_connection_that_counts_found_rows()
--> anyhow::Result<()> {
-    // With CLIENT_FOUND_ROWS the server counts matched rows instead of changed ones. The functions
-    // get whatever connection the caller has, so they must be right with and without it.
-    let db = TestDb::new()?;
-    let mut conn = Conn::new(
+/// A connection on which the server counts rows *matched* by an UPDATE, not rows changed.
+fn found_rows_conn(db: &TestDb) -> mysql::Result<Conn> {
+    Conn::new(
         OptsBuilder::from_opts(db.opts())
             .additional_capabilities(CapabilityFlags::CLIENT_FOUND_ROWS),
-    )?;
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-
-    let same_name = update_user_name(&mut conn, alice, "Alice");
-    let same_email = update_user_email(&mut conn, alice, "alice@example.com");
-    let missing = update_user_name(&mut conn, alice + 1, "Ghost");
-
-    assert!(same_name.is_ok(), "{same_name:?}");
-    assert!(same_email.is_ok(), "{same_email:?}");
-    assert!(
-        matches!(missing, Err(UserError::NotFound { .. })),
-        "{missing:?}"
-    );
-    Ok(())
+    )
 }
 
-#[test]
-fn updates_store_injection_strings_korean_and_emoji_literally() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
-    let texts = [
-        "'; DROP TABLE users; --",
-        "' OR '1'='1",
-        "back\\slash \\' \"quotes\"",
-        "nul\0byte",
-        "이서연 🦀👩‍💻",
-    ];
+mod step_a {
+    use super::*;
 
-    for (i, text) in texts.iter().enumerate() {
-        let email = format!("{text}{i}@예시.한국");
-        update_user_name(&mut conn, alice, text)?;
-        update_user_email(&mut conn, alice, &email)?;
+    #[test]
+    fn update_user_name_renames_that_user_and_no_one_else() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        insert_user(&mut conn, "Bob", "bob@example.com")?;
+        let mut expected = all_users(&mut conn)?;
+        expected[0].1 = "앨리스".to_string();
 
-        let (name, stored_email) = user(&mut conn, alice)?.expect("alice exists");
-        assert_eq!(
-            (name.as_bytes(), stored_email.as_bytes()),
-            (text.as_bytes(), email.as_bytes())
+        lesson6::update_user_name(&mut conn, alice, "앨리스")?;
+
+        let after = all_users(&mut conn)?;
+        assert!(
+            after == expected,
+            "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's name changes: is the \
+             WHERE on her id, and are the parameters in the order of the ?s?)"
         );
+        Ok(())
     }
-    // `' OR '1'='1` as a value renamed one row, not every row.
-    assert_eq!(
-        user(&mut conn, bob)?,
-        Some(("Bob".to_string(), "bob@example.com".to_string()))
-    );
-    assert_eq!(db.table_names(), ["conversations", "users"]);
-    Ok(())
+
+    #[test]
+    fn setting_a_name_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
+        // The server reports 0 affected rows here ("Rows matched: 1  Changed: 0").
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+
+        let result = lesson6::update_user_name(&mut conn, alice, "Alice");
+
+        assert!(
+            result.is_ok(),
+            "got {result:?}; expected Ok: the user exists and already has this name. The server \
+             reported 0 rows *changed*, which does not mean 0 rows matched"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn renaming_a_user_that_does_not_exist_is_not_found_and_changes_nothing() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let before = all_users(&mut conn)?;
+
+        let result = lesson6::update_user_name(&mut conn, alice + 1, "Ghost");
+
+        assert!(
+            matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
+            "got {result:?}; expected NotFound {{ id: {} }}: an UPDATE that matches no row \
+             succeeds with 0 affected rows, and that 0 must not pass as a success",
+            alice + 1
+        );
+        assert!(all_users(&mut conn)? == before, "a row changed");
+        Ok(())
+    }
+
+    #[test]
+    fn an_invalid_new_name_is_invalid_and_the_row_is_unchanged() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let before = all_users(&mut conn)?;
+        let too_long = "가".repeat(lesson2::MAX_NAME_CHARS + 1);
+
+        for name in ["", "  ", too_long.as_str()] {
+            let result = lesson6::update_user_name(&mut conn, alice, name);
+
+            assert!(
+                matches!(result, Err(UserError::Invalid { field: "name", .. })),
+                "renaming to {name:?} gave {result:?}; expected Invalid for the name (validate_name first)"
+            );
+        }
+        assert!(
+            all_users(&mut conn)? == before,
+            "an invalid name was stored"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn renames_tell_unchanged_from_missing_also_when_the_server_counts_matched_rows()
+    -> anyhow::Result<()> {
+        // With CLIENT_FOUND_ROWS the server counts matched rows instead of changed ones. The
+        // functions get whatever connection the caller has, so they must be right with it too.
+        let db = TestDb::new()?;
+        let mut conn = found_rows_conn(&db)?;
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+
+        let same = lesson6::update_user_name(&mut conn, alice, "Alice");
+        let missing = lesson6::update_user_name(&mut conn, alice + 1, "Ghost");
+
+        assert!(same.is_ok(), "the same name gave {same:?}; expected Ok");
+        assert!(
+            matches!(missing, Err(UserError::NotFound { .. })),
+            "a missing user gave {missing:?}; expected NotFound"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn names_with_quotes_korean_and_emoji_are_stored_literally() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
+
+        for name in [
+            "'; DROP TABLE users; --",
+            "' OR '1'='1",
+            "back\\slash \"quotes\"",
+            "이서연 🦀",
+        ] {
+            lesson6::update_user_name(&mut conn, alice, name)?;
+
+            let stored = user(&mut conn, alice)?.map(|(name, _)| name);
+            assert!(
+                stored.as_deref() == Some(name),
+                "stored {stored:?}; expected {name:?} byte for byte (bind the name as a parameter)"
+            );
+        }
+        let bobs = user(&mut conn, bob)?;
+        assert!(
+            bobs == Some(("Bob".to_string(), "bob@example.com".to_string())),
+            "`' OR '1'='1` as a value must rename one row, not every row: bob is now {bobs:?}"
+        );
+        assert_eq!(
+            db.table_names(),
+            ["conversations", "users"],
+            "a table was dropped"
+        );
+        Ok(())
+    }
 }
 
-// ---- delete_user ----
+mod step_b {
+    use super::*;
 
-#[test]
-fn delete_user_removes_that_user_and_no_one_else() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
+    #[test]
+    fn update_user_email_changes_that_users_email_and_no_one_elses() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        insert_user(&mut conn, "Bob", "bob@example.com")?;
+        let mut expected = all_users(&mut conn)?;
+        expected[0].2 = "alice@new.example.com".to_string();
 
-    delete_user(&mut conn, alice)?;
+        lesson6::update_user_email(&mut conn, alice, "alice@new.example.com")?;
 
-    let ids: Vec<u64> = all_users(&mut conn)?.into_iter().map(|row| row.0).collect();
-    assert_eq!(ids, vec![bob]);
-    Ok(())
+        let after = all_users(&mut conn)?;
+        assert!(
+            after == expected,
+            "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's email changes)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_email_taken_by_another_user_is_email_taken_and_both_rows_are_unchanged()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        insert_user(&mut conn, "Bob", "bob@example.com")?;
+        let before = all_users(&mut conn)?;
+
+        let result = lesson6::update_user_email(&mut conn, alice, "bob@example.com");
+
+        assert!(
+            matches!(&result, Err(UserError::EmailTaken { email }) if email == "bob@example.com"),
+            "got {result:?}; expected EmailTaken {{ email: \"bob@example.com\" }}: the unique key \
+             refuses the UPDATE, and is_email_taken recognises that error"
+        );
+        assert!(
+            all_users(&mut conn)? == before,
+            "a row changed although the UPDATE was refused"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn setting_an_email_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+
+        let result = lesson6::update_user_email(&mut conn, alice, "alice@example.com");
+
+        assert!(
+            result.is_ok(),
+            "got {result:?}; expected Ok: 0 rows changed, but the user exists"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_user_may_change_the_letter_case_of_their_own_email() -> anyhow::Result<()> {
+        // The unique key compares case-insensitively, but the row being changed does not collide
+        // with itself.
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+
+        let result = lesson6::update_user_email(&mut conn, alice, "Alice@Example.com");
+
+        let stored = user(&mut conn, alice)?.map(|(_, email)| email);
+        assert!(
+            result.is_ok() && stored.as_deref() == Some("Alice@Example.com"),
+            "got {result:?}, stored {stored:?}; expected Ok and \"Alice@Example.com\""
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn changing_the_email_of_a_user_that_does_not_exist_is_not_found() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let before = all_users(&mut conn)?;
+
+        let result = lesson6::update_user_email(&mut conn, alice + 1, "ghost@example.com");
+
+        assert!(
+            matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
+            "got {result:?}; expected NotFound {{ id: {} }}",
+            alice + 1
+        );
+        assert!(all_users(&mut conn)? == before, "a row changed");
+        Ok(())
+    }
+
+    #[test]
+    fn an_invalid_new_email_is_invalid_and_the_row_is_unchanged() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let before = all_users(&mut conn)?;
+        let too_long = "a".repeat(lesson2::MAX_EMAIL_CHARS + 1);
+
+        for email in ["", too_long.as_str(), " alice@example.com"] {
+            let result = lesson6::update_user_email(&mut conn, alice, email);
+
+            assert!(
+                matches!(result, Err(UserError::Invalid { field: "email", .. })),
+                "changing the email to {email:?} gave {result:?}; expected Invalid for the email \
+                 (validate_email first)"
+            );
+        }
+        assert!(
+            all_users(&mut conn)? == before,
+            "an invalid email was stored"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn email_updates_tell_unchanged_from_missing_also_when_the_server_counts_matched_rows()
+    -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = found_rows_conn(&db)?;
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+
+        let same = lesson6::update_user_email(&mut conn, alice, "alice@example.com");
+        let missing = lesson6::update_user_email(&mut conn, alice + 1, "ghost@example.com");
+
+        assert!(same.is_ok(), "the same email gave {same:?}; expected Ok");
+        assert!(
+            matches!(missing, Err(UserError::NotFound { .. })),
+            "a missing user gave {missing:?}; expected NotFound"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn emails_with_quotes_korean_and_emoji_are_stored_literally() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
+
+        for email in [
+            "o'neil@example.com",
+            "' OR '1'='1@x.kr",
+            "이서연🦀@예시.한국",
+        ] {
+            lesson6::update_user_email(&mut conn, alice, email)?;
+
+            let stored = user(&mut conn, alice)?.map(|(_, email)| email);
+            assert!(
+                stored.as_deref() == Some(email),
+                "stored {stored:?}; expected {email:?} byte for byte (bind the email as a parameter)"
+            );
+        }
+        let bobs = user(&mut conn, bob)?;
+        assert!(
+            bobs == Some(("Bob".to_string(), "bob@example.com".to_string())),
+            "bob changed: {bobs:?}"
+        );
+        Ok(())
+    }
 }
 
-#[test]
-fn deleting_a_user_that_does_not_exist_is_not_found_and_deletes_nothing() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let before = all_users(&mut conn)?;
+mod step_c {
+    use super::*;
 
-    let result = delete_user(&mut conn, alice + 1);
+    /// A question and its answer for `user_id`, inserted with plain SQL.
+    fn add_exchange(conn: &mut Conn, user_id: u64) -> mysql::Result<()> {
+        conn.exec_drop(
+            "INSERT INTO conversations (user_id, role, content) VALUES (?, 'user', ?)",
+            (user_id, "안녕?"),
+        )?;
+        let question = conn.last_insert_id();
+        conn.exec_drop(
+            "INSERT INTO conversations (user_id, role, content, reply_to) VALUES (?, 'assistant', ?, ?)",
+            (user_id, "안녕하세요!", question),
+        )
+    }
 
-    assert!(
-        matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-        "{result:?}"
-    );
-    assert_eq!(all_users(&mut conn)?, before);
-    Ok(())
-}
+    fn messages_of(conn: &mut Conn, user_id: u64) -> mysql::Result<u64> {
+        Ok(conn
+            .exec_first(
+                "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
+                (user_id,),
+            )?
+            .unwrap_or(0))
+    }
 
-#[test]
-fn deleting_the_same_user_twice_is_not_found_the_second_time() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+    #[test]
+    fn delete_user_removes_that_user_and_no_one_else() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
 
-    let first = delete_user(&mut conn, alice);
-    let second = delete_user(&mut conn, alice);
+        lesson6::delete_user(&mut conn, alice)?;
 
-    assert!(first.is_ok(), "{first:?}");
-    assert!(
-        matches!(second, Err(UserError::NotFound { id }) if id == alice),
-        "{second:?}"
-    );
-    Ok(())
-}
+        let ids: Vec<u64> = all_users(&mut conn)?.into_iter().map(|row| row.0).collect();
+        assert!(
+            ids == [bob],
+            "the users left are {ids:?}; expected only bob, [{bob}]"
+        );
+        Ok(())
+    }
 
-#[test]
-fn deleting_a_user_deletes_their_conversations_and_no_one_elses() -> anyhow::Result<()> {
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
-    add_exchange(&mut conn, alice)?;
-    add_exchange(&mut conn, alice)?;
-    add_exchange(&mut conn, bob)?;
+    #[test]
+    fn deleting_a_user_that_does_not_exist_is_not_found_and_deletes_nothing() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let before = all_users(&mut conn)?;
 
-    delete_user(&mut conn, alice)?;
+        let result = lesson6::delete_user(&mut conn, alice + 1);
 
-    assert_eq!(
-        conversations_of(&mut conn, alice)?,
-        Some(0),
-        "ON DELETE CASCADE removes alice's messages"
-    );
-    assert_eq!(
-        conversations_of(&mut conn, bob)?,
-        Some(2),
-        "bob's question and answer stay"
-    );
-    Ok(())
-}
+        assert!(
+            matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
+            "got {result:?}; expected NotFound {{ id: {} }}: a DELETE that matches no row \
+             succeeds with 0 affected rows",
+            alice + 1
+        );
+        assert!(all_users(&mut conn)? == before, "a row was deleted");
+        Ok(())
+    }
 
-#[test]
-fn a_delete_inside_a_rolled_back_transaction_deletes_nothing() -> anyhow::Result<()> {
-    // The cascade is part of the same statement, so the rollback brings the messages back too.
-    let db = TestDb::new()?;
-    let mut conn = db.conn();
-    let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
-    add_exchange(&mut conn, alice)?;
-    let before = all_users(&mut conn)?;
+    #[test]
+    fn deleting_the_same_user_twice_is_not_found_the_second_time() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
-    let mut tx = conn.start_transaction(TxOpts::default())?;
-    delete_user(&mut tx, alice)?;
-    let inside: Option<u64> = tx.exec_first(
-        "SELECT COUNT(*) FROM conversations WHERE user_id = ?",
-        (alice,),
-    )?;
-    tx.rollback()?;
+        let first = lesson6::delete_user(&mut conn, alice);
+        let second = lesson6::delete_user(&mut conn, alice);
 
-    assert_eq!(inside, Some(0));
-    assert_eq!(all_users(&mut conn)?, before);
-    assert_eq!(conversations_of(&mut conn, alice)?, Some(2));
-    Ok(())
+        assert!(
+            first.is_ok(),
+            "the first delete gave {first:?}; expected Ok"
+        );
+        assert!(
+            matches!(second, Err(UserError::NotFound { id }) if id == alice),
+            "the second delete gave {second:?}; expected NotFound: the user is gone"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn deleting_a_user_deletes_their_conversations_and_no_one_elses() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
+        add_exchange(&mut conn, alice)?;
+        add_exchange(&mut conn, alice)?;
+        add_exchange(&mut conn, bob)?;
+
+        lesson6::delete_user(&mut conn, alice)?;
+
+        let (alices, bobs) = (messages_of(&mut conn, alice)?, messages_of(&mut conn, bob)?);
+        assert!(
+            (alices, bobs) == (0, 2),
+            "alice has {alices} messages and bob {bobs}; expected 0 and 2 (ON DELETE CASCADE \
+             removes alice's messages with her, and only hers)"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_delete_inside_a_rolled_back_transaction_deletes_nothing() -> anyhow::Result<()> {
+        // The cascade is part of the same statement, so the rollback brings the messages back too.
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        add_exchange(&mut conn, alice)?;
+        let before = all_users(&mut conn)?;
+
+        let mut tx = conn.start_transaction(TxOpts::default())?;
+        lesson6::delete_user(&mut tx, alice)?;
+        tx.rollback()?;
+
+        assert!(
+            all_users(&mut conn)? == before,
+            "the rolled-back delete removed a user"
+        );
+        let messages = messages_of(&mut conn, alice)?;
+        assert!(
+            messages == 2,
+            "alice has {messages} messages after the rollback; expected 2"
+        );
+        Ok(())
+    }
 }

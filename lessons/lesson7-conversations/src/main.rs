@@ -30,7 +30,14 @@ const RECENT: u32 = 4;
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
-    let pool = lesson4::Pool::new(config.opts(), POOL_SIZE)?;
+    let pool = lesson4::Pool::new(config.opts(), POOL_SIZE).map_err(|err| match err {
+        // Opening the pool's connections failed: the same message as one connection's would be
+        // (which server, what to do next), with the driver's error as its cause.
+        lesson4::PoolError::Connect(err) => {
+            anyhow::Error::from(shared::Error::from_mysql(err, &config))
+        }
+        other => other.into(),
+    })?;
     println!(
         "Pool of {POOL_SIZE} connections to {}@{}/{}.",
         config.user,

@@ -35,7 +35,14 @@ fn cause(err: &dyn std::error::Error) -> String {
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
-    let pool = lesson4::Pool::new(config.opts(), 2)?;
+    let pool = lesson4::Pool::new(config.opts(), 2).map_err(|err| match err {
+        // Opening the pool's connections failed: the same message as one connection's would be
+        // (which server, what to do next), with the driver's error as its cause.
+        lesson4::PoolError::Connect(err) => {
+            anyhow::Error::from(shared::Error::from_mysql(err, &config))
+        }
+        other => other.into(),
+    })?;
     let mut saver = pool.get()?;
     let mut watcher = pool.get()?;
     println!(
