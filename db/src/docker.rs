@@ -106,7 +106,11 @@ pub fn engine() -> Engine {
         15,
     ) {
         Some(out) if out.status.success() => Engine::Answers,
-        Some(out) if String::from_utf8_lossy(&out.stderr).contains("permission denied") => {
+        // Only the daemon's socket: the client may also warn that it cannot read ~/.docker/config.json.
+        Some(out)
+            if String::from_utf8_lossy(&out.stderr)
+                .contains("permission denied while trying to connect") =>
+        {
             Engine::NoPermission
         }
         _ => Engine::Absent,

@@ -112,8 +112,9 @@ impl Tool {
                 self.address()
             ),
             Probe::NotMySql(what) => bail!(
-                "something that is not a MySQL server listens on {}: {what}. Stop that program, or \
-                 set DB_PORT to a free port in .env",
+                "something that is not a working MySQL server listens on {}: {what}. If it is your \
+                 database server, restart it; otherwise stop that program, or set DB_PORT to a free \
+                 port in .env",
                 self.address()
             ),
             Probe::Nothing(_) => self.start_server()?,
@@ -376,10 +377,12 @@ impl Tool {
     }
 }
 
-fn no_permission(file: &Path) -> String {
+/// The message for a `.db/` file this user may not read or write.
+pub(crate) fn no_permission(file: &Path) -> String {
     format!(
-        "cannot read {} (permission denied): this project's local server was set up by another \
-         user (root?), so you cannot tell or change whether it is running; run the command as that user",
+        "cannot use {} (permission denied): this project's local server was set up by another user \
+         (root?), so you can neither tell whether it is the server at DB_HOST:DB_PORT nor start, stop \
+         or reset it; run the command as that user",
         file.display()
     )
 }

@@ -127,7 +127,10 @@ impl LocalServer {
             .truncate(false)
             .write(true)
             .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+            .map_err(|err| match err.kind() {
+                io::ErrorKind::PermissionDenied => anyhow::anyhow!(crate::no_permission(&path)),
+                _ => anyhow::Error::new(err).context(format!("cannot open {}", path.display())),
+            })?;
         let deadline = Instant::now() + wait;
         let mut said = false;
         loop {

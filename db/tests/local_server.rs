@@ -123,6 +123,10 @@ fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<(
         "down with another DB_PORT must not stop the server on {port}"
     );
     assert!(
+        other_port.reset().is_err(),
+        "reset with a DB_PORT where nothing answers must fail, not reset the server on {port}"
+    );
+    assert!(
         !answers(3322),
         "no second server may have been started on 3322"
     );
@@ -199,7 +203,7 @@ fn up_against_a_port_where_something_else_listens_does_not_say_ready() {
         .up()
         .expect_err("an HTTP server is not a MySQL server");
     assert!(
-        err.to_string().contains("not a MySQL server"),
+        err.to_string().contains("not a working MySQL server"),
         "up must say that what listens is not MySQL, got: {err}"
     );
     assert!(
