@@ -1,0 +1,124 @@
+//! # Lesson 9: the agent's server
+//!
+//! Lessons 1-8 built the pieces: users (2, 6), a pool (4, 5), conversations (7), a question and
+//! its answer saved in one transaction (8). This lesson serves them over HTTP with axum, so that many
+//! clients (the chat page, a script, a load test) use them at once.
+//!
+//! * [`AppState`]: what every request shares: lesson 5's r2d2 pool and the [`Agent`].
+//! * [`app`]: the routes (the JSON contract is in the README); [`serve`] runs them on a listener
+//!   until a shutdown future completes, then lets the requests in flight finish.
+//! * Every database call is blocking (the `mysql` crate is synchronous), so [`AppState::db`] runs it
+//!   on tokio's blocking threads with a pooled connection, never on the async worker threads.
+//! * [`chat`] is the heart: ask the agent first, with no connection borrowed and no transaction open,
+//!   then save the question and the answer with lesson 8's transaction.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use std::sync::Arc;
+//! let config = shared::Config::from_env()?;
+//! let pool = tokio::task::spawn_blocking(move || lesson9::build_pool(&config, 8)).await??;
+//! let state = lesson9::AppState::new(pool, Arc::new(lesson9::OfflineAgent));
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! println!("serving on http://{}", listener.local_addr()?);
+//! lesson9::serve(listener, state, async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Exercise mode: `cargo test -p lesson9 --features exercise` builds `src/exercise.rs` (your
+//! [`chat`]) instead of `src/solution.rs`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub mod agent;
+mod error;
+mod routes;
+
+#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+mod solution;
+
+pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, OpenAiConfig};
+pub use error::{ApiError, BoxError, RETRY_AFTER_SECS};
+pub use lesson5::{MysqlPool, PoolError, PoolSettings};
+pub use routes::{ChatReply, Message, UserJson, app, read_exchange};
+pub use solution::chat;
+
+/// Where the server listens unless `APP_ADDR` says otherwise: this machine only.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+
+/// How many connections the pool holds unless `DB_POOL_SIZE` says otherwise.
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
+/// How long a request waits for a pooled connection before it gets 503: short, because a client
+/// waiting for a web page should hear "try again" rather than wait for a server that is down.
+pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What every request shares. Cheap to clone: the pool and the agent are behind `Arc`s.
+#[derive(Clone)]
+pub struct AppState {
+    /// Lesson 5's r2d2 pool.
+    pub pool: MysqlPool,
+    /// The agent that answers questions.
+    pub agent: Arc<dyn Agent>,
+    /// How long [`AppState::db`] waits for a connection ([`CHECKOUT_TIMEOUT`] by default).
+    pub checkout_timeout: Duration,
+}
+
+impl AppState {
+    /// A state with the default checkout timeout.
+    pub fn new(pool: MysqlPool, agent: Arc<dyn Agent>) -> AppState {
+        AppState {
+            pool,
+            agent,
+            checkout_timeout: CHECKOUT_TIMEOUT,
+        }
+    }
+
+    /// Runs `work` with a pooled connection on tokio's blocking threads and waits for it without
+    /// blocking an async worker thread. The connection goes back to the pool when `work` ends.
+    ///
+    /// No free connection within `checkout_timeout` (the server is down, or all are busy) is a
+    /// 503 [`ApiError::Unavailable`]; a panic in `work` is a 500.
+    pub async fn db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut mysql::Conn) -> Result<T, ApiError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let pool = self.pool.clone();
+        let timeout = self.checkout_timeout;
+        tokio::task::spawn_blocking(move || {
+            let mut conn = lesson5::checkout(&pool, timeout)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|panicked| ApiError::Internal(panicked.into()))?
+    }
+}
+
+/// Lesson 5's pool, with the settings of a server: `max_size` connections, all opened at start
+/// (a server that cannot reach its database should say so at once), each checked with a ping
+/// before it is lent (after a database restart, the dead ones are replaced, not used).
+///
+/// Blocking (it opens the connections): call it before serving, or in `spawn_blocking`.
+pub fn build_pool(config: &shared::Config, max_size: u32) -> Result<MysqlPool, PoolError> {
+    let settings = PoolSettings {
+        max_size,
+        min_idle: None,
+        connection_timeout: CHECKOUT_TIMEOUT,
+        test_on_check_out: true,
+        ..PoolSettings::default()
+    };
+    lesson5::build_pool(config, &settings)
+}
+
+/// Serves [`app`] on `listener` until `shutdown` completes; then accepts no new connection and
+/// returns once the requests in flight have been answered.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

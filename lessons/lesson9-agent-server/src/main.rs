@@ -1,0 +1,112 @@
+//! `cargo run -p lesson9`: the agent's server on http://127.0.0.1:8000/ (or `APP_ADDR`), until
+//! Ctrl+C or SIGTERM; then it stops accepting, finishes the requests in flight and closes the pool,
+//! printing each step. `APP_SERVE_SECONDS=N` stops it by itself after N seconds (for scripts and CI).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lesson9::agent::EnvError;
+use lesson9::{Agent, AppState, OfflineAgent, OpenAiAgent, OpenAiConfig};
+
+fn env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// `key` as a positive number, or `default` when it is not set.
+fn env_number(key: &'static str, default: u64) -> Result<u64, EnvError> {
+    let Some(value) = env(key) else {
+        return Ok(default);
+    };
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(EnvError {
+            variable: key,
+            value,
+            expected: "a whole number, at least 1",
+        }),
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // Reads .env too, so the variables below may be set there.
+    let db = shared::Config::from_env()?;
+    let addr = env("APP_ADDR").unwrap_or_else(|| lesson9::DEFAULT_ADDR.to_string());
+    let pool_size = env_number("DB_POOL_SIZE", lesson9::DEFAULT_POOL_SIZE.into())?;
+    let pool_size = u32::try_from(pool_size).context("DB_POOL_SIZE is too large")?;
+    let agent: Arc<dyn Agent> = match OpenAiConfig::from_lookup(env)? {
+        None => Arc::new(OfflineAgent),
+        Some(config) => Arc::new(OpenAiAgent::new(config)?),
+    };
+    let serve_for = env("APP_SERVE_SECONDS")
+        .map(|_| env_number("APP_SERVE_SECONDS", 1).map(Duration::from_secs))
+        .transpose()?;
+
+    println!(
+        "Opening a pool of {pool_size} connections to {}/{} ...",
+        db.address(),
+        db.database
+    );
+    // Opening connections blocks: run it where blocking is allowed.
+    let pool = tokio::task::spawn_blocking(move || lesson9::build_pool(&db, pool_size)).await??;
+    println!("  pool ready: {}", lesson5::describe(&pool));
+
+    let listener = tokio::net::TcpListener::bind(&addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (another server there? set APP_ADDR)"))?;
+    println!("Agent: {}", agent.describe());
+    println!(
+        "Serving on http://{}/  (the chat page; the API is under /users and /health)",
+        listener.local_addr()?
+    );
+    println!("Press Ctrl+C to stop.");
+
+    let state = AppState::new(pool.clone(), agent);
+    lesson9::serve(listener, state, shutdown_signal(serve_for)).await?;
+    println!("  every request in flight has been answered");
+
+    let open = pool.state().connections;
+    // The router and its clones of the state are gone: this is the pool's last handle, and
+    // dropping it closes each connection (the server sees a clean COM_QUIT, not a lost client).
+    drop(pool);
+    println!("  pool closed ({open} connections)");
+    println!("Stopped.");
+    Ok(())
+}
+
+/// Completes on Ctrl+C, on SIGTERM (what `docker stop`, systemd and Kubernetes send; Unix only),
+/// or after `serve_for`; says which, and what happens next.
+async fn shutdown_signal(serve_for: Option<Duration>) {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await; // no Ctrl+C handler: wait for the others
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    let timer = async {
+        match serve_for {
+            Some(duration) => tokio::time::sleep(duration).await,
+            None => std::future::pending::<()>().await,
+        }
+    };
+
+    let reason = tokio::select! {
+        _ = ctrl_c => "Ctrl+C",
+        _ = terminate => "SIGTERM",
+        _ = timer => "APP_SERVE_SECONDS elapsed",
+    };
+    println!("\n{reason}: shutting down");
+    println!("  no new connections are accepted; finishing the requests in flight ...");
+}

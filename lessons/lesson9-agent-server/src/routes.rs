@@ -1,0 +1,294 @@
+//! The routes: each handler reads the request, calls a lesson's function through [`AppState::db`],
+//! and turns the result into JSON. No SQL here but the two reads no earlier lesson has (a user by
+//! id, the two messages of a saved exchange).
+
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use lesson2::User;
+use lesson7::Conversation;
+use lesson8::Exchange;
+use mysql::prelude::Queryable;
+use mysql::{Conn, TxOpts};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::{ApiError, AppState, chat};
+
+/// The chat page: one HTML file with plain JavaScript, compiled into the binary.
+const CHAT_PAGE: &str = include_str!("../static/index.html");
+
+/// The most messages `GET /users/{id}/conversations` returns, and how many without `?limit=`.
+const MAX_LIMIT: u32 = 100;
+const DEFAULT_LIMIT: u32 = 20;
+
+/// All the routes of the contract (see the README), over `state`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { Html(CHAT_PAGE) }))
+        .route("/health", get(health))
+        .route("/users", post(create_user).get(find_user))
+        .route("/users/{id}", patch(update_user).delete(delete_user))
+        .route("/users/{id}/chat", post(post_chat))
+        .route("/users/{id}/conversations", get(conversations))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .method_not_allowed_fallback(|| async {
+            let message = "this route does not take that method";
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                message,
+            )
+        })
+        .with_state(state)
+}
+
+fn error(status: StatusCode, code: &str, message: &str) -> impl IntoResponse + use<> {
+    (status, Json(json!({"error": code, "message": message})))
+}
+
+// axum's own extractors, whose rejections answer in JSON like every other error.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+struct AppJson<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+struct Path<T>(T);
+
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+struct Query<T>(T);
+
+/// A user, as the API shows it: `{id, name, email, created_at}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserJson {
+    /// `users.id`.
+    pub id: u64,
+    /// The name.
+    pub name: String,
+    /// The email, unique.
+    pub email: String,
+    /// When the user was created, `YYYY-MM-DDTHH:MM:SS` in the database's time zone.
+    pub created_at: String,
+}
+
+impl From<User> for UserJson {
+    fn from(user: User) -> UserJson {
+        UserJson {
+            id: user.id,
+            name: user.name,
+            email: user.email,
+            created_at: timestamp(user.created_at),
+        }
+    }
+}
+
+/// A message, as the API shows it: `{id, role, content, reply_to, created_at}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// `conversations.id`.
+    pub id: u64,
+    /// `"user"` for a question, `"assistant"` for an answer.
+    pub role: String,
+    /// The text.
+    pub content: String,
+    /// For an answer, the question's id; `null` for a question.
+    pub reply_to: Option<u64>,
+    /// When it was stored, `YYYY-MM-DDTHH:MM:SS` in the database's time zone.
+    pub created_at: String,
+}
+
+impl From<Conversation> for Message {
+    fn from(row: Conversation) -> Message {
+        Message {
+            id: row.id,
+            role: row.role.as_str().to_string(),
+            content: row.content,
+            reply_to: row.reply_to,
+            created_at: timestamp(row.created_at),
+        }
+    }
+}
+
+/// What `POST /users/{id}/chat` answers: the two stored messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatReply {
+    /// The user's question, as stored.
+    pub question: Message,
+    /// The agent's answer, as stored (`reply_to` = the question's id).
+    pub answer: Message,
+}
+
+fn timestamp(at: chrono::NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+/// Reads back the two rows `save_exchange` stored, with the ids and times the server gave them.
+pub fn read_exchange(conn: &mut Conn, saved: Exchange) -> Result<ChatReply, ApiError> {
+    let rows: Vec<Conversation> = conn
+        .exec(
+            "SELECT id, user_id, role, content, reply_to, created_at FROM conversations \
+             WHERE id IN (?, ?) ORDER BY id",
+            (saved.question_id, saved.answer_id),
+        )
+        .map_err(ApiError::from_db)?;
+    let mut rows = rows.into_iter().map(Message::from);
+    match (rows.next(), rows.next()) {
+        (Some(question), Some(answer)) => Ok(ChatReply { question, answer }),
+        _ => Err(ApiError::Internal(
+            "a committed exchange is not in the table".into(),
+        )),
+    }
+}
+
+/// Lesson 2's `get_user_by_email` finds a user by email; the API also needs one by id.
+fn user_by_id(conn: &mut impl Queryable, id: u64) -> Result<UserJson, ApiError> {
+    let user: Option<User> = conn
+        .exec_first(
+            "SELECT id, name, email, created_at FROM users WHERE id = ?",
+            (id,),
+        )
+        .map_err(ApiError::from_db)?;
+    user.map(UserJson::from)
+        .ok_or_else(|| ApiError::no_user(id))
+}
+
+async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state
+        .db(|conn| conn.ping().map_err(ApiError::from_db))
+        .await?;
+    Ok(Json(json!({"status": "ok"})))
+}
+
+#[derive(Deserialize)]
+struct NewUser {
+    name: String,
+    email: String,
+}
+
+async fn create_user(
+    State(state): State<AppState>,
+    AppJson(new): AppJson<NewUser>,
+) -> Result<(StatusCode, Json<UserJson>), ApiError> {
+    let user = state
+        .db(move |conn| {
+            lesson2::create_user(conn, &new.name, &new.email)?;
+            let created = lesson2::get_user_by_email(conn, &new.email)?;
+            created.ok_or_else(|| ApiError::Internal("the new user is not in the table".into()))
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(user.into())))
+}
+
+#[derive(Deserialize)]
+struct ByEmail {
+    email: String,
+}
+
+async fn find_user(
+    State(state): State<AppState>,
+    Query(query): Query<ByEmail>,
+) -> Result<Json<UserJson>, ApiError> {
+    let email = query.email;
+    let user = state
+        .db(move |conn| {
+            let found = lesson2::get_user_by_email(conn, &email)?;
+            found.ok_or_else(|| ApiError::UserNotFound(format!("no user has the email {email:?}")))
+        })
+        .await?;
+    Ok(Json(user.into()))
+}
+
+#[derive(Deserialize)]
+struct UserChanges {
+    name: Option<String>,
+    email: Option<String>,
+}
+
+async fn update_user(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    AppJson(changes): AppJson<UserChanges>,
+) -> Result<Json<UserJson>, ApiError> {
+    if changes.name.is_none() && changes.email.is_none() {
+        return Err(ApiError::Invalid {
+            field: "name",
+            reason: "give a new name, a new email, or both".to_string(),
+        });
+    }
+    let user = state
+        .db(move |conn| {
+            // Both changes or neither: a taken email must not leave the new name behind.
+            let mut tx = conn
+                .start_transaction(TxOpts::default())
+                .map_err(ApiError::from_db)?;
+            if let Some(name) = &changes.name {
+                lesson6::update_user_name(&mut tx, id, name)?;
+            }
+            if let Some(email) = &changes.email {
+                lesson6::update_user_email(&mut tx, id, email)?;
+            }
+            let user = user_by_id(&mut tx, id)?;
+            tx.commit().map_err(ApiError::from_db)?;
+            Ok(user)
+        })
+        .await?;
+    Ok(Json(user))
+}
+
+async fn delete_user(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .db(move |conn| Ok(lesson6::delete_user(conn, id)?))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct Question {
+    question: String,
+}
+
+async fn post_chat(
+    State(state): State<AppState>,
+    Path(user_id): Path<u64>,
+    AppJson(body): AppJson<Question>,
+) -> Result<(StatusCode, Json<ChatReply>), ApiError> {
+    let reply = chat(&state, user_id, body.question).await?;
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+#[derive(Deserialize)]
+struct Limit {
+    limit: Option<u32>,
+}
+
+async fn conversations(
+    State(state): State<AppState>,
+    Path(user_id): Path<u64>,
+    Query(query): Query<Limit>,
+) -> Result<Json<Vec<Message>>, ApiError> {
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::Invalid {
+            field: "limit",
+            reason: format!("it is {limit}, it must be from 1 to {MAX_LIMIT}"),
+        });
+    }
+    let messages = state
+        .db(move |conn| {
+            let messages = lesson7::get_recent_conversations(conn, user_id, limit)?;
+            // An empty list is the only case that needs a second look: a user with messages exists.
+            if messages.is_empty() && !lesson6::user_exists(conn, user_id)? {
+                return Err(ApiError::no_user(user_id));
+            }
+            Ok(messages)
+        })
+        .await?;
+    Ok(Json(messages.into_iter().map(Message::from).collect()))
+}
