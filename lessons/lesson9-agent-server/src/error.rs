@@ -199,9 +199,14 @@ impl From<ConversationError> for ApiError {
                 ),
             },
             ConversationError::UnknownUser { user_id } => ApiError::no_user(user_id),
-            // A fresh question in the same transaction exists and has no answer yet.
+            // The answer replies to the question just saved in the same transaction: it exists,
+            // is a question of this user, and has no answer yet. Anything else is a bug.
             err @ (ConversationError::UnknownQuestion { .. }
+            | ConversationError::NotAQuestion { .. }
+            | ConversationError::AnotherUsersQuestion { .. }
             | ConversationError::AlreadyAnswered { .. }) => ApiError::Internal(err.into()),
+            // Lost inside lesson 8's transaction, before its commit: the server rolled it back.
+            ConversationError::ConnectionLost(err) => ApiError::Unavailable(err.into()),
             ConversationError::Db(err) => ApiError::from_db(err),
         }
     }
