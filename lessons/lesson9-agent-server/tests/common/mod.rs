@@ -1,0 +1,157 @@
+//! What the test files share: a server in this process on a free loopback port, an HTTP client,
+//! agents the test controls, and a TCP proxy that plays a database restart.
+// Each test file uses only some of these helpers.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use lesson9::{Agent, AgentError, AnswerFuture, AppState, MysqlPool};
+use serde_json::Value;
+use shared::testing::TestDb;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server; [`Server::stop`] shuts it down gracefully, dropping it aborts it.
+pub struct Server {
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub url: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Serves `state` on a free port of 127.0.0.1.
+    pub async fn start(state: AppState) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free loopback port");
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(lesson9::serve(listener, state, async {
+            let _ = stopped.await;
+        }));
+        Server {
+            url,
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// `self.url` + `path`.
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// Graceful shutdown: returns once the requests in flight are answered.
+    pub async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        let task = self.task.take().unwrap();
+        task.await
+            .expect("the server task did not panic")
+            .expect("the server stopped without an I/O error");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A pool of `size` connections to the test's database (blocking: it opens them).
+pub fn pool(db: &TestDb, size: u32) -> MysqlPool {
+    lesson9::build_pool(db.config(), size).expect("the pool opens its connections")
+}
+
+/// A server over `db` with the offline agent.
+pub async fn offline_server(db: &TestDb) -> Server {
+    Server::start(AppState::new(pool(db, 4), Arc::new(lesson9::OfflineAgent))).await
+}
+
+/// An HTTP client that gives up on a request after 30 s (no test waits forever).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+/// Creates a user through the API and returns its id.
+pub async fn create_user(http: &reqwest::Client, server: &Server, name: &str, email: &str) -> u64 {
+    let reply = http
+        .post(server.at("/users"))
+        .json(&serde_json::json!({"name": name, "email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        reply.status() == 201,
+        "creating {email}: {}",
+        reply.status()
+    );
+    let user: Value = reply.json().await.unwrap();
+    user["id"].as_u64().expect("the new user has a numeric id")
+}
+
+/// An agent whose answer the test chooses, and that counts how often it was asked.
+pub struct FnAgent<F> {
+    answer: F,
+    calls: AtomicUsize,
+}
+
+impl<F> FnAgent<F>
+where
+    F: Fn(&str) -> Result<String, AgentError> + Send + Sync + 'static,
+{
+    pub fn new(answer: F) -> Arc<FnAgent<F>> {
+        Arc::new(FnAgent {
+            answer,
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    /// How many questions it was asked.
+    pub fn calls(&self) -> usize {
+        self.calls.load(Ordering::SeqCst)
+    }
+}
+
+impl<F> Agent for FnAgent<F>
+where
+    F: Fn(&str) -> Result<String, AgentError> + Send + Sync + 'static,
+{
+    fn describe(&self) -> String {
+        "test agent".to_string()
+    }
+
+    fn answer<'a>(&'a self, question: &'a str) -> AnswerFuture<'a> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Box::pin(async move { (self.answer)(question) })
+    }
+}
+
+/// How many messages the whole database holds, and how many questions have no answer: read with
+/// plain SQL on a connection of the test's own, so it does not depend on the code under test.
+pub fn totals(db: &TestDb) -> (u64, u64) {
+    use mysql::prelude::Queryable;
+    let mut conn = db.conn();
+    let messages: u64 = conn
+        .query_first("SELECT COUNT(*) FROM conversations")
+        .unwrap()
+        .unwrap();
+    let orphans: u64 = conn
+        .query_first(
+            "SELECT COUNT(*) FROM conversations q \
+             LEFT JOIN conversations a ON a.reply_to = q.id \
+             WHERE q.role = 'user' AND a.id IS NULL",
+        )
+        .unwrap()
+        .unwrap();
+    (messages, orphans)
+}
