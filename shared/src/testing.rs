@@ -21,7 +21,7 @@ use mysql::{Conn, Opts};
 
 use crate::{Config, Error, connect};
 
-/// Every test database's name starts with this; `docker/db.sh` grants the user these names only.
+/// Every test database's name starts with this; the set-up grants the user these names only.
 pub const TEST_DB_PREFIX: &str = "llmagent_test_";
 
 /// How long [`TestDb::wait_for_sessions`] waits for the server's process list to settle. The server
@@ -29,7 +29,7 @@ pub const TEST_DB_PREFIX: &str = "llmagent_test_";
 /// localhost a `mysql::Conn` connects over TCP, then moves to the Unix socket: the TCP session lingers).
 pub const SERVER_SETTLES: Duration = Duration::from_secs(5);
 
-/// THE schema (docker/schema.sql), the same file Docker and `db.sh` load.
+/// THE schema (docker/schema.sql), the same file Docker and the set-up tool load.
 pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
 
 /// Inserts a user with plain SQL and returns its id: test set-up that does not depend on the
