@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::error::Error;
 use crate::{DEFAULT_DATABASE, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_USER};
@@ -95,10 +95,13 @@ impl Config {
     /// defaults. A variable set in the environment wins over `.env`.
     ///
     /// `.env` is read as dotenvy reads it (comments, quotes, `$NAME` substitution), and a byte-order
-    /// mark that some Windows editors write at its start is ignored. The process environment is
-    /// not changed.
+    /// mark that some Windows editors write at its start is ignored. Like `dotenvy::dotenv()`, the
+    /// file's variables are also put into the process environment (one already set wins), so that a
+    /// program's other settings can live in `.env` too.
     pub fn from_env() -> Result<Config, Error> {
-        let file = read_dotenv()?;
+        let text = read_dotenv()?;
+        let file = parse_dotenv(&text)?;
+        dotenvy::from_read(text.as_bytes()).map_err(Error::from_dotenv)?;
         Config::from_lookup(|key| std::env::var(key).ok().or_else(|| file.get(key).cloned()))
     }
 
@@ -207,30 +210,32 @@ pub fn check_database_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// The variables of the nearest `.env` (this directory, then its parents), none if there is none.
-fn read_dotenv() -> Result<HashMap<String, String>, Error> {
+/// The text of the nearest `.env` (this directory, then its parents), `""` if there is none,
+/// without the byte-order mark that would otherwise become part of the first name.
+fn read_dotenv() -> Result<String, Error> {
     let Ok(here) = std::env::current_dir() else {
-        return Ok(HashMap::new());
+        return Ok(String::new());
     };
-    let Some(path) = here
+    let found = here
         .ancestors()
         .map(|dir| dir.join(".env"))
-        .find(|p| p.is_file())
-    else {
-        return Ok(HashMap::new());
+        .find(|p| p.is_file());
+    let Some(path) = found else {
+        return Ok(String::new());
     };
-    let text = std::fs::read_to_string(&path).map_err(|err| Error::DotEnv(describe(&path, err)))?;
-    parse_dotenv(&text)
+    let text = std::fs::read_to_string(&path)
+        .map_err(|err| Error::DotEnv(format!("{} ({err})", path.display())))?;
+    Ok(without_bom(&text).to_string())
 }
 
-fn describe(path: &Path, err: std::io::Error) -> String {
-    format!("{} ({err})", path.display())
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// Parses `.env` text as dotenvy does; the first definition of a name wins, as with dotenvy's
-/// loading. A leading byte-order mark is removed first, or it would become part of the first name.
+/// loading. A leading byte-order mark is removed first.
 fn parse_dotenv(text: &str) -> Result<HashMap<String, String>, Error> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = without_bom(text);
     let mut vars = HashMap::new();
     for item in dotenvy::from_read_iter(text.as_bytes()) {
         let (key, value) = item.map_err(Error::from_dotenv)?;
