@@ -1,7 +1,9 @@
 //! Runs a lesson's exercise tests with cargo and reads libtest's plain-text report.
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 
@@ -35,33 +37,84 @@ pub enum Outcome {
     Ignored,
 }
 
-/// `cargo test -p <package> [--features exercise] --test exercises [<filter>]`, run in `root`.
-pub fn run_exercise_tests(
-    root: &Path,
-    package: &str,
-    exercise_build: bool,
-    filter: &str,
-) -> Result<Run> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .current_dir(root)
-        .args(["test", "--color", "never", "-p", package]);
-    if exercise_build {
-        command.args(["--features", "exercise"]);
+/// `cargo test -p <package> --features exercise --test exercises [<filter>]` in `root`, until it ends.
+pub fn run_exercise_tests(root: &Path, package: &str, filter: &str) -> Result<Run> {
+    Running::start(root, package, filter)?.finish()
+}
+
+/// A test run under way, so that watch mode can still take keys (and quit) while it runs.
+pub struct Running {
+    child: Child,
+    stdout: JoinHandle<String>,
+    stderr: JoinHandle<String>,
+}
+
+impl Running {
+    pub fn start(root: &Path, package: &str, filter: &str) -> Result<Running> {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut command = Command::new(cargo);
+        command.current_dir(root).args([
+            "test",
+            "--color",
+            "never",
+            "-p",
+            package,
+            "--features",
+            "exercise",
+            "--test",
+            "exercises",
+        ]);
+        if !filter.is_empty() {
+            command.args(["--", filter]);
+        }
+        // A backtrace after every failed assertion buries the message the test wrote for the student.
+        command.env("RUST_BACKTRACE", "0");
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .context("cannot run cargo (is it on PATH?)")?;
+        // Each pipe is read on its own thread, so that neither fills up and blocks cargo.
+        let stdout = read_all(child.stdout.take());
+        let stderr = read_all(child.stderr.take());
+        Ok(Running {
+            child,
+            stdout,
+            stderr,
+        })
     }
-    command.args(["--test", "exercises"]);
-    if !filter.is_empty() {
-        command.args(["--", filter]);
+
+    pub fn is_finished(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
     }
-    // A backtrace after every failed assertion buries the message the test wrote for the student.
-    command.env("RUST_BACKTRACE", "0");
-    let output = command
-        .output()
-        .context("cannot run cargo (is it on PATH?)")?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    Ok(parse(&stdout, &stderr))
+
+    /// Waits for the end of the run and reads its report.
+    pub fn finish(mut self) -> Result<Run> {
+        self.child
+            .wait()
+            .context("cargo test did not run to its end")?;
+        let stdout = self.stdout.join().unwrap_or_default();
+        let stderr = self.stderr.join().unwrap_or_default();
+        Ok(parse(&stdout, &stderr))
+    }
+
+    /// Ends the run early (the student quits while the tests run).
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn read_all(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut bytes);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
 }
 
 /// Reads libtest's report (stdout) and cargo's and the compiler's messages (stderr).

@@ -2,7 +2,8 @@
 //!
 //! It reads every lesson's `exercises.toml`, runs an exercise's tests with
 //! `cargo test -p lessonN --features exercise --test exercises <filter>` and reads libtest's report.
-//! The only thing it remembers is how many hints of each exercise were shown (`target/course-state.json`).
+//! It remembers only the exercise watch mode is on and how many hints of each were shown
+//! (`target/course-state.json`).
 
 mod exercises;
 mod i18n;
@@ -121,7 +122,7 @@ impl App {
 
     /// Runs a lesson's exercise tests (the student's code), all of them or those matching `filter`.
     fn run(&self, lesson: &Lesson, filter: &str) -> Result<Run> {
-        libtest::run_exercise_tests(&self.root, &lesson.package, true, filter)
+        libtest::run_exercise_tests(&self.root, &lesson.package, filter)
     }
 
     /// The state of each exercise of `lesson`, from one run of all its tests.
@@ -132,6 +133,15 @@ impl App {
             .iter()
             .map(|ex| state::decide(&run, &ex.tests))
             .collect())
+    }
+
+    /// The exercise the student works on: the one watch mode was last on, else the first not done.
+    fn current(&self) -> Result<Option<(&Lesson, &Exercise)>> {
+        let saved = Saved::load(&self.root);
+        match saved.current.as_deref().and_then(|id| self.course.find(id)) {
+            Some(found) => Ok(Some(found)),
+            None => self.first_not_done(),
+        }
     }
 
     /// The first exercise not done, in course order (running lesson after lesson until one has
@@ -166,6 +176,10 @@ impl App {
             let states = self.states(lesson)?;
             rows.push((lesson, states));
         }
+        // The exercise `watch` opens: the one it was last on, else the first not done.
+        let saved_current = Saved::load(&self.root)
+            .current
+            .filter(|id| self.course.find(id).is_some());
         let mut current_marked = false;
         let (mut done, mut total) = (0, 0);
         for (lesson, states) in &rows {
@@ -178,8 +192,11 @@ impl App {
             for (ex, state) in lesson.exercises.iter().zip(states) {
                 total += 1;
                 done += usize::from(state.is_done());
-                // The current exercise, the one `watch` starts with: the first not done.
-                let pointer = if !state.is_done() && !current_marked {
+                let is_current = match &saved_current {
+                    Some(id) => *id == ex.id,
+                    None => !state.is_done() && !current_marked,
+                };
+                let pointer = if is_current {
                     current_marked = true;
                     ">"
                 } else {
@@ -309,7 +326,7 @@ impl App {
                 if !self.database_answers() {
                     return Ok(ExitCode::FAILURE);
                 }
-                match self.first_not_done()? {
+                match self.current()? {
                     Some(found) => Some(found),
                     None => {
                         println!(

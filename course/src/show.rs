@@ -121,17 +121,15 @@ pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
     )
 }
 
-/// The message when no database answers, before any test runs.
+/// The message when the database is not ready (not started, or not set up), before any test runs.
 pub fn database_down(err: &shared::Error, lang: Lang) -> String {
     let setup = shared::SETUP_COMMAND;
     tr!(
         lang,
-        "The database does not answer, so no exercise test can run.\n\
-         Start it with `{setup}` (safe to run again), then run this command again.\n\n\
-         What the connection said: {err}",
-        "데이터베이스가 응답하지 않아 연습 문제의 테스트를 실행할 수 없습니다.\n\
-         `{setup}`으로 데이터베이스를 시작한 뒤(여러 번 실행해도 안전합니다) 이 명령을 다시 실행하세요.\n\n\
-         커넥션이 받은 오류: {err}"
+        "The exercise tests need the database, and it is not ready:\n\n  {err}\n\n\
+         Usually `{setup}` fixes this (it is safe to run again); then run this command again.",
+        "연습 문제의 테스트에는 데이터베이스가 필요한데, 아직 준비되지 않았습니다:\n\n  {err}\n\n\
+         대개 `{setup}`으로 해결됩니다(여러 번 실행해도 안전합니다). 그다음 이 명령을 다시 실행하세요."
     )
 }
 

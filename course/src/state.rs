@@ -84,9 +84,12 @@ pub fn decide(run: &Run, filter: &str) -> State {
     }
 }
 
-/// What the runner remembers: how many hint levels of each exercise were shown.
+/// What the runner remembers: the exercise watch mode was on, and how many hint levels of each
+/// exercise were shown.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Saved {
+    #[serde(default)]
+    pub current: Option<String>,
     #[serde(default)]
     pub hints_shown: BTreeMap<String, usize>,
 }

@@ -33,7 +33,7 @@ pub fn watch(app: &App) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     let all: Vec<(&Lesson, &Exercise)> = app.course.exercises().collect();
-    let Some((first_lesson, first)) = app.first_not_done()? else {
+    let Some((first_lesson, first)) = app.current()? else {
         println!(
             "{}",
             tr!(
@@ -59,56 +59,48 @@ pub fn watch(app: &App) -> Result<ExitCode> {
     let mut screen = Screen::default();
     let (mut lesson, mut ex) = all[current];
     let mut files = snapshot(&lesson.dir);
-    screen.check(app, lesson, ex, None)?;
-    loop {
-        if event::poll(POLL)? {
-            let Event::Key(key) = event::read()? else {
-                continue;
-            };
-            if key.kind != KeyEventKind::Press {
-                continue;
+    let mut keep_going = screen.check(app, lesson, ex, None)?;
+    while keep_going {
+        match read_key(POLL)? {
+            Some(Key::Quit) => break,
+            Some(Key::Hint) => {
+                let mut saved = Saved::load(&app.root);
+                if let Some(level) = saved.next_hint_level(&ex.id, ex.hints.len()) {
+                    screen.hint = Some(show::hint_text(ex, level, lang));
+                    saved.record_hint(&ex.id, level);
+                    saved.save(&app.root)?;
+                }
+                screen.render(app)?;
             }
-            let ctrl_c =
-                key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
-            match key.code {
-                _ if ctrl_c => break,
-                KeyCode::Char('q') | KeyCode::Esc => break,
-                KeyCode::Char('h') => {
-                    let mut saved = Saved::load(&app.root);
-                    if let Some(level) = saved.next_hint_level(&ex.id, ex.hints.len()) {
-                        screen.hint = Some(show::hint_text(ex, level, lang));
-                        saved.record_hint(&ex.id, level);
-                        saved.save(&app.root)?;
+            Some(Key::Next) => {
+                current = (current + 1) % all.len();
+                (lesson, ex) = all[current];
+                let mut saved = Saved::load(&app.root);
+                saved.current = Some(ex.id.clone());
+                saved.save(&app.root)?;
+                files = snapshot(&lesson.dir);
+                screen.hint = None;
+                keep_going = screen.check(app, lesson, ex, None)?;
+            }
+            Some(Key::Run) => keep_going = screen.check(app, lesson, ex, None)?,
+            None => {
+                let mut now = snapshot(&lesson.dir);
+                if now == files {
+                    continue;
+                }
+                loop {
+                    std::thread::sleep(SETTLE);
+                    let again = snapshot(&lesson.dir);
+                    if again == now {
+                        break;
                     }
-                    screen.render(app)?;
+                    now = again;
                 }
-                KeyCode::Char('n') => {
-                    current = (current + 1) % all.len();
-                    (lesson, ex) = all[current];
-                    files = snapshot(&lesson.dir);
-                    screen.hint = None;
-                    screen.check(app, lesson, ex, None)?;
-                }
-                KeyCode::Char('r') => screen.check(app, lesson, ex, None)?,
-                _ => {}
+                files = now;
+                let saved_at = files.values().max().copied();
+                keep_going = screen.check(app, lesson, ex, saved_at)?;
             }
-            continue;
         }
-        let mut now = snapshot(&lesson.dir);
-        if now == files {
-            continue;
-        }
-        loop {
-            std::thread::sleep(SETTLE);
-            let again = snapshot(&lesson.dir);
-            if again == now {
-                break;
-            }
-            now = again;
-        }
-        files = now;
-        let saved_at = files.values().max().copied();
-        screen.check(app, lesson, ex, saved_at)?;
     }
     let run = show::RUN;
     print_raw(&tr!(
@@ -134,14 +126,15 @@ struct Screen {
 
 impl Screen {
     /// Runs `ex`'s tests and shows the result. `saved_at` is the newest file's time, when a save
-    /// started the run, to show how long the student waited.
+    /// started the run, to show how long the student waited. False when the student quit meanwhile
+    /// (a student's code that hangs must not hold the terminal: Ctrl+C is a key in raw mode).
     fn check(
         &mut self,
         app: &App,
         lesson: &Lesson,
         ex: &Exercise,
         saved_at: Option<SystemTime>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let lang = app.lang;
         let id = &ex.id;
         let title = ex.title.get(lang);
@@ -158,8 +151,14 @@ impl Screen {
         self.body = match app.database_problem() {
             Some(problem) => problem,
             None => {
-                let run = libtest::run_exercise_tests(&app.root, &lesson.package, true, &ex.tests)?;
-                result_text(app, lesson, ex, &run)
+                let mut running = libtest::Running::start(&app.root, &lesson.package, &ex.tests)?;
+                while !running.is_finished() {
+                    if read_key(POLL / 5)? == Some(Key::Quit) {
+                        running.stop();
+                        return Ok(false);
+                    }
+                }
+                result_text(app, lesson, ex, &running.finish()?)
             }
         };
         if let Some(took) = saved_at.and_then(|at| SystemTime::now().duration_since(at).ok()) {
@@ -170,7 +169,8 @@ impl Screen {
                 "   (저장 후 {secs}초 만에 결과)"
             );
         }
-        self.render(app)
+        self.render(app)?;
+        Ok(true)
     }
 
     fn render(&self, app: &App) -> Result<()> {
@@ -211,6 +211,37 @@ fn result_text(app: &App, lesson: &Lesson, ex: &Exercise, run: &libtest::Run) ->
         );
     }
     text
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Key {
+    Hint,
+    Next,
+    Run,
+    Quit,
+}
+
+/// The key pressed within `timeout`, if it is one of watch mode's.
+fn read_key(timeout: Duration) -> Result<Option<Key>> {
+    if !event::poll(timeout)? {
+        return Ok(None);
+    }
+    let Event::Key(key) = event::read()? else {
+        return Ok(None);
+    };
+    // Windows reports the release of a key too.
+    if key.kind != KeyEventKind::Press {
+        return Ok(None);
+    }
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    Ok(match key.code {
+        KeyCode::Char('c') if ctrl => Some(Key::Quit),
+        KeyCode::Char('q') | KeyCode::Esc => Some(Key::Quit),
+        KeyCode::Char('h') => Some(Key::Hint),
+        KeyCode::Char('n') => Some(Key::Next),
+        KeyCode::Char('r') => Some(Key::Run),
+        _ => None,
+    })
 }
 
 /// The modification time of every file under the lesson's folder (a build folder inside it aside).
