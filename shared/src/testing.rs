@@ -106,14 +106,24 @@ impl TestDb {
     /// The ids of the connections the server lists in this database, apart from `watcher`'s own,
     /// in ascending order. Without the PROCESS privilege a user sees only its own connections,
     /// which is all a test needs; filtering by database keeps out the tests running in parallel.
+    ///
+    /// `SHOW PROCESSLIST` rather than `information_schema.PROCESSLIST`: MySQL stores the latter's
+    /// query texts as utf8mb3 and fails (ERROR 3854) as soon as any session's query holds an emoji.
     pub fn session_ids(&self, watcher: &mut Conn) -> Vec<u32> {
-        watcher
-            .exec(
-                "SELECT ID FROM information_schema.PROCESSLIST \
-                 WHERE DB = ? AND ID <> CONNECTION_ID() ORDER BY ID",
-                (self.name(),),
-            )
-            .expect("the process list can be read")
+        let own = watcher.connection_id();
+        let rows: Vec<mysql::Row> = watcher
+            .query("SHOW PROCESSLIST")
+            .expect("the process list can be read");
+        let mut ids: Vec<u32> = rows
+            .into_iter()
+            .filter(|row| {
+                row.get::<Option<String>, _>("db").flatten().as_deref() == Some(self.name())
+            })
+            .filter_map(|row| row.get::<u32, _>("Id"))
+            .filter(|&id| id != own)
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Polls [`TestDb::session_ids`] until `done` holds or [`SERVER_SETTLES`] passes, and returns

@@ -1,7 +1,9 @@
 //! The per-test database: fresh, with the schema, private to its test, and gone afterwards.
 
 use mysql::prelude::Queryable;
-use shared::testing::{SCHEMA_SQL, TEST_DB_PREFIX, TestDb, run_statements};
+use std::time::{Duration, Instant};
+
+use shared::testing::{SCHEMA_SQL, SERVER_SETTLES, TEST_DB_PREFIX, TestDb, run_statements};
 
 fn database_exists(name: &str) -> bool {
     let server = shared::Config::from_env().unwrap().with_database("");
@@ -84,4 +86,54 @@ fn an_error_in_a_later_statement_of_a_script_is_reported() {
 
     let err = result.expect_err("the second statement fails");
     assert!(err.to_string().contains("no_such_table"), "{err}");
+}
+
+#[test]
+fn sessions_are_listed_while_another_sessions_query_holds_an_emoji() {
+    let db = TestDb::new().unwrap();
+    let (mut holder, mut waiter, mut watcher, mut lister) =
+        (db.conn(), db.conn(), db.conn(), db.conn());
+    let mut expected = vec![
+        holder.connection_id(),
+        waiter.connection_id(),
+        lister.connection_id(),
+    ];
+    expected.sort_unstable();
+    // The waiter's query, emoji and all, waits for the holder's lock: it stays in the process list.
+    let lock = db.name().to_string();
+    holder.exec_drop("SELECT GET_LOCK(?, 0)", (&lock,)).unwrap();
+    let waiting = std::thread::spawn(move || {
+        waiter
+            .exec_drop("SELECT '🙂', GET_LOCK(?, 20)", (lock,))
+            .unwrap();
+    });
+    let mut emoji_listed = || {
+        let rows: Vec<mysql::Row> = lister.query("SHOW PROCESSLIST").unwrap();
+        rows.iter().any(|row| {
+            let info = row
+                .get::<Option<Vec<u8>>, _>("Info")
+                .flatten()
+                .unwrap_or_default();
+            String::from_utf8_lossy(&info).contains('🙂')
+        })
+    };
+    let deadline = Instant::now() + SERVER_SETTLES;
+    while !emoji_listed() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        emoji_listed(),
+        "the waiter's query never showed in the process list"
+    );
+
+    let listed = db.wait_for_sessions(&mut watcher, |ids| ids == expected.as_slice());
+
+    holder
+        .exec_drop("DO RELEASE_LOCK(?)", (db.name(),))
+        .unwrap();
+    waiting.join().unwrap();
+    assert_eq!(
+        listed, expected,
+        "this database's sessions apart from the watcher: holder, waiter (with the emoji query), lister"
+    );
 }
