@@ -215,6 +215,27 @@ mod step_b {
     }
 
     #[test]
+    fn an_email_update_refused_for_another_reason_is_a_database_error_not_email_taken()
+    -> anyhow::Result<()> {
+        // A READ ONLY transaction refuses every write (error 1792): not a taken email.
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
+        let read_only = TxOpts::default().set_access_mode(Some(mysql::AccessMode::ReadOnly));
+
+        let mut tx = conn.start_transaction(read_only)?;
+        let result = lesson6::update_user_email(&mut tx, alice, "alice@new.example.com");
+        tx.rollback()?;
+
+        assert!(
+            matches!(result, Err(UserError::Db(_))),
+            "got {result:?}; expected Db: only the unique key's refusal (is_email_taken) means \
+             EmailTaken, any other error stays a database error"
+        );
+        Ok(())
+    }
+
+    #[test]
     fn setting_an_email_to_the_value_it_already_has_succeeds() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let mut conn = db.conn();
