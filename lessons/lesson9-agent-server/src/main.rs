@@ -1,11 +1,13 @@
 //! `cargo run -p lesson9`: the agent's server on http://127.0.0.1:8000/ (or `APP_ADDR`), until
 //! Ctrl+C or SIGTERM; then it stops accepting, finishes the requests in flight and closes the pool,
-//! printing each step. `APP_SERVE_SECONDS=N` stops it by itself after N seconds (for scripts and CI).
+//! printing each step. `cargo run -p lesson9 -- --serve-for N` stops it by itself after N seconds
+//! (for scripts and CI).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Parser;
 use lesson9::agent::EnvError;
 use lesson9::{Agent, AppState, OfflineAgent, OpenAiAgent, OpenAiConfig};
 
@@ -28,8 +30,18 @@ fn env_number(key: &'static str, default: u64) -> Result<u64, EnvError> {
     }
 }
 
+/// The agent's server: the JSON API and the chat page over lesson 5's pool.
+/// Settings come from the environment or .env: APP_ADDR, DB_POOL_SIZE, DB_*, AGENT, LLM_*.
+#[derive(Parser)]
+struct Args {
+    /// Stop by itself after this many seconds (scripts, CI); without it, serve until Ctrl+C or SIGTERM.
+    #[arg(long, value_name = "SECONDS")]
+    serve_for: Option<u64>,
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
     // Reads .env too, so the variables below may be set there.
     let db = shared::Config::from_env()?;
     let addr = env("APP_ADDR").unwrap_or_else(|| lesson9::DEFAULT_ADDR.to_string());
@@ -39,9 +51,7 @@ async fn main() -> anyhow::Result<()> {
         None => Arc::new(OfflineAgent),
         Some(config) => Arc::new(OpenAiAgent::new(config)?),
     };
-    let serve_for = env("APP_SERVE_SECONDS")
-        .map(|_| env_number("APP_SERVE_SECONDS", 1).map(Duration::from_secs))
-        .transpose()?;
+    let serve_for = args.serve_for.map(Duration::from_secs);
 
     println!(
         "Opening a pool of {pool_size} connections to {}/{} ...",
@@ -76,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
 }
 
 /// Completes on Ctrl+C, on SIGTERM (what `docker stop`, systemd and Kubernetes send; Unix only),
-/// or after `serve_for`; says which, and what happens next.
+/// or after `serve_for` (`--serve-for`); says which, and what happens next.
 async fn shutdown_signal(serve_for: Option<Duration>) {
     let ctrl_c = async {
         if tokio::signal::ctrl_c().await.is_err() {
@@ -105,7 +115,7 @@ async fn shutdown_signal(serve_for: Option<Duration>) {
     let reason = tokio::select! {
         _ = ctrl_c => "Ctrl+C",
         _ = terminate => "SIGTERM",
-        _ = timer => "APP_SERVE_SECONDS elapsed",
+        _ = timer => "--serve-for elapsed",
     };
     println!("\n{reason}: shutting down");
     println!("  no new connections are accepted; finishing the requests in flight ...");

@@ -117,7 +117,7 @@ fn the_demo_prints_each_step_when_it_gets_sigterm() {
         .env("DB_NAME", &config.database)
         .env("APP_ADDR", "127.0.0.1:0")
         .env("DB_POOL_SIZE", "2")
-        .env("APP_SERVE_SECONDS", "60") // a bound, should the signal never arrive
+        .args(["--serve-for", "60"]) // a bound, should the signal never arrive
         .env_remove("AGENT")
         .stdout(Stdio::piped())
         .spawn()
