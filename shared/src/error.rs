@@ -155,13 +155,6 @@ impl Error {
                 _ => Error::Mysql(err),
             };
         }
-        if let mysql::Error::DriverError(mysql::DriverError::TlsNotSupported) = &err {
-            return Error::Tls {
-                address,
-                ssl_mode: config.ssl_mode,
-                source: err,
-            };
-        }
         if crate::tls::is_tls_failure(&err, config) {
             return Error::Tls {
                 address,

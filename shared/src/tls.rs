@@ -5,7 +5,7 @@
 //! without them it never asks. So `preferred` reads the server's greeting once (the first packet a
 //! MySQL server sends, before any login) and asks for TLS only if the greeting offers it.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::Mutex;
@@ -32,12 +32,13 @@ pub(crate) fn ssl_opts(config: &Config) -> Option<SslOpts> {
     }
 }
 
-/// Whether an error comes from TLS: the crate's own TLS error, or a failed handshake, which
-/// rustls reports through the stream as "invalid data".
+/// Whether an error comes from TLS: a server without it, the crate's own TLS error, or a failed
+/// handshake, which rustls reports through the stream as "invalid data".
 pub(crate) fn is_tls_failure(err: &mysql::Error, config: &Config) -> bool {
     use mysql::mysql_common::proto::codec::error::PacketCodecError;
     match err {
-        mysql::Error::TlsError(_) => true,
+        mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)
+        | mysql::Error::TlsError(_) => true,
         mysql::Error::IoError(io) | mysql::Error::CodecError(PacketCodecError::Io(io)) => {
             config.ssl_mode != SslMode::Disabled && io.kind() == std::io::ErrorKind::InvalidData
         }
@@ -47,31 +48,19 @@ pub(crate) fn is_tls_failure(err: &mysql::Error, config: &Config) -> bool {
 
 /// What the greeting said, per `host:port`, for the life of the process: a server does not turn
 /// TLS on or off without a restart, and asking on every connection would double the connections.
-static OFFERS_TLS: Mutex<Option<HashMap<String, bool>>> = Mutex::new(None);
+static OFFERS_TLS: Mutex<BTreeMap<String, bool>> = Mutex::new(BTreeMap::new());
 
 /// Reads the server's greeting and looks for the `CLIENT_SSL` capability. When there is no
 /// greeting to read (nothing listens, not a MySQL server), the answer is "no": the connection
 /// that follows meets the same problem and reports it.
 fn server_offers_tls(host: &str, port: u16) -> bool {
     let address = format!("{host}:{port}");
-    if let Some(&known) = OFFERS_TLS
-        .lock()
-        .unwrap()
-        .get_or_insert_default()
-        .get(&address)
-    {
+    if let Some(&known) = OFFERS_TLS.lock().unwrap().get(&address) {
         return known;
     }
-    let Some(greeting) = read_greeting(host, port) else {
-        return false;
-    };
-    let offers = greeting_offers_tls(&greeting);
+    let offers = read_greeting(host, port).and_then(|greeting| greeting_offers_tls(&greeting));
     if let Some(offers) = offers {
-        OFFERS_TLS
-            .lock()
-            .unwrap()
-            .get_or_insert_default()
-            .insert(address, offers);
+        OFFERS_TLS.lock().unwrap().insert(address, offers);
     }
     offers.unwrap_or(false)
 }
