@@ -359,3 +359,92 @@ impl std::error::Error for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mysql::DriverError;
+    use mysql::mysql_common::proto::codec::error::PacketCodecError;
+
+    fn config() -> Config {
+        Config::from_lookup(|_| None).unwrap()
+    }
+
+    fn io(kind: io::ErrorKind) -> mysql::Error {
+        mysql::Error::IoError(io::Error::new(kind, "from the test"))
+    }
+
+    #[test]
+    fn only_connection_failures_are_reported_as_an_unreachable_server() {
+        let classify = |err| Error::from_mysql(mysql::Error::DriverError(err), &config());
+
+        let timeout = classify(DriverError::ConnectTimeout);
+        let plugin = classify(DriverError::UnknownAuthPlugin("dialog".into()));
+        let protocol = classify(DriverError::PacketOutOfSync);
+
+        assert!(matches!(timeout, Error::Unreachable { .. }), "{timeout:?}");
+        assert!(matches!(plugin, Error::Mysql(_)), "{plugin:?}");
+        assert!(matches!(protocol, Error::Mysql(_)), "{protocol:?}");
+    }
+
+    #[test]
+    fn a_read_timeout_on_unix_or_windows_means_the_server_did_not_answer() {
+        for kind in [io::ErrorKind::WouldBlock, io::ErrorKind::TimedOut] {
+            let codec = mysql::Error::CodecError(PacketCodecError::Io(io::Error::from(kind)));
+            for err in [io(kind), codec] {
+                let classified = Error::from_mysql(err, &config());
+                assert!(
+                    matches!(classified, Error::NoAnswer { .. }),
+                    "{kind:?}: {classified:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_closed_connection_is_lost_after_login_and_not_mysql_before_it() {
+        let kinds = [io::ErrorKind::UnexpectedEof, io::ErrorKind::ConnectionReset];
+        for kind in kinds {
+            let later = Error::from_mysql(io(kind), &config());
+            let at_connect = Error::from_connect(io(kind), &config());
+            assert!(
+                matches!(later, Error::ConnectionLost { .. }),
+                "{kind:?}: {later:?}"
+            );
+            assert!(
+                matches!(at_connect, Error::NotMySql { .. }),
+                "{kind:?}: {at_connect:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_reply_in_another_protocol_is_not_mysql_only_while_connecting() {
+        let garbage = || mysql::Error::CodecError(PacketCodecError::PacketTooLarge);
+
+        let at_connect = Error::from_connect(garbage(), &config());
+        let later = Error::from_mysql(garbage(), &config());
+
+        assert!(
+            matches!(at_connect, Error::NotMySql { .. }),
+            "{at_connect:?}"
+        );
+        assert!(matches!(later, Error::Mysql(_)), "{later:?}");
+    }
+
+    #[test]
+    fn server_errors_that_end_the_session_read_as_a_lost_connection() {
+        for code in SESSION_ENDED {
+            let server = mysql::MySqlError {
+                state: "HY000".into(),
+                message: "from the test".into(),
+                code,
+            };
+            let err = Error::from_mysql(mysql::Error::MySqlError(server), &config());
+            assert!(
+                matches!(err, Error::ConnectionLost { .. }),
+                "{code}: {err:?}"
+            );
+        }
+    }
+}
