@@ -93,6 +93,20 @@ fn make_certificates(dir: &Path) -> Certificates {
     }
 }
 
+/// `--user=root` when the tests run as root (mariadbd refuses root without it); nothing otherwise.
+fn as_root(dir_we_made: &Path) -> Option<&'static str> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = fs::metadata(dir_we_made).map(|meta| meta.uid());
+        if owner.ok() == Some(0) {
+            return Some("--user=root");
+        }
+    }
+    let _ = dir_we_made;
+    None
+}
+
 /// What a test needs of a server: its port and, with TLS, its certificates.
 #[derive(Clone)]
 struct Server {
@@ -138,7 +152,8 @@ impl OwnServer {
         fs::create_dir_all(&dir).unwrap();
         let data = dir.join("data");
         let installed = Command::new(install_db)
-            .args(["--no-defaults", "--user=root", "--skip-test-db"])
+            .args(["--no-defaults", "--skip-test-db"])
+            .args(as_root(&dir))
             .arg(format!("--datadir={}", data.display()))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -159,7 +174,7 @@ impl OwnServer {
         let mut command = Command::new(mariadbd);
         command
             .arg("--no-defaults")
-            .arg("--user=root")
+            .args(as_root(&dir))
             .arg(format!("--datadir={}", data.display()))
             .arg(format!("--socket={}", dir.join("sock").display()))
             .arg(format!("--pid-file={}", dir.join("pid").display()))
