@@ -91,6 +91,8 @@ pub enum Error {
     UnknownDatabase {
         /// The database that was asked for.
         database: String,
+        /// `host:port` of the server.
+        address: String,
     },
     /// The user may not use this database (server error 1044).
     DatabaseAccessDenied {
@@ -98,6 +100,8 @@ pub enum Error {
         user: String,
         /// The database that was asked for.
         database: String,
+        /// `host:port` of the server.
+        address: String,
     },
     /// Any other error from the driver or the server, passed on as it is (its message is the driver's).
     Mysql(mysql::Error),
@@ -138,10 +142,12 @@ impl Error {
                 },
                 1049 => Error::UnknownDatabase {
                     database: config.database.clone(),
+                    address,
                 },
                 1044 => Error::DatabaseAccessDenied {
                     user: config.user.clone(),
                     database: config.database.clone(),
+                    address,
                 },
                 SECURE_TRANSPORT_REQUIRED => Error::Tls {
                     address,
@@ -328,15 +334,19 @@ impl fmt::Display for Error {
                 })?;
                 f.write_str(".")
             }
-            Error::UnknownDatabase { database } => write!(
+            Error::UnknownDatabase { database, address } => write!(
                 f,
-                "database '{database}' does not exist. Run the setup, `{SETUP_COMMAND}`, \
-                 or check DB_NAME."
+                "database '{database}' does not exist on the server at {address}. \
+                 Run the setup, `{SETUP_COMMAND}`, or check DB_NAME."
             ),
-            Error::DatabaseAccessDenied { user, database } => write!(
+            Error::DatabaseAccessDenied {
+                user,
+                database,
+                address,
+            } => write!(
                 f,
-                "user '{user}' may not use database '{database}'. Run the setup, `{SETUP_COMMAND}`, \
-                 or check DB_NAME."
+                "user '{user}' may not use database '{database}' on the server at {address}. \
+                 Run the setup, `{SETUP_COMMAND}`, or check DB_NAME."
             ),
             // Passed on as it is: the driver's message is this error's only part.
             Error::Mysql(err) => err.fmt(f),

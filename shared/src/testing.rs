@@ -88,9 +88,13 @@ impl TestDb {
         self.config.opts()
     }
 
-    /// A new connection to this database. Panics with the setup hint if the server is gone.
+    /// A new connection to this database. Panics with the setup hint, and the driver's error under
+    /// it, if the server is gone.
     pub fn conn(&self) -> Conn {
-        connect(&self.config).unwrap_or_else(|err| panic!("{err}"))
+        connect(&self.config).unwrap_or_else(|err| match std::error::Error::source(&err) {
+            Some(cause) => panic!("{err}\n\nCaused by: {cause}"),
+            None => panic!("{err}"),
+        })
     }
 
     /// The tables of this database, sorted: after an SQL-injection test, still `["conversations", "users"]`.

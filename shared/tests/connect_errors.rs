@@ -236,6 +236,7 @@ fn an_unknown_database_says_to_run_the_setup() {
         "{message}"
     );
     assert!(message.contains(SETUP_COMMAND), "{message}");
+    assert!(message.contains(&real.address()), "{message}");
     assert!(
         !message.contains(&real.password),
         "message shows the password: {message}"
@@ -254,6 +255,7 @@ fn a_database_the_user_may_not_use_names_user_and_database() {
     let message = err.to_string();
     assert!(message.contains(&format!("'{}'", real.user)), "{message}");
     assert!(message.contains("'somebody_elses_database'"), "{message}");
+    assert!(message.contains(&real.address()), "{message}");
     assert!(message.contains(SETUP_COMMAND), "{message}");
 }
 
