@@ -43,6 +43,17 @@ fn main() -> anyhow::Result<()> {
         lesson2::get_user_by_email(&mut conn, "nobody@example.com")?
     );
 
+    // The collation decides which spellings are the same email: letter case is not a difference.
+    let other_spelling = EMAIL.to_uppercase();
+    println!("\nget_user_by_email({other_spelling:?})  -- the same email for the server");
+    match lesson2::get_user_by_email(&mut conn, &other_spelling)? {
+        Some(found) => println!(
+            "  -> id {}, email {} (as first stored)",
+            found.id, found.email
+        ),
+        None => anyhow::bail!("expected the collation to find {EMAIL}"),
+    }
+
     println!("\ncreate_user(\"김민수 (twin)\", {EMAIL:?})  -- the same email again");
     match lesson2::create_user(&mut conn, "김민수 (twin)", EMAIL) {
         Err(err @ UserError::EmailTaken { .. }) => println!("  -> handled EmailTaken: {err}"),
@@ -51,6 +62,14 @@ fn main() -> anyhow::Result<()> {
 
     println!("\ncreate_user(\"\", \"empty.name@example.com\")  -- rejected before any SQL");
     match lesson2::create_user(&mut conn, "", "empty.name@example.com") {
+        Err(err @ UserError::Invalid { .. }) => println!("  -> handled Invalid: {err}"),
+        other => anyhow::bail!("expected Invalid, got {other:?}"),
+    }
+
+    // A zero-width space is invisible, and the collation would ignore it: refused before any SQL.
+    let hidden = EMAIL.replacen('.', "\u{200B}.", 1);
+    println!("\ncreate_user({NAME:?}, {hidden:?})  -- an invisible character inside");
+    match lesson2::create_user(&mut conn, NAME, &hidden) {
         Err(err @ UserError::Invalid { .. }) => println!("  -> handled Invalid: {err}"),
         other => anyhow::bail!("expected Invalid, got {other:?}"),
     }
