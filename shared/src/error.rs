@@ -171,8 +171,17 @@ impl Error {
         // Only connection failures: any other driver error (an unknown auth plugin, a packet
         // out of sync, bad statement parameters) is not fixed by starting a server.
         let kind = match &err {
+            // The driver's text repeats the address this message names: keep what the system said.
+            mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((
+                _,
+                said,
+                kind,
+            )))) => {
+                let source = mysql::Error::IoError(io::Error::new(*kind, said.clone()));
+                return Error::Unreachable { address, source };
+            }
             mysql::Error::DriverError(
-                mysql::DriverError::CouldNotConnect(_) | mysql::DriverError::ConnectTimeout,
+                mysql::DriverError::CouldNotConnect(None) | mysql::DriverError::ConnectTimeout,
             ) => {
                 return Error::Unreachable {
                     address,

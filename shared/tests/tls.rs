@@ -151,18 +151,21 @@ impl OwnServer {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         let data = dir.join("data");
+        // A temp folder of its own: servers bootstrapping at once in /tmp clash over temp tables.
+        let tmp = dir.join("tmp");
+        fs::create_dir_all(&tmp).unwrap();
         let installed = Command::new(install_db)
             .args(["--no-defaults", "--skip-test-db"])
             .args(as_root(&dir))
             .arg(format!("--datadir={}", data.display()))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
+            .env("TMPDIR", &tmp)
+            .output()
             .unwrap();
         assert!(
-            installed.success(),
-            "mariadb-install-db failed in {}",
-            dir.display()
+            installed.status.success(),
+            "mariadb-install-db failed in {}:\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&installed.stderr)
         );
         fs::write(dir.join("init.sql"), INIT_SQL).unwrap();
 
@@ -176,6 +179,7 @@ impl OwnServer {
             .arg("--no-defaults")
             .args(as_root(&dir))
             .arg(format!("--datadir={}", data.display()))
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!("--socket={}", dir.join("sock").display()))
             .arg(format!("--pid-file={}", dir.join("pid").display()))
             .arg(format!("--log-error={}", dir.join("error.log").display()))
