@@ -161,12 +161,13 @@ impl OwnServer {
             .env("TMPDIR", &tmp)
             .output()
             .unwrap();
-        assert!(
-            installed.status.success(),
-            "mariadb-install-db failed in {}:\n{}",
-            dir.display(),
-            String::from_utf8_lossy(&installed.stderr)
-        );
+        if !installed.status.success() {
+            let _ = fs::remove_dir_all(&dir);
+            panic!(
+                "mariadb-install-db failed:\n{}",
+                String::from_utf8_lossy(&installed.stderr)
+            );
+        }
         fs::write(dir.join("init.sql"), INIT_SQL).unwrap();
 
         let port = TcpListener::bind("127.0.0.1:0")
