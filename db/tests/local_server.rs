@@ -1,5 +1,5 @@
-//! The set-up tool against throwaway local servers on loopback ports 3321-3329, each with its data in
-//! a temporary folder: never the server on DB_PORT that the other tests use.
+//! The set-up tool against throwaway local servers on free loopback ports, each with its data in a
+//! temporary folder: never the server on DB_PORT that the other tests use, nor another run's.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -38,6 +38,17 @@ fn tool(dir: &Path, config: Config) -> Tool {
     }
 }
 
+/// Two different loopback ports that nothing listens on right now (the system hands out each once
+/// while we hold both; after we let go, a clash with another test run is unlikely).
+fn two_free_ports() -> (u16, u16) {
+    let bind = || TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let (a, b) = (bind(), bind());
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
 /// A fresh folder for one test's server; removed (after stopping the server) when dropped.
 struct Folder(PathBuf);
 
@@ -51,7 +62,8 @@ impl Folder {
 
 impl Drop for Folder {
     fn drop(&mut self) {
-        for port in 3321..3330 {
+        let local = LocalServer::new(&self.0);
+        if let Some(port) = local.recorded_port() {
             let _ = tool(&self.0, config(port, "llmagent")).down();
         }
         let _ = std::fs::remove_dir_all(&self.0);
@@ -74,7 +86,7 @@ fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<(
         return Ok(());
     }
     let folder = Folder::new("lifecycle");
-    let port = 3321;
+    let (port, other) = two_free_ports();
     let ours = tool(&folder.0, config(port, "llmagent"));
 
     // Two `up` at once: one starts the server, the other waits for it and finds it running.
@@ -109,12 +121,14 @@ fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<(
     );
 
     // Another port, same folder: refused, and the running server is left alone.
-    let other_port = tool(&folder.0, config(3322, "llmagent"));
+    let other_port = tool(&folder.0, config(other, "llmagent"));
     let refused = other_port
         .up()
         .expect_err("up on another port must be refused");
     assert!(
-        refused.to_string().contains("runs on 127.0.0.1:3321"),
+        refused
+            .to_string()
+            .contains(&format!("runs on 127.0.0.1:{port}")),
         "the refusal must name the port the project's server runs on, got: {refused}"
     );
     other_port.down()?;
@@ -127,8 +141,8 @@ fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<(
         "reset with a DB_PORT where nothing answers must fail, not reset the server on {port}"
     );
     assert!(
-        !answers(3322),
-        "no second server may have been started on 3322"
+        !answers(other),
+        "no second server may have been started on {other}"
     );
 
     // A folder that did not start this server: not ours, and reset refuses.
