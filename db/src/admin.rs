@@ -6,14 +6,10 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
-use shared::Config;
 use shared::testing::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
+use shared::{Config, check_database_name};
 
 use crate::say;
-
-/// The server's own databases: `reset` never drops them, `up` never uses them as the course's.
-pub const SYSTEM_DATABASES: [&str; 4] =
-    ["mysql", "information_schema", "performance_schema", "sys"];
 
 /// The tests' databases as a GRANT / LIKE pattern: `_` matches any character unless escaped.
 const TEST_DB_PATTERN: &str = "llmagent\\_test\\_%";
@@ -37,24 +33,6 @@ pub fn connect_admin(config: &Config, login: &AdminLogin) -> mysql::Result<Conn>
         .read_timeout(Some(Duration::from_secs(60)))
         .write_timeout(Some(Duration::from_secs(60)));
     Conn::new(opts)
-}
-
-/// Refuses a course database name that would hurt the server (a system database) or that the
-/// statements below could not quote safely.
-pub fn check_database_name(name: &str) -> Result<()> {
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        bail!(
-            "DB_NAME may hold letters, digits and _ only, not {name:?}; fix it in .env or your environment"
-        );
-    }
-    if SYSTEM_DATABASES.contains(&name.to_ascii_lowercase().as_str()) {
-        bail!(
-            "DB_NAME is {name:?}, one of the server's own databases ({}); the course database needs \
-             a name of its own (the default is llmagent)",
-            SYSTEM_DATABASES.join(", ")
-        );
-    }
-    Ok(())
 }
 
 fn check_user_name(name: &str) -> Result<()> {
@@ -170,37 +148,6 @@ pub fn reset(config: &Config, admin: &mut Conn) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn system_databases_are_refused_as_the_course_database() {
-        for name in [
-            "mysql",
-            "MySQL",
-            "information_schema",
-            "performance_schema",
-            "sys",
-        ] {
-            let err = check_database_name(name).expect_err(name);
-            assert!(
-                err.to_string().contains("the server's own databases"),
-                "DB_NAME={name} must be refused as a system database, got: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn names_that_need_quoting_are_refused() {
-        for name in ["", "llm agent", "a`b", "llmagent;DROP", "x-y"] {
-            assert!(
-                check_database_name(name).is_err(),
-                "DB_NAME={name:?} must be refused"
-            );
-        }
-        assert!(
-            check_database_name("llmagent").is_ok(),
-            "the default name is fine"
-        );
-    }
 
     #[test]
     fn sql_string_doubles_quotes_and_backslashes() {

@@ -17,9 +17,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use mysql::Conn;
-use shared::Config;
+use shared::{Config, check_database_name};
 
-use admin::{AdminLogin, check_database_name, connect_admin};
+use admin::{AdminLogin, connect_admin};
 use docker::{Compose, Engine};
 use local::{LocalServer, Ownership, ServerBinary, is_root};
 use probe::{PROBE_TIMEOUT, Probe, probe};

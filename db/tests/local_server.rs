@@ -168,7 +168,15 @@ fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<(
     admin.query_drop("CREATE DATABASE llmagent_test_leftover")?;
     user.query_drop("INSERT INTO users (name, email) VALUES ('a', 'a@x.com')")?;
     drop(user);
-    let refused = tool(&folder.0, config(port, "mysql")).reset();
+    // The tool gets its settings only from shared::Config, which refuses a system database.
+    let system = Config::from_lookup(|key| (key == "DB_NAME").then(|| "mysql".to_string()));
+    assert!(
+        system.is_err(),
+        "DB_NAME=mysql must be refused before any reset"
+    );
+    let mut forced = ours.config.clone();
+    forced.database = "mysql".into();
+    let refused = tool(&folder.0, forced).reset();
     assert!(refused.is_err(), "reset with DB_NAME=mysql must be refused");
     ours.reset()?;
     let databases: Vec<String> = admin.query("SHOW DATABASES")?;
