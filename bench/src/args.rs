@@ -6,6 +6,7 @@ use clap::Parser;
 use clap::builder::RangedU64ValueParser;
 
 use crate::cases::{Case, Workload};
+use crate::http::HttpPlan;
 use crate::run::Plan;
 use crate::setup::TransportChoice;
 
@@ -16,7 +17,8 @@ use crate::setup::TransportChoice;
     override_usage = "cargo run -p bench --release -- [OPTIONS]",
     about = "Measures what getting a connection costs: a new connection per call, one held connection,\n\
              lesson4's pool, r2d2 (defaults and tuned) and mysql::Pool, on SELECT 1 and on a point select,\n\
-             with 1 thread and with N threads sharing a small pool."
+             with 1 thread and with N threads sharing a small pool. Then lesson 9's server over HTTP,\n\
+             next to the direct database call for the same work, with 1 and N clients."
 )]
 pub struct Args {
     /// Measured operations per case, workload and thread count
@@ -50,6 +52,18 @@ pub struct Args {
     /// connection connects twice)
     #[arg(long, overrides_with_all = ["tcp", "socket"])]
     prefer_socket: bool,
+    /// Lesson 9's server: GET requests per endpoint, client count and way (HTTP or direct call)
+    #[arg(long, value_name = "N", default_value_t = 3_000, value_parser = at_least(1))]
+    pub http_ops: usize,
+    /// The same for POST /users/{id}/chat, which commits a transaction each [default: http-ops / 8]
+    #[arg(long, value_name = "N", value_parser = at_least(1))]
+    pub chat_ops: Option<usize>,
+    /// Lesson 9's server: the many-clients run's client count (1 runs only one client)
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = at_least(1))]
+    pub http_clients: usize,
+    /// Leave out lesson 9's server (only the connection cases)
+    #[arg(long)]
+    pub no_http: bool,
     /// Print the results as JSON on stdout instead of the table
     #[arg(long)]
     pub json: bool,
@@ -91,6 +105,23 @@ impl Args {
     }
 }
 
+impl Args {
+    /// The HTTP plan these arguments describe, or `None` with `--no-http`: both endpoints, 1 and
+    /// `http_clients` clients, lesson 9's own pool size.
+    pub fn http_plan(&self) -> Option<HttpPlan> {
+        let mut clients = vec![1, self.http_clients];
+        clients.dedup();
+        (!self.no_http).then(|| HttpPlan {
+            ops: self.http_ops,
+            chat_ops: self.chat_ops.unwrap_or((self.http_ops / 8).max(1)),
+            warmup: self.warmup,
+            rounds: self.rounds,
+            clients,
+            pool_size: lesson9::DEFAULT_POOL_SIZE,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +140,16 @@ mod tests {
         assert_eq!((args.pool_size, args.users), (4, 1_000));
         assert_eq!(args.transport(), TransportChoice::Tcp);
         assert!(!args.json);
+        let http = args.http_plan().expect("the HTTP cases run by default");
+        assert_eq!(http.clients, vec![1, 16]);
+        assert_eq!((http.ops, http.chat_ops), (3_000, 375));
+        assert_eq!(http.pool_size, lesson9::DEFAULT_POOL_SIZE);
+    }
+
+    #[test]
+    fn no_http_leaves_out_the_servers_cases() {
+        let args = parse(&["--no-http"]).unwrap();
+        assert_eq!(args.http_plan(), None);
     }
 
     #[test]

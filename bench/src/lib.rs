@@ -12,6 +12,8 @@
 //! - [`cases`]: the ways of getting a connection ([`cases::Case`]) and the queries ([`cases::Workload`]);
 //! - [`run`]: warm-up, interleaved rounds, one timer per operation ([`run::Measurement`]);
 //! - [`stats`]: median and p99 (nearest-rank);
+//! - [`http`]: lesson 9's server in this process, its endpoints over HTTP and the direct call for
+//!   the same work ([`http::Server`]);
 //! - [`report`]: the table, the bar chart, the targets and the JSON.
 //!
 //! `cargo run -p bench --release` runs it; see bench/README.md for a real run explained.
@@ -22,6 +24,7 @@ use std::fmt;
 
 pub mod args;
 pub mod cases;
+pub mod http;
 mod lessons;
 pub mod report;
 pub mod run;
@@ -61,6 +64,18 @@ pub enum BenchError {
     SocketUnavailable(String),
     /// A measuring thread panicked.
     ThreadPanicked,
+    /// A call of lessons 5 to 9 for the HTTP cases (lesson 9's pool, its queries, its
+    /// transaction) failed; `call` names the function.
+    Lesson {
+        /// The lesson's function, e.g. `"lesson8::save_exchange"`.
+        call: &'static str,
+        /// Its error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The HTTP client could not send a request to lesson 9's server or read its answer.
+    Http(reqwest::Error),
+    /// The in-process server could not start (its runtime or its listening socket).
+    Io(std::io::Error),
     /// Ctrl+C was pressed: the run stopped between two steps (the throwaway database is still dropped).
     Interrupted,
 }
@@ -98,6 +113,9 @@ impl fmt::Display for BenchError {
                 )
             }
             BenchError::ThreadPanicked => write!(f, "a measuring thread panicked"),
+            BenchError::Lesson { call, .. } => write!(f, "{call} failed"),
+            BenchError::Http(_) => write!(f, "an HTTP request to lesson 9's server failed"),
+            BenchError::Io(_) => write!(f, "lesson 9's server could not start"),
             BenchError::Interrupted => write!(
                 f,
                 "interrupted (Ctrl+C) before the measuring finished: nothing to report"
@@ -115,6 +133,9 @@ impl std::error::Error for BenchError {
             BenchError::Lesson2(err) => Some(err),
             BenchError::Lesson3(err) => Some(err),
             BenchError::Lesson4(err) => Some(err),
+            BenchError::Lesson { source, .. } => Some(source.as_ref()),
+            BenchError::Http(err) => Some(err),
+            BenchError::Io(err) => Some(err),
             _ => None,
         }
     }

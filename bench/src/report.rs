@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cases::{Case, Workload};
+use crate::http::{Endpoint, HttpMeasurement, HttpPlan, Via};
 use crate::run::{Measurement, Plan};
 use crate::setup::Transport;
 
@@ -40,6 +41,19 @@ pub struct Settings {
     pub pool_size: usize,
     /// Every pool's checkout deadline.
     pub checkout_timeout: Duration,
+    /// Lesson 9's server, if its cases are measured.
+    pub http: Option<HttpSettings>,
+}
+
+/// How lesson 9's server was measured.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// What was measured, and how much.
+    pub plan: HttpPlan,
+    /// Where the server listened, `http://127.0.0.1:port`.
+    pub address: String,
+    /// How the database server sees a connection of lesson 9's pool.
+    pub pool_sees: String,
 }
 
 /// A finished run.
@@ -49,6 +63,8 @@ pub struct Report {
     pub settings: Settings,
     /// What was measured, in report order.
     pub measurements: Vec<Measurement>,
+    /// Lesson 9's server over HTTP and the direct call, in report order (empty when not measured).
+    pub http: Vec<HttpMeasurement>,
     /// Wall time of the whole measuring (pools' set-up included).
     pub total: Duration,
 }
@@ -90,6 +106,9 @@ pub struct PoolFactor {
 
 /// The most a pool may cost over a held connection on `SELECT 1` with one thread (lesson4's target).
 pub const LESSON4_MAX_RATIO: f64 = 1.15;
+/// The most lesson 9's server may cost over HTTP for `GET` conversations with many clients, as a
+/// multiple of the direct call's time per request.
+pub const HTTP_MAX_RATIO: f64 = 1.5;
 
 impl Report {
     /// The measurement of `case` for this workload and thread count, if it was measured.
@@ -108,7 +127,8 @@ impl Report {
 
     /// The claims a student can read in the course, each met, missed or not measured: lesson 4's
     /// pool close to a held connection with one thread, and ahead of r2d2's defaults with several
-    /// threads (once per workload).
+    /// threads (once per workload); lesson 9's server, when measured, close to the direct call
+    /// for `GET` conversations with many clients.
     pub fn targets(&self) -> Vec<TargetCheck> {
         let mut checks = Vec::new();
         let many = self.settings.plan.max_threads();
@@ -164,7 +184,59 @@ impl Report {
                 },
             );
         }
+
+        if let Some(http) = &self.settings.http {
+            let clients = http.plan.max_clients();
+            let endpoint = Endpoint::Conversations;
+            let target = format!(
+                "lesson9 server, {}, {}: HTTP within {HTTP_MAX_RATIO:.2}x of the direct call's time per request",
+                endpoint.label(),
+                client_count(clients)
+            );
+            checks.push(
+                match (
+                    self.find_http(endpoint, clients, Via::Http),
+                    self.find_http(endpoint, clients, Via::Direct),
+                ) {
+                    (Some(over_http), Some(direct)) => {
+                        let ratio = direct.ops_per_sec() / over_http.ops_per_sec();
+                        TargetCheck {
+                            target,
+                            met: Some(ratio <= HTTP_MAX_RATIO),
+                            detail: format!(
+                                "{ratio:.2}x ({} vs {} requests/s; medians {} vs {})",
+                                thousands(over_http.ops_per_sec()),
+                                thousands(direct.ops_per_sec()),
+                                micros(over_http.latency.median),
+                                micros(direct.latency.median),
+                            ),
+                        }
+                    }
+                    _ => not_measured(target),
+                },
+            );
+        }
         checks
+    }
+
+    /// The HTTP measurement of `endpoint` with `clients` clients, `via` HTTP or the direct call.
+    pub fn find_http(
+        &self,
+        endpoint: Endpoint,
+        clients: usize,
+        via: Via,
+    ) -> Option<&HttpMeasurement> {
+        self.http
+            .iter()
+            .find(|m| (m.endpoint, m.clients, m.via) == (endpoint, clients, via))
+    }
+
+    /// `direct req/s ÷ this one's req/s` for the same endpoint and clients: how many times longer
+    /// a request takes than the same work called directly.
+    pub fn ratio_to_direct(&self, m: &HttpMeasurement) -> Option<f64> {
+        let direct = self.find_http(m.endpoint, m.clients, Via::Direct)?;
+        let ops = m.ops_per_sec();
+        (ops > 0.0).then(|| direct.ops_per_sec() / ops)
     }
 
     /// A connection per call against every pool, per workload and thread count (where measured).
@@ -289,6 +361,28 @@ pub fn render_settings(settings: &Settings) -> String {
             settings.checkout_timeout
         ),
     );
+    if let Some(http) = &settings.http {
+        let p = &http.plan;
+        line(
+            "http",
+            format!(
+                "lesson9's server in this process at {}, offline agent, its r2d2 pool of {} connections \
+                 (ping on checkout; the database sees them as {}); reqwest, one keep-alive connection per \
+                 client, all clients on one thread; {} GET and {} POST requests per endpoint, client count \
+                 and way, clients: {}",
+                http.address,
+                p.pool_size,
+                http.pool_sees,
+                thousands(p.ops as f64),
+                thousands(p.chat_ops as f64),
+                p.clients
+                    .iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        );
+    }
     line(
         "figures",
         "median, p99: nearest-rank over all operations; ops/s: the median round".into(),
@@ -345,6 +439,10 @@ pub fn render_results(report: &Report) -> String {
     let _ = writeln!(out);
     out.push_str(&render_bars(report, 48));
     let _ = writeln!(out);
+    if !report.http.is_empty() {
+        out.push_str(&render_http(report));
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "Targets");
     for check in report.targets() {
         let verdict = match check.met {
@@ -379,6 +477,44 @@ pub fn render_results(report: &Report) -> String {
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Measured in {:.1} s.", report.total.as_secs_f64());
+    out
+}
+
+/// Lesson 9's server: each endpoint over HTTP next to the direct call for the same work.
+pub fn render_http(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Lesson 9's server over HTTP (x direct = time per request relative to the direct call, from requests/s)"
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "  {:<30} {:>7}  {:<11} {:>8} {:>11} {:>11} {:>10} {:>8}",
+        "endpoint", "clients", "via", "requests", "median", "p99", "requests/s", "x direct"
+    );
+    let mut previous: Option<(Endpoint, usize)> = None;
+    for m in &report.http {
+        if previous.is_some_and(|p| p != (m.endpoint, m.clients)) {
+            let _ = writeln!(out);
+        }
+        previous = Some((m.endpoint, m.clients));
+        let ratio = report
+            .ratio_to_direct(m)
+            .map_or("-".to_string(), |r| format!("{r:.2}x"));
+        let _ = writeln!(
+            out,
+            "  {:<30} {:>7}  {:<11} {:>8} {:>11} {:>11} {:>10} {:>8}",
+            m.endpoint.label(),
+            m.clients,
+            m.via.label(),
+            m.latency.count,
+            micros(m.latency.median),
+            micros(m.latency.p99),
+            thousands(m.ops_per_sec()),
+            ratio
+        );
+    }
     out
 }
 
@@ -437,6 +573,7 @@ struct Json<'a> {
     results: Vec<JsonResult>,
     targets: Vec<TargetCheck>,
     per_call_vs_pools: Vec<PerCallComparison>,
+    http_results: Vec<JsonHttpResult>,
     total_s: f64,
 }
 
@@ -462,6 +599,36 @@ struct JsonSettings<'a> {
     percentiles: &'static str,
     ops_per_sec_is: &'static str,
     ratio_to_held: &'static str,
+    http: Option<JsonHttpSettings<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonHttpSettings<'a> {
+    address: &'a str,
+    server: &'static str,
+    client: &'static str,
+    pool_size: u32,
+    pool_sees_client_as: &'a str,
+    get_requests: usize,
+    post_requests: usize,
+    clients: &'a [usize],
+    ratio_to_direct: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonHttpResult {
+    endpoint: Endpoint,
+    clients: usize,
+    via: Via,
+    requests: usize,
+    median_us: f64,
+    p99_us: f64,
+    mean_us: f64,
+    min_us: f64,
+    max_us: f64,
+    requests_per_sec: f64,
+    requests_per_sec_by_round: Vec<f64>,
+    ratio_to_direct: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -518,6 +685,17 @@ pub fn render_json(report: &Report) -> String {
             percentiles: "nearest-rank, over all operations of all rounds",
             ops_per_sec_is: "the median of the rounds' throughputs",
             ratio_to_held: "held ops/s divided by case ops/s, same workload and threads",
+            http: s.http.as_ref().map(|http| JsonHttpSettings {
+                address: &http.address,
+                server: "lesson9::serve in this process, offline agent, lesson 9's r2d2 pool (ping on checkout)",
+                client: "reqwest, one keep-alive connection per client, all clients on one thread",
+                pool_size: http.plan.pool_size,
+                pool_sees_client_as: &http.pool_sees,
+                get_requests: http.plan.ops,
+                post_requests: http.plan.chat_ops,
+                clients: &http.plan.clients,
+                ratio_to_direct: "direct requests/s divided by HTTP requests/s, same endpoint and clients",
+            }),
         },
         cases: plan
             .cases
@@ -568,6 +746,28 @@ pub fn render_json(report: &Report) -> String {
                 c
             })
             .collect(),
+        http_results: report
+            .http
+            .iter()
+            .map(|m| JsonHttpResult {
+                endpoint: m.endpoint,
+                clients: m.clients,
+                via: m.via,
+                requests: m.latency.count,
+                median_us: us(m.latency.median),
+                p99_us: us(m.latency.p99),
+                mean_us: us(m.latency.mean),
+                min_us: us(m.latency.min),
+                max_us: us(m.latency.max),
+                requests_per_sec: round(m.ops_per_sec(), 1),
+                requests_per_sec_by_round: m
+                    .round_ops_per_sec()
+                    .into_iter()
+                    .map(|r| round(r, 1))
+                    .collect(),
+                ratio_to_direct: report.ratio_to_direct(m).map(|r| round(r, 4)),
+            })
+            .collect(),
         total_s: round(report.total.as_secs_f64(), 3),
     };
     let mut out = serde_json::to_string_pretty(&json).expect("the report is plain data");
@@ -599,6 +799,14 @@ pub fn thousands(value: f64) -> String {
         out.push(c);
     }
     out
+}
+
+fn client_count(clients: usize) -> String {
+    if clients == 1 {
+        "1 client".into()
+    } else {
+        format!("{clients} clients")
+    }
 }
 
 fn thread_count(threads: usize) -> String {
@@ -653,10 +861,109 @@ mod tests {
                 },
                 pool_size: 4,
                 checkout_timeout: Duration::from_secs(5),
+                http: None,
             },
             measurements,
+            http: Vec::new(),
             total: Duration::from_secs(1),
         }
+    }
+
+    fn http_measurement(
+        endpoint: Endpoint,
+        clients: usize,
+        via: Via,
+        requests_per_sec: f64,
+    ) -> HttpMeasurement {
+        let count = 100;
+        HttpMeasurement {
+            endpoint,
+            clients,
+            via,
+            rounds: vec![(
+                count,
+                Duration::from_secs_f64(count as f64 / requests_per_sec),
+            )],
+            latency: Summary::from_nanos(vec![1_000_000_000 / requests_per_sec as u64; count])
+                .unwrap(),
+        }
+    }
+
+    /// A report with lesson 9's server measured at 1 and 16 clients, GET conversations only.
+    fn http_report(direct_16: f64, http_16: f64) -> Report {
+        let mut r = report(vec![]);
+        r.settings.http = Some(HttpSettings {
+            plan: HttpPlan {
+                ops: 100,
+                chat_ops: 100,
+                warmup: 0,
+                rounds: 1,
+                clients: vec![1, 16],
+                pool_size: 8,
+            },
+            address: "http://127.0.0.1:40000".into(),
+            pool_sees: "localhost".into(),
+        });
+        let get = Endpoint::Conversations;
+        r.http = vec![
+            http_measurement(get, 1, Via::Direct, 5_000.0),
+            http_measurement(get, 1, Via::Http, 2_500.0),
+            http_measurement(get, 16, Via::Direct, direct_16),
+            http_measurement(get, 16, Via::Http, http_16),
+        ];
+        r
+    }
+
+    #[test]
+    fn the_servers_target_compares_http_with_the_direct_call_at_the_most_clients() {
+        let within = http_report(8_000.0, 6_000.0); // 1.33x
+        let check = within.targets().pop().expect("a target for the server");
+        assert!(
+            check
+                .target
+                .contains("GET /users/{id}/conversations, 16 clients"),
+            "the target names the endpoint and the client count: {}",
+            check.target
+        );
+        assert_eq!(check.met, Some(true), "1.33x is within 1.5x: {check:?}");
+        assert!(check.detail.starts_with("1.33x"), "{}", check.detail);
+
+        let missed = http_report(8_000.0, 5_000.0); // 1.6x
+        assert_eq!(
+            missed.targets().pop().and_then(|c| c.met),
+            Some(false),
+            "1.6x misses 1.5x"
+        );
+        assert_eq!(
+            report(vec![]).targets().len(),
+            2,
+            "one workload: lesson4 near held and against r2d2; without the server's cases no target for it"
+        );
+    }
+
+    #[test]
+    fn the_servers_figures_are_in_the_table_and_in_the_json() {
+        let r = http_report(8_000.0, 6_000.0);
+        let text = render_http(&r);
+        assert!(
+            text.contains("2.00x") && text.contains("1.33x"),
+            "x direct for 1 and 16 clients: {text}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render_json(&r)).expect("the report is valid JSON");
+        let http = json["http_results"].as_array().expect("a list");
+        assert_eq!(http.len(), 4, "{json:#}");
+        assert_eq!(
+            (&http[3]["endpoint"], &http[3]["clients"], &http[3]["via"]),
+            (&"get_conversations".into(), &16.into(), &"http".into()),
+            "{json:#}"
+        );
+        assert_eq!(http[3]["requests_per_sec"], 6_000.0, "{json:#}");
+        assert_eq!(
+            http[3]["ratio_to_direct"], 1.3333,
+            "8,000 / 6,000: {json:#}"
+        );
+        assert_eq!(json["settings"]["http"]["pool_size"], 8, "{json:#}");
     }
 
     #[test]

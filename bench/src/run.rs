@@ -96,15 +96,12 @@ impl Measurement {
 
     /// Each round's operations per second, in the order the rounds ran.
     pub fn round_ops_per_sec(&self) -> Vec<f64> {
-        self.rounds
-            .iter()
-            .map(|&(ops, elapsed)| stats::ops_per_sec(ops, elapsed))
-            .collect()
+        stats::rounds_ops_per_sec(&self.rounds)
     }
 
     /// Measured wall time, all rounds together.
     pub fn elapsed(&self) -> Duration {
-        self.rounds.iter().map(|&(_, elapsed)| elapsed).sum()
+        stats::rounds_elapsed(&self.rounds)
     }
 }
 
@@ -213,7 +210,7 @@ pub fn run(
 }
 
 /// What one thread measured: its latencies, and when it started and ended measuring.
-type ThreadResult = Result<(Vec<u64>, Instant, Instant), BenchError>;
+pub(crate) type ThreadResult = Result<(Vec<u64>, Instant, Instant), BenchError>;
 
 /// One round of one case: `threads` threads, each `warmup` untimed and `per_thread` timed operations.
 /// Returns every latency in nanoseconds and the round's wall time.
@@ -226,29 +223,48 @@ pub fn run_round(
     warmup: usize,
     seed: u64,
 ) -> Result<(Vec<u64>, Duration), BenchError> {
+    measure_threads(
+        threads,
+        per_thread,
+        warmup,
+        |t| prepared.worker(target, seed + t as u64),
+        |worker| worker.op(workload),
+    )
+}
+
+/// `threads` threads, each making its worker with `worker(thread number)`, then doing `warmup`
+/// untimed and `per_thread` timed operations with `op`; all start timing together at a barrier.
+/// Returns every latency in nanoseconds and the round's wall time.
+pub fn measure_threads<W>(
+    threads: usize,
+    per_thread: usize,
+    warmup: usize,
+    worker: impl Fn(usize) -> Result<W, BenchError> + Sync,
+    op: impl Fn(&mut W) -> Result<(), BenchError> + Sync,
+) -> Result<(Vec<u64>, Duration), BenchError> {
     let barrier = Barrier::new(threads);
     let results: Vec<ThreadResult> = thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let barrier = &barrier;
+                let (barrier, worker, op) = (&barrier, &worker, &op);
                 scope.spawn(move || {
                     // Every thread reaches the barrier, also one whose set-up failed or panicked;
                     // else the others would wait there forever.
                     let ready = panic::catch_unwind(AssertUnwindSafe(|| {
-                        let mut worker = prepared.worker(target, seed + t as u64)?;
+                        let mut w = worker(t)?;
                         for _ in 0..warmup {
-                            worker.op(workload)?;
+                            op(&mut w)?;
                         }
-                        Ok::<_, BenchError>(worker)
+                        Ok::<_, BenchError>(w)
                     }))
                     .unwrap_or(Err(BenchError::ThreadPanicked));
                     barrier.wait();
-                    let mut worker = ready?;
+                    let mut w = ready?;
                     let mut latencies = Vec::with_capacity(per_thread);
                     let start = Instant::now();
                     let mut before = start;
                     for _ in 0..per_thread {
-                        worker.op(workload)?;
+                        op(&mut w)?;
                         let after = Instant::now();
                         latencies.push((after - before).as_nanos() as u64);
                         before = after;
@@ -262,8 +278,12 @@ pub fn run_round(
             .map(|handle| handle.join().unwrap_or(Err(BenchError::ThreadPanicked)))
             .collect()
     });
+    combine(results)
+}
 
-    let mut all = Vec::with_capacity(per_thread * threads);
+/// All threads' (or tasks') latencies together, and the wall time from the first start to the last end.
+pub(crate) fn combine(results: Vec<ThreadResult>) -> Result<(Vec<u64>, Duration), BenchError> {
+    let mut all = Vec::new();
     let mut first_start: Option<Instant> = None;
     let mut last_end: Option<Instant> = None;
     for result in results {

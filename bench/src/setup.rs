@@ -151,6 +151,17 @@ impl Environment {
     pub fn database(&self) -> &str {
         self.db.name()
     }
+
+    /// The throwaway database as a lesson's own code connects to it (lesson 9's pool).
+    pub fn config(&self) -> &shared::Config {
+        self.db.config()
+    }
+
+    /// The ids of the first `n` seeded users.
+    pub fn user_ids(&self, n: usize) -> Result<Vec<u64>, BenchError> {
+        let mut conn = Conn::new(self.target.opts.clone())?;
+        Ok(conn.exec("SELECT id FROM users ORDER BY id LIMIT ?", (n,))?)
+    }
 }
 
 /// The emails of the seeded users: `user00000@bench.example`, `user00001@bench.example`, ...

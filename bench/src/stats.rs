@@ -71,6 +71,19 @@ pub fn ops_per_sec(ops: usize, elapsed: Duration) -> f64 {
     if secs > 0.0 { ops as f64 / secs } else { 0.0 }
 }
 
+/// Each round's operations per second, from its `(operations, wall time)`, in the order given.
+pub fn rounds_ops_per_sec(rounds: &[(usize, Duration)]) -> Vec<f64> {
+    rounds
+        .iter()
+        .map(|&(ops, elapsed)| ops_per_sec(ops, elapsed))
+        .collect()
+}
+
+/// The wall time of all rounds together.
+pub fn rounds_elapsed(rounds: &[(usize, Duration)]) -> Duration {
+    rounds.iter().map(|&(_, elapsed)| elapsed).sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

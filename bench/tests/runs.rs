@@ -119,8 +119,10 @@ fn the_report_shows_every_case_and_the_json_every_result() -> anyhow::Result<()>
             plan,
             pool_size: 2,
             checkout_timeout: TIMEOUT,
+            http: None,
         },
         measurements,
+        http: Vec::new(),
         total: Duration::from_secs(1),
     };
 
@@ -286,6 +288,7 @@ fn the_program_runs_end_to_end_and_prints_json() -> anyhow::Result<()> {
         .args(["--ops", "8", "--per-call-ops", "2", "--rounds", "1"])
         .args(["--threads", "2", "--pool-size", "2", "--warmup", "0"])
         .args(["--users", "5", "--json"])
+        .args(["--http-ops", "8", "--chat-ops", "4", "--http-clients", "2"])
         .output()?;
     let stdout = String::from_utf8(output.stdout)?;
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -322,6 +325,34 @@ fn the_program_runs_end_to_end_and_prints_json() -> anyhow::Result<()> {
             "min <= median <= p99 <= max: {result}"
         );
     }
+    let http = json["http_results"]
+        .as_array()
+        .expect("http_results is a list");
+    assert_eq!(
+        http.len(),
+        2 * 2 * 2,
+        "2 endpoints x 2 client counts x (HTTP, direct): {stdout}"
+    );
+    for result in http {
+        let ratio = result["ratio_to_direct"].as_f64().unwrap_or(f64::NAN);
+        assert!(
+            result["requests"].as_u64() >= Some(4) && ratio > 0.0,
+            "every HTTP result measured something and compares it with the direct call: {result}"
+        );
+    }
+    assert_eq!(
+        settings["http"]["clients"],
+        serde_json::json!([1, 2]),
+        "{settings}"
+    );
+    let targets = json["targets"].as_array().expect("targets is a list");
+    assert!(
+        targets.len() == 4
+            && targets[3]["target"]
+                .as_str()
+                .is_some_and(|t| t.contains("2 clients")),
+        "the last target is the server's, with 2 clients: {stdout}"
+    );
     let database = settings["database"]
         .as_str()
         .expect("the JSON names its database");

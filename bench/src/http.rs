@@ -1,0 +1,552 @@
+//! Lesson 9's server measured over HTTP, next to the direct database call for the same work.
+//!
+//! The server runs in this process on `127.0.0.1:0`: `lesson9::serve` with the offline agent and
+//! lesson 9's own pool (lesson 5's r2d2, a ping on every checkout). Two endpoints, each with one
+//! client and with several at once:
+//! - `GET /users/{id}/conversations`: the 20 newest messages of a user who has 20;
+//! - `POST /users/{id}/chat`: a question, the offline agent's answer, both saved in one transaction.
+//!
+//! The **direct call** does the same database work with the same pool from plain threads, without
+//! HTTP: lesson 7's `get_recent_conversations`, or lesson 6's `user_exists`, the offline answer and
+//! lesson 8's `save_exchange` with lesson 9's `read_exchange`. It is the floor; "x direct" is what
+//! HTTP, axum, the hop to a blocking thread and JSON add to it.
+//!
+//! The client is reqwest, the HTTP client lesson 9 already builds on for its agent: a kept crate,
+//! so the bench writes no HTTP of its own. Each simulated client has its own `reqwest::Client`, so
+//! it keeps one keep-alive connection, as a browser tab would; all of them run on one client
+//! thread (a single-threaded tokio runtime), like a load generator, so the server keeps the cores.
+//! Every answer is checked: the status, and the body parsed as JSON (20 messages; a question and
+//! the answer that replies to it).
+
+use std::collections::HashMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde::de::IgnoredAny;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+use crate::BenchError;
+use crate::run::{ThreadResult, combine, measure_threads};
+use crate::stats::{self, Summary};
+
+/// How many messages `GET /users/{id}/conversations` returns without `?limit=`, and how many each
+/// of its users has.
+pub const CONVERSATION_LIMIT: u32 = 20;
+
+/// What a chat asks (the offline agent answers it in English, about pools).
+pub const QUESTION: &str = "Why does a connection pool make a server faster?";
+
+/// An endpoint of lesson 9's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `GET /users/{id}/conversations`: a read.
+    Conversations,
+    /// `POST /users/{id}/chat`: the agent's answer, then a transaction that writes two rows.
+    Chat,
+}
+
+impl Endpoint {
+    /// Both endpoints, in report order.
+    pub const ALL: [Endpoint; 2] = [Endpoint::Conversations, Endpoint::Chat];
+
+    /// A short stable name, used in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Endpoint::Conversations => "get_conversations",
+            Endpoint::Chat => "post_chat",
+        }
+    }
+
+    /// The name shown in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Endpoint::Conversations => "GET /users/{id}/conversations",
+            Endpoint::Chat => "POST /users/{id}/chat",
+        }
+    }
+}
+
+impl Serialize for Endpoint {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+/// How a request reaches the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    /// The same database work called directly, on the same pool: the floor.
+    Direct,
+    /// An HTTP request to the server.
+    Http,
+}
+
+impl Via {
+    /// Both, in report order: the floor first.
+    pub const ALL: [Via; 2] = [Via::Direct, Via::Http];
+
+    /// A short stable name, used in JSON.
+    pub fn key(self) -> &'static str {
+        match self {
+            Via::Direct => "direct",
+            Via::Http => "http",
+        }
+    }
+
+    /// The name shown in the report.
+    pub fn label(self) -> &'static str {
+        match self {
+            Via::Direct => "direct call",
+            Via::Http => "HTTP",
+        }
+    }
+}
+
+impl Serialize for Via {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.key())
+    }
+}
+
+/// What to measure over HTTP, and how much.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpPlan {
+    /// Measured requests per endpoint, client count and way (summed over clients and rounds)
+    /// for `GET` conversations.
+    pub ops: usize,
+    /// The same for `POST` chat, which commits a transaction each time.
+    pub chat_ops: usize,
+    /// Untimed requests per client before each round (at most as many as it then measures).
+    pub warmup: usize,
+    /// Rounds each measurement is split into, interleaved.
+    pub rounds: usize,
+    /// The client counts, e.g. `[1, 16]`.
+    pub clients: Vec<usize>,
+    /// Connections in lesson 9's pool.
+    pub pool_size: u32,
+}
+
+impl HttpPlan {
+    /// Requests each client does in each round (at least one).
+    pub fn ops_per_client_per_round(&self, endpoint: Endpoint, clients: usize) -> usize {
+        let ops = match endpoint {
+            Endpoint::Conversations => self.ops,
+            Endpoint::Chat => self.chat_ops,
+        };
+        ops.div_ceil(self.rounds.max(1) * clients.max(1)).max(1)
+    }
+
+    /// The largest client count.
+    pub fn max_clients(&self) -> usize {
+        self.clients.iter().copied().max().unwrap_or(1)
+    }
+
+    /// How many steps the plan runs (for the progress line).
+    pub fn steps(&self) -> usize {
+        self.rounds * Endpoint::ALL.len() * self.clients.len() * Via::ALL.len()
+    }
+}
+
+/// The result of one endpoint, client count and way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpMeasurement {
+    /// The endpoint.
+    pub endpoint: Endpoint,
+    /// How many clients sent requests at the same time.
+    pub clients: usize,
+    /// Over HTTP, or the direct call.
+    pub via: Via,
+    /// Each round's requests and wall time, in the order they ran.
+    pub rounds: Vec<(usize, Duration)>,
+    /// The latency of each request. `latency.count` is the number of requests.
+    pub latency: Summary,
+}
+
+impl HttpMeasurement {
+    /// Requests per second, all clients together: the median of the rounds' throughputs.
+    pub fn ops_per_sec(&self) -> f64 {
+        stats::median_f64(&self.round_ops_per_sec()).unwrap_or(0.0)
+    }
+
+    /// Each round's requests per second, in the order the rounds ran.
+    pub fn round_ops_per_sec(&self) -> Vec<f64> {
+        stats::rounds_ops_per_sec(&self.rounds)
+    }
+}
+
+/// Where the HTTP run is, for the progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpProgress {
+    /// This step, from 1.
+    pub step: usize,
+    /// All steps.
+    pub steps: usize,
+    /// This round, from 1.
+    pub round: usize,
+    /// All rounds.
+    pub rounds: usize,
+    /// The endpoint being measured.
+    pub endpoint: Endpoint,
+    /// How many clients.
+    pub clients: usize,
+    /// Over HTTP or directly.
+    pub via: Via,
+}
+
+/// Lesson 9's server, serving in this process, and the clients that talk to it.
+/// Dropping it stops the server (the requests in flight finish first) and closes its pool.
+pub struct Server {
+    /// `http://127.0.0.1:port`.
+    pub base_url: String,
+    /// The server's state: its pool is the one the direct call uses too.
+    pub state: lesson9::AppState,
+    /// The users whose conversations are read, one per client.
+    pub readers: Vec<u64>,
+    /// The users who chat, one per client (each chat adds to their conversation, not the readers').
+    pub chatters: Vec<u64>,
+    server_runtime: Runtime,
+    client_runtime: Runtime,
+    clients: Vec<reqwest::Client>,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    /// Opens lesson 9's pool of `pool_size` connections on `config`'s database, seeds
+    /// `CONVERSATION_LIMIT` messages for each reader, and starts the server on a free loopback port.
+    /// `users` are the ids of at least `2 * clients` existing users (it panics with fewer): the
+    /// first `clients` read, the next `clients` chat.
+    pub fn start(
+        config: &shared::Config,
+        users: &[u64],
+        clients: usize,
+        pool_size: u32,
+    ) -> Result<Server, BenchError> {
+        assert!(
+            users.len() >= 2 * clients,
+            "{clients} clients need {} users, {} were given",
+            2 * clients,
+            users.len()
+        );
+        let (readers, chatters) = users[..2 * clients].split_at(clients);
+        let pool = lesson9::build_pool(config, pool_size).map_err(lesson("lesson9::build_pool"))?;
+        {
+            let mut conn = lesson5::checkout(&pool, crate::args::CHECKOUT_TIMEOUT)
+                .map_err(lesson("lesson5::checkout"))?;
+            for &user in readers {
+                for _ in 0..CONVERSATION_LIMIT / 2 {
+                    let answer = lesson9::OfflineAgent::reply(QUESTION);
+                    lesson8::save_exchange(&mut conn, user, QUESTION, &answer)
+                        .map_err(lesson("lesson8::save_exchange"))?;
+                }
+            }
+        }
+        let state = lesson9::AppState::new(pool, Arc::new(lesson9::OfflineAgent));
+
+        // The server gets tokio's usual runtime (a worker per core); the clients one thread.
+        let server_runtime = Runtime::new().map_err(BenchError::Io)?;
+        let client_runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(BenchError::Io)?;
+        let listener = server_runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .map_err(BenchError::Io)?;
+        let address = listener.local_addr().map_err(BenchError::Io)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = server_runtime.spawn(lesson9::serve(listener, state.clone(), async {
+            let _ = stopped.await;
+        }));
+        let clients = (0..clients)
+            .map(|_| {
+                reqwest::Client::builder()
+                    .timeout(crate::args::CHECKOUT_TIMEOUT * 2)
+                    .build()
+            })
+            .collect::<Result<_, _>>()
+            .map_err(BenchError::Http)?;
+        Ok(Server {
+            base_url: format!("http://{address}"),
+            state,
+            readers: readers.to_vec(),
+            chatters: chatters.to_vec(),
+            server_runtime,
+            client_runtime,
+            clients,
+            stop: Some(stop),
+            served: Some(served),
+        })
+    }
+
+    /// Runs the plan, interleaved like the database cases: round 1 of every endpoint, client count
+    /// and way, then round 2, ... with the order of the two ways swapped every other round.
+    /// `progress` is called before each step and may stop the run (Ctrl+C), as in [`crate::run::run`].
+    /// The measurements come back in report order: endpoint, clients, the direct call first.
+    pub fn run(
+        &self,
+        plan: &HttpPlan,
+        progress: &mut dyn FnMut(&HttpProgress) -> ControlFlow<()>,
+    ) -> Result<Vec<HttpMeasurement>, BenchError> {
+        type Collected = (Vec<u64>, Vec<(usize, Duration)>);
+        let mut collected: HashMap<(Endpoint, usize, Via), Collected> = HashMap::new();
+        let mut step = 0;
+        for round in 0..plan.rounds {
+            for endpoint in Endpoint::ALL {
+                for &clients in &plan.clients {
+                    for i in 0..Via::ALL.len() {
+                        let via = Via::ALL[(i + round) % Via::ALL.len()];
+                        step += 1;
+                        let go_on = progress(&HttpProgress {
+                            step,
+                            steps: plan.steps(),
+                            round: round + 1,
+                            rounds: plan.rounds,
+                            endpoint,
+                            clients,
+                            via,
+                        });
+                        if go_on.is_break() {
+                            return Err(BenchError::Interrupted);
+                        }
+                        let per_client = plan.ops_per_client_per_round(endpoint, clients);
+                        let warmup = plan.warmup.min(per_client);
+                        let (latencies, elapsed) = match via {
+                            Via::Direct => {
+                                measure_threads(clients, per_client, warmup, Ok, |&mut client| {
+                                    self.direct(endpoint, client)
+                                })?
+                            }
+                            Via::Http => self.http_round(endpoint, clients, per_client, warmup)?,
+                        };
+                        let entry = collected.entry((endpoint, clients, via)).or_default();
+                        entry.1.push((latencies.len(), elapsed));
+                        entry.0.extend(latencies);
+                    }
+                }
+            }
+        }
+
+        let mut measurements = Vec::new();
+        for endpoint in Endpoint::ALL {
+            for &clients in &plan.clients {
+                for via in Via::ALL {
+                    if let Some((latencies, rounds)) = collected.remove(&(endpoint, clients, via))
+                        && let Some(latency) = Summary::from_nanos(latencies)
+                    {
+                        measurements.push(HttpMeasurement {
+                            endpoint,
+                            clients,
+                            via,
+                            rounds,
+                            latency,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(measurements)
+    }
+
+    /// The direct call: the database work of one request of `endpoint` for client number `client`,
+    /// on the server's own pool, in this thread.
+    pub fn direct(&self, endpoint: Endpoint, client: usize) -> Result<(), BenchError> {
+        let pool = &self.state.pool;
+        let timeout = self.state.checkout_timeout;
+        let checkout = || lesson5::checkout(pool, timeout).map_err(lesson("lesson5::checkout"));
+        match endpoint {
+            Endpoint::Conversations => {
+                let user = self.readers[client];
+                let messages =
+                    lesson7::get_recent_conversations(&mut *checkout()?, user, CONVERSATION_LIMIT)
+                        .map_err(lesson("lesson7::get_recent_conversations"))?;
+                check_conversation(user, messages.len())
+            }
+            Endpoint::Chat => {
+                // As the handler does: the user exists, the agent answers (with no connection
+                // borrowed), then both rows are saved and read back on a second checkout.
+                let user = self.chatters[client];
+                let exists = lesson6::user_exists(&mut *checkout()?, user)
+                    .map_err(lesson("lesson6::user_exists"))?;
+                if !exists {
+                    return Err(BenchError::WrongAnswer(format!("user {user} is missing")));
+                }
+                let answer = lesson9::OfflineAgent::reply(QUESTION);
+                let mut conn = checkout()?;
+                let saved = lesson8::save_exchange(&mut conn, user, QUESTION, &answer)
+                    .map_err(lesson("lesson8::save_exchange"))?;
+                let reply = lesson9::read_exchange(&mut conn, saved)
+                    .map_err(lesson("lesson9::read_exchange"))?;
+                check_reply(&reply)
+            }
+        }
+    }
+
+    /// One request of `endpoint` over HTTP for client number `client`, its answer checked.
+    pub fn over_http(&self, endpoint: Endpoint, client: usize) -> Result<(), BenchError> {
+        let request = Request::new(self, endpoint, client);
+        self.client_runtime.block_on(request.send())
+    }
+
+    /// One round over HTTP: `clients` tasks on the client thread, each with its own keep-alive
+    /// connection, `warmup` untimed and `per_client` timed requests, all starting at a barrier.
+    fn http_round(
+        &self,
+        endpoint: Endpoint,
+        clients: usize,
+        per_client: usize,
+        warmup: usize,
+    ) -> Result<(Vec<u64>, Duration), BenchError> {
+        let barrier = Arc::new(tokio::sync::Barrier::new(clients));
+        let results: Vec<ThreadResult> = self.client_runtime.block_on(async {
+            let tasks: Vec<_> = (0..clients)
+                .map(|c| {
+                    let request = Request::new(self, endpoint, c);
+                    let barrier = Arc::clone(&barrier);
+                    tokio::spawn(async move {
+                        // Every task reaches the barrier, also one whose warm-up failed.
+                        let mut warm = Ok(());
+                        for _ in 0..warmup {
+                            warm = request.send().await;
+                            if warm.is_err() {
+                                break;
+                            }
+                        }
+                        barrier.wait().await;
+                        warm?;
+                        let mut latencies = Vec::with_capacity(per_client);
+                        let start = Instant::now();
+                        let mut before = start;
+                        for _ in 0..per_client {
+                            request.send().await?;
+                            let after = Instant::now();
+                            latencies.push((after - before).as_nanos() as u64);
+                            before = after;
+                        }
+                        Ok((latencies, start, before))
+                    })
+                })
+                .collect();
+            let mut results = Vec::with_capacity(clients);
+            for task in tasks {
+                results.push(task.await.unwrap_or(Err(BenchError::ThreadPanicked)));
+            }
+            results
+        });
+        combine(results)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Stop accepting, let the requests in flight finish, then the pool closes with the state.
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            let _ = self.server_runtime.block_on(served);
+        }
+    }
+}
+
+/// One client's request: what it sends, and to whom. The URL is parsed and the body written once,
+/// so that each request costs the client as little as it can.
+struct Request {
+    client: reqwest::Client,
+    endpoint: Endpoint,
+    url: reqwest::Url,
+    body: Vec<u8>,
+    user: u64,
+}
+
+impl Request {
+    fn new(server: &Server, endpoint: Endpoint, c: usize) -> Request {
+        let (path, user) = match endpoint {
+            Endpoint::Conversations => ("conversations", server.readers[c]),
+            Endpoint::Chat => ("chat", server.chatters[c]),
+        };
+        let url = format!("{}/users/{user}/{path}", server.base_url);
+        Request {
+            client: server.clients[c].clone(),
+            endpoint,
+            url: reqwest::Url::parse(&url).expect("the server's URL is valid"),
+            body: serde_json::json!({ "question": QUESTION })
+                .to_string()
+                .into_bytes(),
+            user,
+        }
+    }
+
+    /// Sends the request and checks the answer: the status, then the body as JSON.
+    async fn send(&self) -> Result<(), BenchError> {
+        let (request, expected) = match self.endpoint {
+            Endpoint::Conversations => (self.client.get(self.url.clone()), reqwest::StatusCode::OK),
+            Endpoint::Chat => (
+                self.client
+                    .post(self.url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(self.body.clone()),
+                reqwest::StatusCode::CREATED,
+            ),
+        };
+        let response = request.send().await.map_err(BenchError::Http)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(BenchError::Http)?;
+        if status != expected {
+            return Err(BenchError::WrongAnswer(format!(
+                "{} answered {status}, not {expected}: {}",
+                self.url,
+                String::from_utf8_lossy(&body)
+            )));
+        }
+        let not_json = |err: serde_json::Error| {
+            BenchError::WrongAnswer(format!(
+                "{} answered something else than JSON: {err}",
+                self.url
+            ))
+        };
+        match self.endpoint {
+            Endpoint::Conversations => {
+                // Only counted, not decoded: the client's work is not what is measured.
+                let messages: Vec<IgnoredAny> = serde_json::from_slice(&body).map_err(not_json)?;
+                check_conversation(self.user, messages.len())
+            }
+            Endpoint::Chat => check_reply(&serde_json::from_slice(&body).map_err(not_json)?),
+        }
+    }
+}
+
+fn check_conversation(user: u64, messages: usize) -> Result<(), BenchError> {
+    if messages == CONVERSATION_LIMIT as usize {
+        Ok(())
+    } else {
+        Err(BenchError::WrongAnswer(format!(
+            "user {user}'s conversation has {messages} messages, not {CONVERSATION_LIMIT}"
+        )))
+    }
+}
+
+fn check_reply(reply: &lesson9::ChatReply) -> Result<(), BenchError> {
+    let (question, answer) = (&reply.question, &reply.answer);
+    if question.role == "user" && answer.role == "assistant" && answer.reply_to == Some(question.id)
+    {
+        Ok(())
+    } else {
+        Err(BenchError::WrongAnswer(format!(
+            "a chat stored {question:?} and {answer:?}, not a question and its answer"
+        )))
+    }
+}
+
+/// Wraps the error of a lesson's function, named by `call`, as the benchmark's error.
+fn lesson<E>(call: &'static str) -> impl FnOnce(E) -> BenchError
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    move |err| BenchError::Lesson {
+        call,
+        source: Box::new(err),
+    }
+}
