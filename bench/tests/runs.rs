@@ -403,9 +403,9 @@ fn a_refused_connection_is_printed_once_under_what_the_benchmark_was_doing() -> 
         "the first line says what the benchmark was doing: {stderr}"
     );
     assert_eq!(
-        stderr.matches("127.0.0.1:1").count(),
+        stderr.to_lowercase().matches("refused").count(),
         1,
-        "the refused address is named once in the whole chain: {stderr}"
+        "the refused connection is printed once in the whole chain: {stderr}"
     );
     let lines: Vec<&str> = stderr
         .lines()
