@@ -15,15 +15,15 @@ fn env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
-/// `key` as a positive number, or `default` when it is not set.
-fn env_number(key: &'static str, default: u64) -> Result<u64, EnvError> {
-    let Some(value) = env(key) else {
-        return Ok(default);
+/// `DB_POOL_SIZE`, or the default when it is not set.
+fn pool_size() -> Result<u32, EnvError> {
+    let Some(value) = env("DB_POOL_SIZE") else {
+        return Ok(lesson9::DEFAULT_POOL_SIZE);
     };
-    match value.trim().parse::<u64>() {
-        Ok(n) if n > 0 => Ok(n),
+    match value.trim().parse::<u32>() {
+        Ok(size) if size > 0 => Ok(size),
         _ => Err(EnvError {
-            variable: key,
+            variable: "DB_POOL_SIZE",
             value,
             expected: "a whole number, at least 1",
         }),
@@ -45,8 +45,7 @@ async fn main() -> anyhow::Result<()> {
     // Reads .env too, so the variables below may be set there.
     let db = shared::Config::from_env()?;
     let addr = env("APP_ADDR").unwrap_or_else(|| lesson9::DEFAULT_ADDR.to_string());
-    let pool_size = env_number("DB_POOL_SIZE", lesson9::DEFAULT_POOL_SIZE.into())?;
-    let pool_size = u32::try_from(pool_size).context("DB_POOL_SIZE is too large")?;
+    let pool_size = pool_size()?;
     let agent: Arc<dyn Agent> = match OpenAiConfig::from_lookup(env)? {
         None => Arc::new(OfflineAgent),
         Some(config) => Arc::new(OpenAiAgent::new(config)?),
@@ -58,8 +57,13 @@ async fn main() -> anyhow::Result<()> {
         db.address(),
         db.database
     );
-    // Opening connections blocks: run it where blocking is allowed.
-    let pool = tokio::task::spawn_blocking(move || lesson9::build_pool(&db, pool_size)).await??;
+    // Opening connections blocks: run it where blocking is allowed. One connection first, whose
+    // error says what is wrong (no server, wrong password, ...) better than a pool's timeout.
+    let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        shared::check_server(&db)?;
+        Ok(lesson9::build_pool(&db, pool_size)?)
+    })
+    .await??;
     println!("  pool ready: {}", lesson5::describe(&pool));
 
     let listener = tokio::net::TcpListener::bind(&addr)
