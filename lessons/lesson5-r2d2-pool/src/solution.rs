@@ -29,7 +29,7 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool,
         // build() opens the connections on r2d2's background threads and waits for them; on failure
         // it keeps retrying until connection_timeout, then reports the last error it saw.
         .build(manager)
-        .map_err(PoolError::Build)
+        .map_err(|err| PoolError::from_build(err, config))
 }
 
 /// Lends a connection, waiting at most `timeout` for one to come free; then [`PoolError::Timeout`].

@@ -1,6 +1,7 @@
 //! What r2d2 and r2d2_mysql do that the README compares with lesson 4, checked on the real server:
-//! the order connections are lent in, how often they are pinged, what happens without
-//! `test_on_check_out`, and how a pool is closed without a `close_all`.
+//! the order connections are lent in, how often they are pinged, a KILL with and without
+//! `test_on_check_out`, and how a pool is closed without a `close_all`. Only what the lesson
+//! teaches about r2d2: r2d2's own test suite covers the rest (threads, panics, waiters).
 
 mod common;
 
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{kill, pool_with, wait_for_count};
+use common::{connection_id, kill, pool_with, wait_for_count};
 use lesson5::{MySqlConnectionManager, PoolSettings, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
@@ -73,10 +74,10 @@ fn r2d2_lends_the_connection_given_back_last() -> anyhow::Result<()> {
         .map(|_| checkout(&pool, Duration::from_secs(2)).map(|c| c.connection_id()))
         .collect::<Result<_, _>>()?;
 
-    assert_eq!(
-        ids.len(),
-        1,
-        "one connection served 20 calls in a row: {ids:?}"
+    assert!(
+        ids.len() == 1,
+        "20 calls in a row were served by {ids:?}; expected one connection: r2d2 lends the one \
+         given back last"
     );
     Ok(())
 }
@@ -89,8 +90,16 @@ fn r2d2_mysql_pings_on_every_checkout_and_again_on_every_return() -> anyhow::Res
     let without = liveness_checks_for_10_uses(&db, false);
 
     // has_broken is meant to be a quick local check; r2d2_mysql answers it with a COM_PING.
-    assert_eq!(with_test_on_check_out, (10, 10));
-    assert_eq!(without, (0, 10));
+    assert!(
+        with_test_on_check_out == (10, 10),
+        "with test_on_check_out, 10 uses pinged {with_test_on_check_out:?} times (checkout, \
+         return); expected (10, 10)"
+    );
+    assert!(
+        without == (0, 10),
+        "without test_on_check_out, 10 uses pinged {without:?} times (checkout, return); \
+         expected (0, 10)"
+    );
     Ok(())
 }
 
@@ -107,15 +116,27 @@ fn without_test_on_check_out_a_killed_connection_reaches_one_caller_and_is_dropp
     let mut watcher = db.conn();
     let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
     kill(&mut watcher, victim)?;
-    wait_for_count(&mut watcher, &db, 0);
+    let left = wait_for_count(&mut watcher, &db, 0);
+    assert!(
+        left == 0,
+        "the server still lists {left} connections after the KILL"
+    );
 
     let mut unlucky = checkout(&pool, Duration::from_secs(2))?;
     let failed = unlucky.query_drop("DO 1");
     drop(unlucky); // has_broken pings, the ping fails, r2d2 closes it and opens another in the background
     let next = checkout(&pool, Duration::from_secs(2))?.connection_id();
 
-    assert!(failed.is_err_and(|err| err.is_connectivity_error()));
-    assert_ne!(next, victim);
+    assert!(
+        failed
+            .as_ref()
+            .is_err_and(|err| err.is_connectivity_error()),
+        "the caller of the killed connection got {failed:?}; expected a connection-level error"
+    );
+    assert!(
+        next != victim,
+        "the killed connection {victim} was lent again"
+    );
     Ok(())
 }
 
@@ -129,24 +150,35 @@ fn dropping_the_last_handle_of_the_pool_closes_its_connections() -> anyhow::Resu
     drop(pool);
     let after = wait_for_count(&mut watcher, &db, 0);
 
-    assert_eq!((before, after), (4, 0));
+    assert!(
+        (before, after) == (4, 0),
+        "the server listed {before} connections before the drop and {after} after; expected 4, then 0"
+    );
     Ok(())
 }
 
 #[test]
-fn a_lent_connection_keeps_the_whole_pool_open_until_it_comes_back() -> anyhow::Result<()> {
+fn with_test_on_check_out_a_killed_idle_connection_is_replaced_and_the_caller_sees_no_error()
+-> anyhow::Result<()> {
     let db = TestDb::new()?;
     let pool = pool_with(&db, PoolSettings::default());
     let mut watcher = db.conn();
-    let lent = checkout(&pool, Duration::from_secs(2))?;
+    // r2d2 lends the connection given back last: find out which one that is, then kill it.
+    let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
+    kill(&mut watcher, victim)?;
+    let left = db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
+    assert!(!left.contains(&victim), "the server still lists {victim}");
 
-    drop(pool);
-    // The guard holds a handle of the pool, so its idle connections stay open too (lesson 4's
-    // close_all closes them at once).
-    let while_lent = wait_for_count(&mut watcher, &db, 4);
-    drop(lent); // the last handle: the pool and all its connections close
-    let after = wait_for_count(&mut watcher, &db, 0);
+    let mut ids_now = HashSet::new();
+    for _ in 0..4 {
+        let mut conn = checkout(&pool, Duration::from_secs(2))?;
+        // An error here would be the caller meeting the dead connection.
+        ids_now.insert(connection_id(&mut conn)?);
+    }
 
-    assert_eq!((while_lent, after), (4, 0));
+    assert!(
+        !ids_now.contains(&victim),
+        "the killed connection {victim} was lent out: {ids_now:?}"
+    );
     Ok(())
 }
