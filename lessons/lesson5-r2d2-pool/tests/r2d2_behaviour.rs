@@ -182,3 +182,25 @@ fn with_test_on_check_out_a_killed_idle_connection_is_replaced_and_the_caller_se
     );
     Ok(())
 }
+
+#[test]
+fn a_lent_connection_keeps_the_whole_pool_open_until_it_comes_back() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let pool = pool_with(&db, PoolSettings::default());
+    let mut watcher = db.conn();
+    let lent = checkout(&pool, Duration::from_secs(2))?;
+
+    drop(pool);
+    // The guard holds a handle of the pool, so its idle connections stay open too (lesson 4's
+    // close_all closes them at once).
+    let while_lent = wait_for_count(&mut watcher, &db, 4);
+    drop(lent); // the last handle: the pool and all its connections close
+    let after = wait_for_count(&mut watcher, &db, 0);
+
+    assert!(
+        (while_lent, after) == (4, 0),
+        "with one connection lent after the pool was dropped the server listed {while_lent} \
+         connections, and {after} once it came back; expected 4, then 0"
+    );
+    Ok(())
+}
