@@ -12,12 +12,8 @@ use std::time::Duration;
 pub enum PoolError {
     /// The settings would make r2d2's builder panic.
     InvalidSettings(&'static str),
-    /// `build()` did not get its connections within `connection_timeout`, and a direct connection
-    /// fails too: the cause says why, as lesson 1 does (host:port, and what to do next).
-    Unavailable(shared::Error),
-    /// `build()` did not get its connections within `connection_timeout`, although a direct
-    /// connection works (a server too slow or too busy to answer in time).
-    Build(r2d2::Error),
+    /// `build()` did not get its connections within `connection_timeout`; the cause says why.
+    Build(BuildError),
     /// Every connection stayed in use until the deadline (lesson 4's `PoolError::Timeout`).
     Timeout {
         /// How long the checkout waited.
@@ -27,15 +23,24 @@ pub enum PoolError {
     },
 }
 
+/// Why `build()` did not get its connections.
+#[derive(Debug)]
+pub enum BuildError {
+    /// A direct connection fails too: said as lesson 1 says it (host:port, and what to do next).
+    Unavailable(shared::Error),
+    /// A direct connection works: the server answers, but r2d2 got no connection in time.
+    TooSlow(r2d2::Error),
+}
+
 impl PoolError {
     /// The error for a failed `r2d2::Builder::build`. r2d2 keeps only the text of its last
     /// connection error, so this asks the server once more, directly, to say why as
     /// `shared::connect` does.
     pub fn from_build(err: r2d2::Error, config: &shared::Config) -> PoolError {
-        match shared::connect(config) {
-            Err(why) => PoolError::Unavailable(why),
-            Ok(_) => PoolError::Build(err),
-        }
+        PoolError::Build(match shared::connect(config) {
+            Err(why) => BuildError::Unavailable(why),
+            Ok(_) => BuildError::TooSlow(err),
+        })
     }
 }
 
@@ -43,12 +48,7 @@ impl fmt::Display for PoolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PoolError::InvalidSettings(reason) => write!(f, "invalid pool settings: {reason}"),
-            PoolError::Unavailable(_) => write!(f, "the pool could not open its connections"),
-            PoolError::Build(_) => write!(
-                f,
-                "the pool could not open its connections within connection_timeout, although \
-                 the server answers: is it overloaded, or the timeout too short?"
-            ),
+            PoolError::Build(_) => write!(f, "the pool could not open its connections"),
             PoolError::Timeout { waited, .. } => write!(
                 f,
                 "PoolTimeout: no connection came free within {:.3} s, every pooled connection is \
@@ -63,8 +63,32 @@ impl std::error::Error for PoolError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             PoolError::InvalidSettings(_) => None,
-            PoolError::Unavailable(err) => Some(err),
-            PoolError::Build(err) | PoolError::Timeout { source: err, .. } => Some(err),
+            PoolError::Build(err) => Some(err),
+            PoolError::Timeout { source, .. } => Some(source),
+        }
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            // Only a wrapper: the message is shared's, said once.
+            BuildError::Unavailable(err) => err.fmt(f),
+            BuildError::TooSlow(_) => write!(
+                f,
+                "the server answers a direct connection, but the pool got none within \
+                 connection_timeout: is the server overloaded, or the timeout too short?"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            // The wrapper shows shared's message, so it passes on shared's cause, not shared itself.
+            BuildError::Unavailable(err) => err.source(),
+            BuildError::TooSlow(err) => Some(err),
         }
     }
 }

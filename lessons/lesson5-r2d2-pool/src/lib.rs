@@ -21,7 +21,7 @@ mod settings;
 #[cfg_attr(feature = "exercise", path = "exercise.rs")]
 mod solution;
 
-pub use error::PoolError;
+pub use error::{BuildError, PoolError};
 pub use r2d2_mysql::MySqlConnectionManager;
 pub use settings::PoolSettings;
 pub use solution::{build_pool, checkout};

@@ -11,7 +11,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{small_pool, wait_for_count};
-use lesson5::{PoolError, PoolSettings, build_pool, checkout};
+use lesson5::{BuildError, PoolError, PoolSettings, build_pool, checkout};
 use shared::testing::TestDb;
 
 /// Step 5a: the pool, with every setting.
@@ -131,13 +131,16 @@ mod step_a {
         let elapsed = started.elapsed();
 
         match result {
-            Err(PoolError::Unavailable(shared::Error::Unreachable { address, .. })) => assert!(
+            Err(PoolError::Build(BuildError::Unavailable(shared::Error::Unreachable {
+                address,
+                ..
+            }))) => assert!(
                 address == config.address(),
                 "the error names {address}; expected {}",
                 config.address()
             ),
             Err(other) => panic!(
-                "expected PoolError::Unavailable(Unreachable), got `{other}`: was the build error \
+                "expected PoolError::Build(Unavailable(Unreachable)), got `{other}`: was the build error \
                  turned into a PoolError with PoolError::from_build?"
             ),
             Ok(_) => panic!("a pool was built with no server on port {}", config.port),
