@@ -49,7 +49,7 @@ fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
     let pool = Pool::new(config.opts(), POOL_SIZE).map_err(|err| match err {
         // Opening the pool's connections failed: say why as lesson 1 does (host:port, what to do).
-        PoolError::Connect(err) => anyhow::Error::from(shared::Error::from_mysql(err, &config)),
+        PoolError::Connect(err) => anyhow::Error::from(shared::Error::from_connect(err, &config)),
         other => other.into(),
     })?;
     let mut admin = shared::connect(&config)?; // another session, as a DBA's would be

@@ -37,9 +37,9 @@ impl PoolError {
     /// connection error, so this asks the server once more, directly, to say why as
     /// `shared::connect` does.
     pub fn from_build(err: r2d2::Error, config: &shared::Config) -> PoolError {
-        PoolError::Build(match shared::connect(config) {
+        PoolError::Build(match shared::check_server(config) {
             Err(why) => BuildError::Unavailable(why),
-            Ok(_) => BuildError::TooSlow(err),
+            Ok(()) => BuildError::TooSlow(err),
         })
     }
 }
