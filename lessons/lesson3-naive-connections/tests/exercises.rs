@@ -76,8 +76,6 @@ fn all_users(conn: &mut Conn) -> mysql::Result<Vec<(u64, String, String)>> {
 mod step_a {
     use lesson2::UserError;
     use lesson3::{NaiveError, create_user};
-    use mysql::prelude::Queryable;
-    use shared::testing::TestDb;
 
     use super::*;
 
@@ -228,7 +226,7 @@ mod step_a {
 
 mod step_b {
     use lesson3::{NaiveError, get_user_by_email};
-    use shared::testing::{TestDb, insert_user};
+    use shared::testing::insert_user;
 
     use super::*;
 
