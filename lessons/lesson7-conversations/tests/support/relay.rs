@@ -35,8 +35,7 @@ pub enum At {
 pub struct Relay {
     port: u16,
     stop: Arc<AtomicBool>,
-    /// Whether the marker was seen (and the action taken).
-    pub fired: Arc<AtomicBool>,
+    fired: Arc<AtomicBool>,
 }
 
 impl Relay {
@@ -78,7 +77,7 @@ impl Relay {
             .into()
     }
 
-    /// Whether the marker was seen.
+    /// Whether the marker was seen (and the action taken).
     pub fn has_fired(&self) -> bool {
         self.fired.load(Ordering::SeqCst)
     }
