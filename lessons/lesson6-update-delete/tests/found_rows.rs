@@ -23,7 +23,11 @@ fn by_default_an_update_to_the_same_value_and_an_update_of_no_row_both_report_ze
     let no_row = affected_by_rename(&mut conn, alice + 1, "Ghost")?;
     let changed = affected_by_rename(&mut conn, alice, "Alicia")?;
 
-    assert_eq!((same_value, no_row, changed), (0, 0, 1));
+    assert_eq!(
+        (same_value, no_row, changed),
+        (0, 0, 1),
+        "affected rows for (the same value, no such row, a real change): the first two look alike"
+    );
     Ok(())
 }
 
@@ -40,7 +44,11 @@ fn with_client_found_rows_an_update_to_the_same_value_reports_the_matched_row() 
     let same_value = affected_by_rename(&mut conn, alice, "Alice")?;
     let no_row = affected_by_rename(&mut conn, alice + 1, "Ghost")?;
 
-    assert_eq!((same_value, no_row), (1, 0));
+    assert_eq!(
+        (same_value, no_row),
+        (1, 0),
+        "with CLIENT_FOUND_ROWS, affected rows for (the same value, no such row): matched rows count"
+    );
     Ok(())
 }
 
@@ -50,7 +58,11 @@ fn user_exists_tells_an_existing_id_from_a_missing_one() -> anyhow::Result<()> {
     let mut conn = db.conn();
     let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
 
-    assert!(lesson6::user_exists(&mut conn, alice)?);
-    assert!(!lesson6::user_exists(&mut conn, alice + 1)?);
+    assert!(lesson6::user_exists(&mut conn, alice)?, "alice exists");
+    assert!(
+        !lesson6::user_exists(&mut conn, alice + 1)?,
+        "no user has id {}",
+        alice + 1
+    );
     Ok(())
 }

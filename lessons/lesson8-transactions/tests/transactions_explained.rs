@@ -26,14 +26,26 @@ fn without_a_transaction_a_failed_answer_leaves_its_question_orphaned() -> anyho
 
     assert!(matches!(err, ConversationError::TooLong { .. }), "{err:?}");
     let mut other = db.conn();
-    assert_eq!(count_messages(&mut other, user_id)?, 1);
+    assert_eq!(
+        count_messages(&mut other, user_id)?,
+        1,
+        "the question alone is stored"
+    );
     let orphans = orphaned_questions(&mut other, user_id)?;
     let question: Option<String> = other.exec_first(
         "SELECT content FROM conversations WHERE id = ?",
         (orphans.first().copied(),),
     )?;
-    assert_eq!(orphans.len(), 1);
-    assert_eq!(question.as_deref(), Some("Anyone there?"));
+    assert_eq!(
+        orphans.len(),
+        1,
+        "one question without an answer: {orphans:?}"
+    );
+    assert_eq!(
+        question.as_deref(),
+        Some("Anyone there?"),
+        "the orphan is the question"
+    );
     Ok(())
 }
 
@@ -46,8 +58,15 @@ fn without_a_transaction_a_successful_exchange_is_stored_too() -> anyhow::Result
     save_exchange_autocommit(&mut conn, user_id, "Ping?", "Pong.")?;
 
     let mut other = db.conn();
-    assert_eq!(count_messages(&mut other, user_id)?, 2);
-    assert!(orphaned_questions(&mut other, user_id)?.is_empty());
+    assert_eq!(
+        count_messages(&mut other, user_id)?,
+        2,
+        "question and answer stored"
+    );
+    assert!(
+        orphaned_questions(&mut other, user_id)?.is_empty(),
+        "no orphan"
+    );
     Ok(())
 }
 
@@ -67,8 +86,16 @@ fn a_transaction_dropped_without_commit_rolls_back() -> anyhow::Result<()> {
         );
     } // `tx` dropped here: its Drop sends ROLLBACK
 
-    assert_eq!(count_messages(&mut conn, user_id)?, 0);
-    assert_eq!(count_messages(&mut db.conn(), user_id)?, 0);
+    assert_eq!(
+        count_messages(&mut conn, user_id)?,
+        0,
+        "rolled back, seen from the same connection"
+    );
+    assert_eq!(
+        count_messages(&mut db.conn(), user_id)?,
+        0,
+        "rolled back, seen from another"
+    );
     Ok(())
 }
 
@@ -88,8 +115,16 @@ fn a_panic_while_a_transaction_is_open_rolls_it_back() -> anyhow::Result<()> {
 
     assert!(outcome.is_err(), "the panic reached the caller");
     // The unwinding dropped the transaction, whose Drop sent ROLLBACK: the connection is usable.
-    assert_eq!(count_messages(&mut db.conn(), user_id)?, 0);
-    assert_eq!(count_messages(&mut conn, user_id)?, 0);
+    assert_eq!(
+        count_messages(&mut db.conn(), user_id)?,
+        0,
+        "rolled back, seen from another connection"
+    );
+    assert_eq!(
+        count_messages(&mut conn, user_id)?,
+        0,
+        "the connection is usable, and sees nothing"
+    );
     Ok(())
 }
 
@@ -115,8 +150,16 @@ fn the_answer_rule_holds_inside_a_transaction_too() -> anyhow::Result<()> {
         answered.is_ok(),
         "the asker's own uncommitted question: {answered:?}"
     );
-    assert_eq!(count_messages(&mut db.conn(), alice)?, 2);
-    assert_eq!(count_messages(&mut db.conn(), mallory)?, 0);
+    assert_eq!(
+        count_messages(&mut db.conn(), alice)?,
+        2,
+        "alice's question and its answer"
+    );
+    assert_eq!(
+        count_messages(&mut db.conn(), mallory)?,
+        0,
+        "nothing stored for mallory"
+    );
     Ok(())
 }
 
@@ -164,13 +207,32 @@ fn ddl_inside_a_transaction_commits_what_came_before_it() -> anyhow::Result<()> 
 fn only_a_connection_lost_before_the_commit_may_be_retried() -> anyhow::Result<()> {
     let lost = || mysql::Error::IoError(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
 
-    assert!(ExchangeError::Begin(lost()).can_retry());
-    assert!(ExchangeError::Question(ConversationError::ConnectionLost(lost())).can_retry());
-    assert!(ExchangeError::Answer(ConversationError::ConnectionLost(lost())).can_retry());
+    let before_commit = [
+        ExchangeError::Begin(lost()),
+        ExchangeError::Question(ConversationError::ConnectionLost(lost())),
+        ExchangeError::Answer(ConversationError::ConnectionLost(lost())),
+    ];
+    for err in before_commit {
+        assert!(
+            err.can_retry(),
+            "lost before COMMIT, nothing is stored: {err:?}"
+        );
+    }
     // COMMIT may have been applied before the connection broke: saving again could store it twice.
-    assert!(!ExchangeError::Commit(lost()).can_retry());
+    assert!(
+        !ExchangeError::Commit(lost()).can_retry(),
+        "a lost COMMIT is unknown"
+    );
     // A retry would meet the same error again.
-    assert!(!ExchangeError::Answer(ConversationError::TooLong { bytes: 70_000 }).can_retry());
-    assert!(!ExchangeError::Question(ConversationError::UnknownUser { user_id: 7 }).can_retry());
+    let again = [
+        ExchangeError::Answer(ConversationError::TooLong { bytes: 70_000 }),
+        ExchangeError::Question(ConversationError::UnknownUser { user_id: 7 }),
+    ];
+    for err in again {
+        assert!(
+            !err.can_retry(),
+            "a retry would meet the same error: {err:?}"
+        );
+    }
     Ok(())
 }
