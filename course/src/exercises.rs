@@ -283,6 +283,27 @@ mod tests {
     }
 
     #[test]
+    fn every_lesson_with_a_stub_has_its_exercises_toml() {
+        let lessons = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons");
+        let mut missing = Vec::new();
+        for entry in fs::read_dir(&lessons).expect("lessons/ is listed") {
+            let dir = entry.expect("lessons/ is listed").path();
+            if dir.join("src/exercise.rs").is_file() && !dir.join("exercises.toml").is_file() {
+                missing.push(
+                    dir.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "these lessons have src/exercise.rs but no exercises.toml, so the runner cannot offer them: {missing:?}"
+        );
+    }
+
+    #[test]
     fn lesson_numbers_order_lesson_10_after_lesson_9() {
         assert!(lesson_number("lesson9") == Some(9), "lesson9 -> 9");
         assert!(lesson_number("lesson10") == Some(10), "lesson10 -> 10");
