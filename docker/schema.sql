@@ -24,7 +24,11 @@ CREATE TABLE IF NOT EXISTS users (
 -- found by: questions LEFT JOIN answers ON answer.reply_to = question.id WHERE answer.id IS NULL.
 --
 -- Deleting a user deletes their conversations (ON DELETE CASCADE): a message has no meaning
--- without its user. Deleting a question deletes its answer for the same reason.
+-- without its user. Questions and answers both carry user_id, so that one cascade removes them all.
+-- reply_to has no foreign key of its own: a cascade through a table that references itself is
+-- refused by MySQL 9.7 once a user has three exchanges (ERROR 6575, "Foreign key cascade
+-- delete/update exceeds max tables limit"). Which question an answer may point at (an existing
+-- question of the same user) is checked by the statement that saves it, lesson 7's save_answer.
 CREATE TABLE IF NOT EXISTS conversations (
     id         BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
     user_id    BIGINT UNSIGNED NOT NULL,
@@ -37,6 +41,5 @@ CREATE TABLE IF NOT EXISTS conversations (
     KEY ix_conversations_user_recent (user_id, created_at, id),
     -- An answer answers at most one question, and each question has at most one answer.
     UNIQUE KEY uq_conversations_reply_to (reply_to),
-    CONSTRAINT fk_conversations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE,
-    CONSTRAINT fk_conversations_reply_to FOREIGN KEY (reply_to) REFERENCES conversations (id) ON DELETE CASCADE
+    CONSTRAINT fk_conversations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_520_ci;

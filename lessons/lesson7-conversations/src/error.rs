@@ -17,9 +17,6 @@ pub const ER_NO_REFERENCED_ROW: u16 = 1452;
 /// The foreign key from `conversations.user_id` to `users.id`.
 pub const USER_FOREIGN_KEY: &str = "fk_conversations_user";
 
-/// The foreign key from `conversations.reply_to` to the question's `conversations.id`.
-pub const QUESTION_FOREIGN_KEY: &str = "fk_conversations_reply_to";
-
 /// The unique key on `conversations.reply_to`: a question has at most one answer.
 pub const ONE_ANSWER_KEY: &str = "uq_conversations_reply_to";
 
@@ -96,11 +93,6 @@ impl ConversationError {
             (ER_NO_REFERENCED_ROW, None) => ConversationError::UnknownUser { user_id },
             (ER_NO_REFERENCED_ROW, _) if server.message.contains(USER_FOREIGN_KEY) => {
                 ConversationError::UnknownUser { user_id }
-            }
-            (ER_NO_REFERENCED_ROW, Some(question_id))
-                if server.message.contains(QUESTION_FOREIGN_KEY) =>
-            {
-                ConversationError::UnknownQuestion { question_id }
             }
             (ER_DUP_ENTRY, Some(question_id)) if server.message.contains(ONE_ANSWER_KEY) => {
                 ConversationError::AlreadyAnswered { question_id }
@@ -229,15 +221,10 @@ mod tests {
         let user_fk = "Cannot add or update a child row: a foreign key constraint fails (`llmagent`.\
                        `conversations`, CONSTRAINT `fk_conversations_user` FOREIGN KEY (`user_id`) \
                        REFERENCES `users` (`id`) ON DELETE CASCADE)";
-        let question_fk = "Cannot add or update a child row: a foreign key constraint fails (`llmagent`.\
-                           `conversations`, CONSTRAINT `fk_conversations_reply_to` FOREIGN KEY \
-                           (`reply_to`) REFERENCES `conversations` (`id`) ON DELETE CASCADE)";
         let duplicate = "Duplicate entry '5' for key 'conversations.uq_conversations_reply_to'";
 
         let as_question = ConversationError::from_insert(server_error(1452, user_fk), 7, None);
         let as_answer = ConversationError::from_insert(server_error(1452, user_fk), 7, Some(5));
-        let no_question =
-            ConversationError::from_insert(server_error(1452, question_fk), 7, Some(5));
         let second = ConversationError::from_insert(server_error(1062, duplicate), 7, Some(5));
 
         assert!(
@@ -247,13 +234,6 @@ mod tests {
         assert!(
             matches!(as_answer, ConversationError::UnknownUser { user_id: 7 }),
             "an answer for a missing user: {as_answer:?}"
-        );
-        assert!(
-            matches!(
-                no_question,
-                ConversationError::UnknownQuestion { question_id: 5 }
-            ),
-            "an answer to a missing question: {no_question:?}"
         );
         assert!(
             matches!(

@@ -24,8 +24,8 @@ mod error;
 mod solution;
 
 pub use error::{
-    ConversationError, ER_DUP_ENTRY, ER_NO_REFERENCED_ROW, ONE_ANSWER_KEY, QUESTION_FOREIGN_KEY,
-    USER_FOREIGN_KEY, find_answer,
+    ConversationError, ER_DUP_ENTRY, ER_NO_REFERENCED_ROW, ONE_ANSWER_KEY, USER_FOREIGN_KEY,
+    find_answer,
 };
 pub use solution::{get_recent_conversations, save_answer, save_question};
 
