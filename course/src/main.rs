@@ -26,7 +26,7 @@ use crate::state::{Saved, State};
 
 #[derive(Parser)]
 #[command(
-    about = "The course's exercises: progress, watch mode, hints, solutions / 연습 문제: 진행 상황, 감시 모드, 힌트, 답안"
+    about = "The course's exercises: progress, watch mode, hints, solutions / 연습 문제: 진행 상황, 감시 모드, 힌트, 참고 답안"
 )]
 struct Cli {
     /// The language of the messages (default: the system's).
