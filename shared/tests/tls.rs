@@ -253,15 +253,18 @@ impl Drop for OwnServer {
 
 /// One server per kind, shared by the tests that run at the same time, stopped by the last one.
 struct Shared {
+    with_tls: bool,
     users: usize,
     server: Option<OwnServer>,
 }
 
 static WITH_TLS: Mutex<Shared> = Mutex::new(Shared {
+    with_tls: true,
     users: 0,
     server: None,
 });
 static WITHOUT_TLS: Mutex<Shared> = Mutex::new(Shared {
+    with_tls: false,
     users: 0,
     server: None,
 });
@@ -269,12 +272,12 @@ static WITHOUT_TLS: Mutex<Shared> = Mutex::new(Shared {
 /// A test's use of a shared server; dropping the last use stops the server.
 struct Using(&'static Mutex<Shared>);
 
-fn use_server(shared: &'static Mutex<Shared>, with_tls: bool) -> Option<(Using, Server)> {
+fn use_server(shared: &'static Mutex<Shared>) -> Option<(Using, Server)> {
     let mut guard = shared
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if guard.server.is_none() {
-        guard.server = Some(OwnServer::start(with_tls)?);
+        guard.server = Some(OwnServer::start(guard.with_tls)?);
     }
     guard.users += 1;
     let server = guard.server.as_ref().unwrap().server.clone();
@@ -307,7 +310,7 @@ fn session_cipher(config: &Config) -> Result<String, Error> {
 
 #[test]
 fn every_mode_reaches_a_server_with_tls_and_all_but_disabled_encrypt() {
-    let Some((_using, server)) = use_server(&WITH_TLS, true) else {
+    let Some((_using, server)) = use_server(&WITH_TLS) else {
         return;
     };
     let ca = Some(server.certificates().ca.as_path());
@@ -337,7 +340,7 @@ fn every_mode_reaches_a_server_with_tls_and_all_but_disabled_encrypt() {
 
 #[test]
 fn verify_identity_refuses_a_certificate_for_another_host_name_and_verify_ca_does_not() {
-    let Some((_using, server)) = use_server(&WITH_TLS, true) else {
+    let Some((_using, server)) = use_server(&WITH_TLS) else {
         return;
     };
     let ca = Some(server.certificates().ca.as_path());
@@ -359,7 +362,7 @@ fn verify_identity_refuses_a_certificate_for_another_host_name_and_verify_ca_doe
 
 #[test]
 fn a_certificate_from_another_ca_is_refused_with_a_message_naming_db_ssl_ca() {
-    let Some((_using, server)) = use_server(&WITH_TLS, true) else {
+    let Some((_using, server)) = use_server(&WITH_TLS) else {
         return;
     };
     let wrong_ca = Some(server.certificates().other_ca.as_path());
@@ -383,7 +386,7 @@ fn a_certificate_from_another_ca_is_refused_with_a_message_naming_db_ssl_ca() {
 
 #[test]
 fn an_account_that_requires_tls_refused_with_tls_disabled_names_db_ssl_mode() {
-    let Some((_using, server)) = use_server(&WITH_TLS, true) else {
+    let Some((_using, server)) = use_server(&WITH_TLS) else {
         return;
     };
     let config = |mode| server.config("tls_only", "127.0.0.1", mode, None);
@@ -402,7 +405,7 @@ fn an_account_that_requires_tls_refused_with_tls_disabled_names_db_ssl_mode() {
 
 #[test]
 fn required_against_a_server_without_tls_is_refused_and_preferred_goes_plain() {
-    let Some((_using, server)) = use_server(&WITHOUT_TLS, false) else {
+    let Some((_using, server)) = use_server(&WITHOUT_TLS) else {
         return;
     };
     let config = |mode| server.config("student", "127.0.0.1", mode, None);
