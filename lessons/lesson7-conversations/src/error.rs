@@ -7,11 +7,11 @@ use mysql::prelude::Queryable;
 
 use crate::{MAX_CONTENT_BYTES, Role};
 
-/// The server's error code for a duplicate key (`ER_DUP_ENTRY`), in MySQL and MariaDB alike.
-pub const ER_DUP_ENTRY: u16 = 1062;
+/// The server's error code for a duplicate key: lesson 2's.
+pub use lesson2::ER_DUP_ENTRY;
 
 /// The server's error code for "a foreign key constraint fails" on an insert
-/// (`ER_NO_REFERENCED_ROW_2`): the row points at a user or a question that does not exist.
+/// (`ER_NO_REFERENCED_ROW_2`): the row points at a row that does not exist.
 pub const ER_NO_REFERENCED_ROW: u16 = 1452;
 
 /// The foreign key from `conversations.user_id` to `users.id`.
@@ -74,32 +74,29 @@ impl ConversationError {
     /// message: `user_id` and `reply_to` are the values the insert used (`reply_to` is `None`
     /// for a question).
     ///
-    /// The constraint's name is in the server's message, in MySQL and MariaDB alike; that is how a
-    /// missing user is told from a missing question (both are error 1452).
+    /// The constraint's name is in the server's message, in MySQL and MariaDB alike; that is how
+    /// the error is tied to its rule (a duplicate on another key is just a database error).
     pub fn from_insert(
         err: mysql::Error,
         user_id: u64,
         reply_to: Option<u64>,
     ) -> ConversationError {
-        let mysql::Error::MySqlError(server) = &err else {
-            return if lesson4::is_connection_lost(&err) {
-                ConversationError::ConnectionLost(err)
-            } else {
-                ConversationError::Db(err)
-            };
-        };
-        match (server.code, reply_to) {
-            // With reply_to NULL, the user is the only reference that can be missing.
-            (ER_NO_REFERENCED_ROW, None) => ConversationError::UnknownUser { user_id },
-            (ER_NO_REFERENCED_ROW, _) if server.message.contains(USER_FOREIGN_KEY) => {
-                ConversationError::UnknownUser { user_id }
+        if let mysql::Error::MySqlError(server) = &err {
+            match (server.code, reply_to) {
+                (ER_NO_REFERENCED_ROW, _) if server.message.contains(USER_FOREIGN_KEY) => {
+                    return ConversationError::UnknownUser { user_id };
+                }
+                (ER_DUP_ENTRY, Some(question_id)) if server.message.contains(ONE_ANSWER_KEY) => {
+                    return ConversationError::AlreadyAnswered { question_id };
+                }
+                _ => {}
             }
-            (ER_DUP_ENTRY, Some(question_id)) if server.message.contains(ONE_ANSWER_KEY) => {
-                ConversationError::AlreadyAnswered { question_id }
-            }
-            // A session the server ended (KILL, shutdown) is a lost connection too.
-            _ if lesson4::is_connection_lost(&err) => ConversationError::ConnectionLost(err),
-            _ => ConversationError::Db(err),
+        }
+        // A session the server ended (KILL, shutdown) is a lost connection too.
+        if lesson4::is_connection_lost(&err) {
+            ConversationError::ConnectionLost(err)
+        } else {
+            ConversationError::Db(err)
         }
     }
 
