@@ -34,7 +34,7 @@ fn main() -> anyhow::Result<()> {
         // Opening the pool's connections failed: the same message as one connection's would be
         // (which server, what to do next), with the driver's error as its cause.
         lesson4::PoolError::Connect(err) => {
-            anyhow::Error::from(shared::Error::from_mysql(err, &config))
+            anyhow::Error::from(shared::Error::from_connect(err, &config))
         }
         other => other.into(),
     })?;
