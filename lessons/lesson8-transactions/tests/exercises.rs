@@ -11,6 +11,7 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, mpsc};
 
 use common::relay::{At, Relay};
@@ -278,13 +279,13 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
 {
     let db = Arc::new(TestDb::new()?);
     let user_id = add_user(&mut db.conn(), "yejin")?;
-    let victim = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let victim = Arc::new(AtomicU32::new(0));
     let (db_in_relay, victim_in_relay) = (db.clone(), victim.clone());
     let relay = Relay::start(
         &db,
         "killed before it arrives",
         At::Pause(Box::new(move || {
-            let victim = victim_in_relay.load(std::sync::atomic::Ordering::SeqCst);
+            let victim = victim_in_relay.load(Ordering::SeqCst);
             let mut killer = db_in_relay.conn();
             // The id is formatted into the statement: the one safe exception to parameter binding,
             // since KILL takes no parameters (MySQL refuses `KILL ?`) and `victim` is a u32.
@@ -301,7 +302,7 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
     );
     let pool = lesson4::Pool::new(relay.opts(&db), 1)?;
     let mut pooled = pool.get()?;
-    victim.store(pooled.connection_id(), std::sync::atomic::Ordering::SeqCst);
+    victim.store(pooled.connection_id(), Ordering::SeqCst);
 
     let result = save_exchange(
         &mut pooled,
@@ -326,7 +327,7 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
     let mut pooled = pool.get()?;
     let replaced = pooled.connection_id();
     assert!(
-        replaced != victim.load(std::sync::atomic::Ordering::SeqCst),
+        replaced != victim.load(Ordering::SeqCst),
         "the pool lent the dead connection again"
     );
     save_exchange(
