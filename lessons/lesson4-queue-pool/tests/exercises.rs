@@ -143,13 +143,27 @@ mod step_a {
 /// Step 4b: the checkout, with a deadline.
 mod step_b {
     use super::*;
-    use common::{FakeConn, TRUST, connection_id};
+    use common::{FakeConn, FakeManager, TRUST, connection_id};
     use lesson4::PoolError;
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;
     use std::sync::{Arc, Barrier, Mutex};
-    use std::thread;
+    use std::thread::{self, JoinHandle};
     use std::time::Instant;
+
+    /// A thread that asks `pool` for a connection, waiting at most `deadline`: it returns the id
+    /// of the connection it got (or the error) and how long it waited.
+    fn spawn_waiter(
+        pool: &Pool<FakeManager>,
+        deadline: Duration,
+    ) -> JoinHandle<(Result<u32, PoolError>, Duration)> {
+        let pool = pool.clone();
+        thread::spawn(move || {
+            let started = Instant::now();
+            let got = pool.get_timeout(deadline).map(|conn| conn.id);
+            (got, started.elapsed())
+        })
+    }
 
     /// How long a checkout that should have timed out waited. `result` holds the id of the
     /// connection lent, if one was.
@@ -187,14 +201,7 @@ mod step_b {
             let (pool, _server) = fake_pool(1, TRUST);
             let held = pool.get().expect("a connection");
             let long_deadline = Duration::from_secs(5);
-            let waiter = {
-                let pool = pool.clone();
-                thread::spawn(move || {
-                    let started = Instant::now();
-                    let got = pool.get_timeout(long_deadline).map(|conn| conn.id);
-                    (got, started.elapsed())
-                })
-            };
+            let waiter = spawn_waiter(&pool, long_deadline);
             thread::sleep(Duration::from_millis(100)); // let the waiter start waiting
             drop(held);
             let (got, waited) = waiter.join().expect("the waiter did not panic");
@@ -217,10 +224,7 @@ mod step_b {
             let (pool, _server) = fake_pool(1, TRUST);
             let _held = pool.get().expect("a connection");
             let deadline = Duration::from_secs(1);
-            let waiter = {
-                let pool = pool.clone();
-                thread::spawn(move || pool.get_timeout(deadline).map(|conn| conn.id))
-            };
+            let waiter = spawn_waiter(&pool, deadline);
             // Every 100 ms until shortly before the deadline, wake the waiter with no connection
             // for it, as a spurious wakeup (or a faster thread taking the connection) would.
             let mut wakeups = 0;
@@ -229,7 +233,8 @@ mod step_b {
                 pool.wake_waiting_checkouts();
                 wakeups += 1;
             }
-            let waited = expect_timeout(waiter.join().expect("the waiter did not panic"));
+            let (got, _) = waiter.join().expect("the waiter did not panic");
+            let waited = expect_timeout(got);
 
             assert!(
                 waited >= deadline,
@@ -280,14 +285,7 @@ mod step_b {
             let (pool, _server) = fake_pool(1, TRUST);
             let mut held = pool.get().expect("a connection");
             let long_deadline = Duration::from_secs(5);
-            let waiter = {
-                let pool = pool.clone();
-                thread::spawn(move || {
-                    let started = Instant::now();
-                    let got = pool.get_timeout(long_deadline).map(|conn| conn.id);
-                    (got, started.elapsed())
-                })
-            };
+            let waiter = spawn_waiter(&pool, long_deadline);
             thread::sleep(Duration::from_millis(100)); // let the waiter start waiting
             held.mark_broken();
             drop(held);
@@ -393,14 +391,11 @@ mod step_b {
         watchdog(HANG, || {
             let (pool, _server) = fake_pool(1, TRUST);
             let _held = pool.get().expect("a connection");
-            let waiter = {
-                let pool = pool.clone();
-                thread::spawn(move || pool.get_timeout(Duration::from_secs(5)).map(|c| c.id))
-            };
+            let waiter = spawn_waiter(&pool, Duration::from_secs(5));
             thread::sleep(Duration::from_millis(50));
 
             pool.close_all();
-            let waiting = waiter.join().expect("the waiter did not panic");
+            let (waiting, _) = waiter.join().expect("the waiter did not panic");
             let later = pool.get().map(|c| c.id);
 
             assert!(
