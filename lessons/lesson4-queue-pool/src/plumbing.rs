@@ -223,7 +223,6 @@ impl<M: ManageConnection> PooledConn<M> {
     /// `conn`, ready for the queue: stamped with the time it came back, and marked for a ping
     /// before its next use if the pool did not see its last use end (a panic unwinding through
     /// the caller, or queries run on the bare `&mut Conn`).
-    #[cfg_attr(feature = "exercise", allow(dead_code))] // the untouched exercise does not use it yet
     pub(crate) fn idle_entry(&self, conn: M::Connection) -> Idle<M::Connection> {
         let mut idle = Idle::new(conn);
         idle.clean = !self.unwatched && !std::thread::panicking();

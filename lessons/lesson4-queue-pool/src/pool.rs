@@ -16,8 +16,6 @@ pub struct Pool<M: ManageConnection = MysqlConnector> {
 /// What every clone of a [`Pool`] and every [`PooledConn`] point at.
 pub(crate) struct Shared<M: ManageConnection> {
     /// Opens connections (`manager.connect()`) and pings them (`manager.is_alive(&mut conn)`).
-    #[cfg_attr(feature = "exercise", allow(dead_code))]
-    // the untouched exercise does not use it yet
     pub(crate) manager: M,
     /// `max_size`, the checkout deadline of `get`, ...
     pub(crate) options: PoolOptions,
@@ -40,8 +38,6 @@ pub(crate) struct State<C> {
 
 /// A connection lent by a [`Pool`]: use it as a `mysql::Conn`; dropping it gives it back (반납).
 pub struct PooledConn<M: ManageConnection = MysqlConnector> {
-    #[cfg_attr(feature = "exercise", allow(dead_code))]
-    // the untouched exercise does not use it yet
     pub(crate) pool: Arc<Shared<M>>,
     /// Always `Some` until `Drop` takes it out.
     pub(crate) conn: Option<M::Connection>,
@@ -60,7 +56,6 @@ impl<M: ManageConnection> Shared<M> {
 
     /// Opens a connection for a slot the caller already counted in `open`, and lends it.
     /// If that fails, it frees the slot again (and says so to a waiting checkout).
-    #[cfg_attr(feature = "exercise", allow(dead_code))] // the untouched exercise does not use it yet
     pub(crate) fn connect_into_slot(self: &Arc<Self>) -> Result<PooledConn<M>, PoolError> {
         match self.manager.connect() {
             Ok(conn) => Ok(PooledConn::new(Arc::clone(self), conn)),
