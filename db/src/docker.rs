@@ -97,14 +97,9 @@ impl Compose {
 
 /// Whether a Docker engine answers this user, within 15 s.
 pub fn engine() -> Engine {
-    match run_with_timeout(
-        {
-            let mut command = Command::new("docker");
-            command.arg("info");
-            command
-        },
-        15,
-    ) {
+    let mut info = Command::new("docker");
+    info.arg("info");
+    match run_with_timeout(info, 15) {
         Some(out) if out.status.success() => Engine::Answers,
         // Only the daemon's socket: the client may also warn that it cannot read ~/.docker/config.json.
         Some(out)

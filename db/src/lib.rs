@@ -89,6 +89,16 @@ impl Tool {
         }
     }
 
+    /// The last line of `up` and `reset`: who can now use which database where.
+    fn say_ready(&self) {
+        say(format!(
+            "ready: {}@{}/{}",
+            self.config.user,
+            self.address(),
+            self.config.database
+        ));
+    }
+
     fn probe(&self) -> Probe {
         probe(&self.config.host, self.config.port, PROBE_TIMEOUT)
     }
@@ -119,12 +129,7 @@ impl Tool {
             ),
             Probe::Nothing(_) => self.start_server()?,
         }
-        say(format!(
-            "ready: {}@{}/{}",
-            self.config.user,
-            self.address(),
-            self.config.database
-        ));
+        self.say_ready();
         Ok(())
     }
 
@@ -232,12 +237,12 @@ impl Tool {
         else {
             return Ok(());
         };
-        let pid = self.local.recorded_pid();
-        if pid.is_some() && !matches!(probe("127.0.0.1", port, PROBE_TIMEOUT), Probe::Nothing(_)) {
+        if let Some(pid) = self.local.recorded_pid()
+            && !matches!(probe("127.0.0.1", port, PROBE_TIMEOUT), Probe::Nothing(_))
+        {
             bail!(
-                "this project's local server (pid {}, data in {}) runs on 127.0.0.1:{port}, but DB_PORT \
+                "this project's local server (pid {pid}, data in {}) runs on 127.0.0.1:{port}, but DB_PORT \
                  is {}: set DB_PORT={port}, or stop it first with DB_PORT={port} `cargo run -p db -- down`",
-                pid.unwrap_or_default(),
                 self.local.dir().display(),
                 self.config.port
             );
@@ -367,12 +372,7 @@ impl Tool {
             );
         };
         admin::reset(&self.config, &mut admin)?;
-        say(format!(
-            "ready: {}@{}/{}",
-            self.config.user,
-            self.address(),
-            self.config.database
-        ));
+        self.say_ready();
         Ok(())
     }
 }

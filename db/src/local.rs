@@ -104,18 +104,6 @@ impl LocalServer {
         }
     }
 
-    /// Whether this folder's server answers on a port other than `config`'s: then it must not be
-    /// started a second time on the same data.
-    pub fn running_elsewhere(&self, config: &Config) -> Option<u16> {
-        let port = self.recorded_port().filter(|&p| p != config.port)?;
-        let there = Config {
-            host: "127.0.0.1".into(),
-            port,
-            ..config.clone()
-        };
-        (self.ownership(&there) == Ownership::Ours).then_some(port)
-    }
-
     /// Takes the folder's lock, waiting up to `wait` while another `up` holds it. The operating
     /// system releases it when this process ends, however it ends.
     pub fn lock(&self, wait: Duration) -> Result<File> {

@@ -125,17 +125,15 @@ mod tests {
     use std::net::TcpListener;
     use std::thread;
 
-    /// A loopback listener that answers each of `connections` connections with `reply` (and then
-    /// keeps it open for a while, as a frozen server would).
-    fn serve(reply: &'static [u8], connections: usize) -> u16 {
+    /// A loopback listener that answers one connection with `reply` (and then keeps it open for a
+    /// while, as a frozen server would).
+    fn serve(reply: &'static [u8]) -> u16 {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
         let port = listener.local_addr().unwrap().port();
         thread::spawn(move || {
-            for stream in listener.incoming().take(connections) {
-                let mut stream = stream.unwrap();
-                stream.write_all(reply).unwrap();
-                thread::sleep(Duration::from_secs(2));
-            }
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.write_all(reply).unwrap();
+            thread::sleep(Duration::from_secs(2));
         });
         port
     }
@@ -175,7 +173,7 @@ mod tests {
 
     #[test]
     fn an_http_server_is_not_taken_for_mysql() {
-        let port = serve(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n", 1);
+        let port = serve(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
         let probe = probe("127.0.0.1", port, Duration::from_secs(2));
         assert!(
             matches!(probe, Probe::NotMySql(_)),
@@ -185,7 +183,7 @@ mod tests {
 
     #[test]
     fn a_listener_that_never_speaks_is_not_taken_for_mysql() {
-        let port = serve(b"", 1);
+        let port = serve(b"");
         let probe = probe("127.0.0.1", port, Duration::from_secs(1));
         assert!(
             matches!(&probe, Probe::NotMySql(what) if what.contains("no MySQL greeting")),
