@@ -48,11 +48,11 @@ fn select_one_returns_the_row_of_select_1() -> anyhow::Result<()> {
 #[test]
 fn select_one_reads_every_value_from_the_server_instead_of_writing_it_itself() -> anyhow::Result<()>
 {
-    let server = StandIn::start("stand_in_db")?;
+    let server = StandIn::start()?;
     let config = Config::from_lookup(|key| match key {
         "DB_HOST" => Some("127.0.0.1".into()),
         "DB_PORT" => Some(server.port().to_string()),
-        "DB_NAME" => Some("stand_in_db".into()),
+        "DB_NAME" => Some(stand_in::DATABASE.into()),
         "DB_SSL_MODE" => Some("disabled".into()),
         _ => None,
     })?;
@@ -75,8 +75,9 @@ fn select_one_reads_every_value_from_the_server_instead_of_writing_it_itself() -
         reply.user
     );
     assert!(
-        reply.database.as_deref() == Some("stand_in_db"),
-        "this server answers DATABASE() = \"stand_in_db\", but the Reply says {:?}",
+        reply.database.as_deref() == Some(stand_in::DATABASE),
+        "this server answers DATABASE() = {:?}, but the Reply says {:?}",
+        stand_in::DATABASE,
         reply.database
     );
     Ok(())

@@ -15,6 +15,8 @@ use std::time::Duration;
 pub const VERSION: &str = "0.0.1-stand-in";
 /// What it answers to `CURRENT_USER()`.
 pub const ACCOUNT: &str = "stand-in@%";
+/// What it answers to `DATABASE()`, whatever database the client asked for.
+pub const DATABASE: &str = "stand_in_db";
 
 /// Connections served before the listener stops (the driver opens at most two per `Conn::new`).
 const MAX_CONNECTIONS: usize = 8;
@@ -35,11 +37,9 @@ const TYPE_LONGLONG: u8 = 0x08;
 const TYPE_VAR_STRING: u8 = 0xfd;
 
 /// One value of an answered row.
-#[derive(Clone)]
 enum Value {
     Int(i64),
     Text(String),
-    Null,
 }
 
 /// A running stand-in server.
@@ -49,19 +49,18 @@ pub struct StandIn {
 }
 
 impl StandIn {
-    /// Starts listening on a free port of 127.0.0.1; `database` is what `DATABASE()` answers
-    /// (`NULL` when it is empty).
-    pub fn start(database: &str) -> io::Result<StandIn> {
+    /// Starts listening on a free port of 127.0.0.1.
+    pub fn start() -> io::Result<StandIn> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let queries = Arc::new(Mutex::new(Vec::new()));
-        let (recorded, database) = (Arc::clone(&queries), database.to_string());
+        let recorded = Arc::clone(&queries);
         std::thread::spawn(move || {
             for (n, stream) in listener.incoming().take(MAX_CONNECTIONS).enumerate() {
-                let (recorded, database) = (Arc::clone(&recorded), database.clone());
+                let recorded = Arc::clone(&recorded);
                 std::thread::spawn(move || {
                     // A broken or silent client just ends its connection; the test judges the rest.
-                    let _ = stream.and_then(|s| serve(s, n as u32 + 1, &database, &recorded));
+                    let _ = stream.and_then(|s| serve(s, n as u32 + 1, &recorded));
                 });
             }
         });
@@ -82,12 +81,7 @@ impl StandIn {
     }
 }
 
-fn serve(
-    mut s: TcpStream,
-    id: u32,
-    database: &str,
-    queries: &Mutex<Vec<String>>,
-) -> io::Result<()> {
+fn serve(mut s: TcpStream, id: u32, queries: &Mutex<Vec<String>>) -> io::Result<()> {
     s.set_read_timeout(Some(IDLE_LIMIT))?;
     write_packet(&mut s, 0, &greeting(id))?;
     read_packet(&mut s)?; // the login: any user and password will do
@@ -104,7 +98,7 @@ fn serve(
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .push(sql.clone());
-                let Some(row) = answer(&sql, database) else {
+                let Some(row) = answer(&sql) else {
                     let msg = format!(
                         "the stand-in server only answers SELECTs of VERSION(), CURRENT_USER(), DATABASE() and numbers, not {sql:?}"
                     );
@@ -114,18 +108,13 @@ fn serve(
                 if code == 0x03 {
                     write_result(&mut s, &row, false)?;
                 } else {
-                    prepared.push(row.clone());
                     let mut ok = vec![0x00];
-                    ok.extend((prepared.len() as u32).to_le_bytes()); // statement id
+                    ok.extend((prepared.len() as u32 + 1).to_le_bytes()); // statement id
                     ok.extend((row.len() as u16).to_le_bytes()); // columns
                     ok.extend([0, 0, 0, 0, 0]); // no parameters, filler, no warnings
                     write_packet(&mut s, 1, &ok)?;
-                    let mut seq = 2;
-                    for (name, value) in &row {
-                        write_packet(&mut s, seq, &column(name, value))?;
-                        seq += 1;
-                    }
-                    write_packet(&mut s, seq, &eof())?;
+                    write_columns(&mut s, 2, &row)?;
+                    prepared.push(row);
                 }
             }
             0x17 => {
@@ -134,7 +123,7 @@ fn serve(
                     .get(..4)
                     .map_or(0, |b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
                 match prepared.get((id as usize).wrapping_sub(1)) {
-                    Some(row) => write_result(&mut s, &row.clone(), true)?,
+                    Some(row) => write_result(&mut s, row, true)?,
                     None => write_packet(&mut s, 1, &error("unknown statement"))?,
                 }
             }
@@ -146,13 +135,13 @@ fn serve(
 }
 
 /// The row a query of constant expressions returns, or `None` for anything else.
-fn answer(sql: &str, database: &str) -> Option<Vec<(String, Value)>> {
+fn answer(sql: &str) -> Option<Vec<(String, Value)>> {
     let sql = sql.trim().trim_end_matches(';').trim();
-    let list = sql
-        .get(..7)
-        .filter(|s| s.eq_ignore_ascii_case("SELECT "))
-        .map(|_| &sql[7..])?;
-    list.split(',')
+    if !sql.get(..7)?.eq_ignore_ascii_case("SELECT ") {
+        return None;
+    }
+    sql[7..]
+        .split(',')
         .map(|item| {
             let item = item.trim();
             // `SELECT 1 AS one`: the alias names the column.
@@ -163,8 +152,7 @@ fn answer(sql: &str, database: &str) -> Option<Vec<(String, Value)>> {
             let value = match expr.to_ascii_uppercase().as_str() {
                 "VERSION()" => Value::Text(VERSION.into()),
                 "CURRENT_USER()" | "CURRENT_USER" => Value::Text(ACCOUNT.into()),
-                "DATABASE()" if database.is_empty() => Value::Null,
-                "DATABASE()" => Value::Text(database.into()),
+                "DATABASE()" => Value::Text(DATABASE.into()),
                 "@@MAX_ALLOWED_PACKET" => Value::Int(16 * 1024 * 1024),
                 "@@SOCKET" => Value::Text(String::new()), // no socket: the driver stays on TCP
                 number => Value::Int(number.parse().ok()?),
@@ -174,38 +162,34 @@ fn answer(sql: &str, database: &str) -> Option<Vec<(String, Value)>> {
         .collect()
 }
 
-fn write_result(s: &mut TcpStream, row: &[(String, Value)], binary: bool) -> io::Result<()> {
-    write_packet(s, 1, &[row.len() as u8])?;
-    let mut seq = 2;
+/// The column definitions of `row` and the EOF after them, numbered from `seq`; returns the next number.
+fn write_columns(s: &mut TcpStream, mut seq: u8, row: &[(String, Value)]) -> io::Result<u8> {
     for (name, value) in row {
         write_packet(s, seq, &column(name, value))?;
         seq += 1;
     }
     write_packet(s, seq, &eof())?;
+    Ok(seq + 1)
+}
+
+fn write_result(s: &mut TcpStream, row: &[(String, Value)], binary: bool) -> io::Result<()> {
+    write_packet(s, 1, &[row.len() as u8])?;
+    let seq = write_columns(s, 2, row)?;
     let mut data = Vec::new();
     if binary {
-        // Binary row: a 0x00 header, a NULL bitmap (offset 2 bits), then the non-NULL values.
+        // Binary row: a 0x00 header, a NULL bitmap (offset 2 bits; no value is NULL), then the values.
         data.push(0x00);
-        let mut bitmap = vec![0u8; (row.len() + 9) / 8];
-        for (i, (_, value)) in row.iter().enumerate() {
-            match value {
-                Value::Int(n) => data.extend(n.to_le_bytes()),
-                Value::Text(t) => put_str(&mut data, t),
-                Value::Null => bitmap[(i + 2) / 8] |= 1 << ((i + 2) % 8),
-            }
-        }
-        data.splice(1..1, bitmap);
-    } else {
-        for (_, value) in row {
-            match value {
-                Value::Int(n) => put_str(&mut data, &n.to_string()),
-                Value::Text(t) => put_str(&mut data, t),
-                Value::Null => data.push(0xfb),
-            }
+        data.resize(1 + (row.len() + 9) / 8, 0);
+    }
+    for (_, value) in row {
+        match value {
+            Value::Int(n) if binary => data.extend(n.to_le_bytes()),
+            Value::Int(n) => put_str(&mut data, &n.to_string()),
+            Value::Text(t) => put_str(&mut data, t),
         }
     }
-    write_packet(s, seq + 1, &data)?;
-    write_packet(s, seq + 2, &eof())
+    write_packet(s, seq, &data)?;
+    write_packet(s, seq + 1, &eof())
 }
 
 fn greeting(id: u32) -> Vec<u8> {
@@ -232,7 +216,7 @@ fn column(name: &str, value: &Value) -> Vec<u8> {
     }
     let (charset, kind) = match value {
         Value::Int(_) => (63u16, TYPE_LONGLONG),
-        _ => (45, TYPE_VAR_STRING),
+        Value::Text(_) => (45, TYPE_VAR_STRING),
     };
     p.push(0x0c);
     p.extend(charset.to_le_bytes());
