@@ -58,15 +58,38 @@ fn unreachable_opts(db: &TestDb) -> anyhow::Result<Opts> {
         .into())
 }
 
-/// Asserts that the calls of a test left no connection open in its database.
-fn assert_all_closed(db: &TestDb, watcher: &mut Conn, after: &str) {
+/// Asserts that 3 calls of `call` open 3 different connections, over TCP
+/// and over the server's socket alike, and leave none open in the test's database.
+fn assert_each_call_opens_and_closes_its_own_connection(
+    db: &TestDb,
+    calls: &str,
+    mut call: impl FnMut(&Opts) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let watcher = &mut db.conn();
+    for prefer_socket in [false, true] {
+        let opts = recording_opts(db, prefer_socket)?;
+        take_connects(watcher)?;
+
+        for _ in 0..3 {
+            call(&opts)?;
+        }
+
+        let ids = take_connects(watcher)?;
+        let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
+        assert!(
+            ids.len() == 3 && distinct.len() == 3,
+            "3 {calls} should open 3 different connections (prefer_socket {prefer_socket}), \
+             the server saw {ids:?}: is a connection opened in each call, with the opts given?"
+        );
+    }
     // The server lets go of a closed connection a moment after the client's COM_QUIT.
     let left_open = db.wait_for_sessions(watcher, |ids| ids.is_empty());
     assert!(
         left_open.is_empty(),
-        "after {after}, the server still lists connection(s) {left_open:?}: \
+        "after 3 {calls}, the server still lists connection(s) {left_open:?}: \
          is a Conn kept (in a static, a struct, a leaked value) instead of dropped when the call returns?"
     );
+    Ok(())
 }
 
 fn all_users(conn: &mut Conn) -> mysql::Result<Vec<(u64, String, String)>> {
@@ -96,29 +119,13 @@ mod step_a {
     #[test]
     fn every_create_user_opens_a_connection_of_its_own_and_closes_it() -> anyhow::Result<()> {
         let db = TestDb::new()?;
-        let mut watcher = db.conn();
-        for prefer_socket in [false, true] {
-            let opts = recording_opts(&db, prefer_socket)?;
-            take_connects(&mut watcher)?;
+        let mut n = 0;
 
-            for i in 0..3 {
-                create_user(
-                    &opts,
-                    "Caller",
-                    &format!("caller{i}.{prefer_socket}@example.com"),
-                )?;
-            }
-
-            let ids = take_connects(&mut watcher)?;
-            let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
-            assert!(
-                ids.len() == 3 && distinct.len() == 3,
-                "3 calls should open 3 different connections (prefer_socket {prefer_socket}), \
-                 the server saw {ids:?}: is a connection opened in each call, with the opts given?"
-            );
-        }
-        assert_all_closed(&db, &mut watcher, "3 calls of create_user");
-        Ok(())
+        assert_each_call_opens_and_closes_its_own_connection(&db, "calls of create_user", |opts| {
+            n += 1;
+            create_user(opts, "Caller", &format!("caller{n}@example.com"))?;
+            Ok(())
+        })
     }
 
     #[test]
@@ -254,26 +261,12 @@ mod step_b {
     #[test]
     fn every_lookup_opens_a_connection_of_its_own_and_closes_it() -> anyhow::Result<()> {
         let db = TestDb::new()?;
-        let mut watcher = db.conn();
-        insert_user(&mut watcher, "Caller", "caller@example.com")?;
-        for prefer_socket in [false, true] {
-            let opts = recording_opts(&db, prefer_socket)?;
-            take_connects(&mut watcher)?;
+        insert_user(&mut db.conn(), "Caller", "caller@example.com")?;
 
-            for _ in 0..3 {
-                get_user_by_email(&opts, "caller@example.com")?;
-            }
-
-            let ids = take_connects(&mut watcher)?;
-            let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
-            assert!(
-                ids.len() == 3 && distinct.len() == 3,
-                "3 lookups should open 3 different connections (prefer_socket {prefer_socket}), \
-                 the server saw {ids:?}: is a connection opened in each call, with the opts given?"
-            );
-        }
-        assert_all_closed(&db, &mut watcher, "3 lookups");
-        Ok(())
+        assert_each_call_opens_and_closes_its_own_connection(&db, "lookups", |opts| {
+            get_user_by_email(opts, "caller@example.com")?;
+            Ok(())
+        })
     }
 
     #[test]
