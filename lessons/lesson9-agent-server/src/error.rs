@@ -52,11 +52,12 @@ pub enum ApiError {
     /// 500: a bug or a state the code does not expect. Details in the server's log only.
     Internal(BoxError),
     /// 400, 415 or 422 from axum's extractors: malformed JSON, a wrong content type, a bad path
-    /// or query. `message` is axum's own text, which quotes the request, never the server's state.
+    /// or query; 404 or 405 from the router's fallbacks: no such route, or not that method.
+    /// `message` quotes the request at most, never the server's state.
     Request {
-        /// The status axum chose.
+        /// The status axum (or the fallback) chose.
         status: StatusCode,
-        /// axum's description.
+        /// axum's description (or the fallback's).
         message: String,
     },
 }
@@ -88,6 +89,8 @@ impl ApiError {
             ApiError::OutcomeUnknown(_) => "outcome_unknown",
             ApiError::Internal(_) => "internal",
             ApiError::Request { status, .. } => match *status {
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
                 StatusCode::UNPROCESSABLE_ENTITY => "invalid",
                 _ => "bad_request",

@@ -4,7 +4,7 @@
 
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use lesson2::User;
@@ -33,20 +33,19 @@ pub fn app(state: AppState) -> Router {
         .route("/users/{id}", patch(update_user).delete(delete_user))
         .route("/users/{id}/chat", post(post_chat))
         .route("/users/{id}/conversations", get(conversations))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "not_found", "no such route") })
+        .fallback(|| async {
+            ApiError::Request {
+                status: StatusCode::NOT_FOUND,
+                message: "no such route".to_string(),
+            }
+        })
         .method_not_allowed_fallback(|| async {
-            let message = "this route does not take that method";
-            error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                message,
-            )
+            ApiError::Request {
+                status: StatusCode::METHOD_NOT_ALLOWED,
+                message: "this route does not take that method".to_string(),
+            }
         })
         .with_state(state)
-}
-
-fn error(status: StatusCode, code: &str, message: &str) -> impl IntoResponse + use<> {
-    (status, Json(json!({"error": code, "message": message})))
 }
 
 // axum's own extractors, whose rejections answer in JSON like every other error.
