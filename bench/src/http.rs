@@ -207,6 +207,8 @@ pub struct Server {
     pub readers: Vec<u64>,
     /// The users who chat, one per client (each chat adds to their conversation, not the readers').
     pub chatters: Vec<u64>,
+    /// How the database server names the host of the pool's connections.
+    pub pool_sees: String,
     server_runtime: Runtime,
     client_runtime: Runtime,
     clients: Vec<reqwest::Client>,
@@ -216,7 +218,8 @@ pub struct Server {
 
 impl Server {
     /// Opens lesson 9's pool of `pool_size` connections on `config`'s database, seeds
-    /// `CONVERSATION_LIMIT` messages for each reader, and starts the server on a free loopback port.
+    /// `CONVERSATION_LIMIT` messages for each reader (and asks, on that connection, how the
+    /// database server sees the pool's client), and starts the server on a free loopback port.
     /// `users` are the ids of at least `2 * clients` existing users (it panics with fewer): the
     /// first `clients` read, the next `clients` chat.
     pub fn start(
@@ -233,7 +236,7 @@ impl Server {
         );
         let (readers, chatters) = users[..2 * clients].split_at(clients);
         let pool = lesson9::build_pool(config, pool_size).map_err(lesson("lesson9::build_pool"))?;
-        {
+        let pool_sees = {
             let mut conn = lesson5::checkout(&pool, crate::args::CHECKOUT_TIMEOUT)
                 .map_err(lesson("lesson5::checkout"))?;
             for &user in readers {
@@ -243,7 +246,8 @@ impl Server {
                         .map_err(lesson("lesson8::save_exchange"))?;
                 }
             }
-        }
+            crate::setup::client_host_seen_by_server(&mut conn)?
+        };
         let state = lesson9::AppState::new(pool, Arc::new(lesson9::OfflineAgent));
 
         // The server gets tokio's usual runtime (a worker per core); the clients one thread.
@@ -273,6 +277,7 @@ impl Server {
             state,
             readers: readers.to_vec(),
             chatters: chatters.to_vec(),
+            pool_sees,
             server_runtime,
             client_runtime,
             clients,

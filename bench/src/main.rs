@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use bench::BenchError;
 use bench::args::{Args, CHECKOUT_TIMEOUT};
 use bench::http::{HttpProgress, Server};
 use bench::report::{self, HttpSettings, Report, Settings};
 use bench::run::{self, Progress};
-use bench::setup::{Environment, client_host_seen_by_server};
+use bench::setup::Environment;
 use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
@@ -49,20 +48,11 @@ fn main() -> anyhow::Result<()> {
         None => None,
     };
     let http = match (&http_plan, &server) {
-        (Some(plan), Some(server)) => {
-            let mut conn =
-                lesson5::checkout(&server.state.pool, CHECKOUT_TIMEOUT).map_err(|err| {
-                    BenchError::Lesson {
-                        call: "lesson5::checkout",
-                        source: Box::new(err),
-                    }
-                })?;
-            Some(HttpSettings {
-                plan: plan.clone(),
-                address: server.base_url.clone(),
-                pool_sees: client_host_seen_by_server(&mut conn)?,
-            })
-        }
+        (Some(plan), Some(server)) => Some(HttpSettings {
+            plan: plan.clone(),
+            address: server.base_url.clone(),
+            pool_sees: server.pool_sees.clone(),
+        }),
         _ => None,
     };
 
