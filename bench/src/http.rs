@@ -29,7 +29,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
 use crate::BenchError;
-use crate::run::{ThreadResult, combine, measure_threads};
+use crate::run::{Rounds, ThreadResult, combine, measure_threads};
 use crate::stats::{self, Summary};
 
 /// How many messages `GET /users/{id}/conversations` returns without `?limit=`, and how many each
@@ -295,8 +295,7 @@ impl Server {
         plan: &HttpPlan,
         progress: &mut dyn FnMut(&HttpProgress) -> ControlFlow<()>,
     ) -> Result<Vec<HttpMeasurement>, BenchError> {
-        type Collected = (Vec<u64>, Vec<(usize, Duration)>);
-        let mut collected: HashMap<(Endpoint, usize, Via), Collected> = HashMap::new();
+        let mut collected: HashMap<(Endpoint, usize, Via), Rounds> = HashMap::new();
         let mut step = 0;
         for round in 0..plan.rounds {
             for endpoint in Endpoint::ALL {
@@ -318,7 +317,7 @@ impl Server {
                         }
                         let per_client = plan.ops_per_client_per_round(endpoint, clients);
                         let warmup = plan.warmup.min(per_client);
-                        let (latencies, elapsed) = match via {
+                        let round = match via {
                             Via::Direct => {
                                 measure_threads(clients, per_client, warmup, Ok, |&mut client| {
                                     self.direct(endpoint, client)
@@ -326,9 +325,10 @@ impl Server {
                             }
                             Via::Http => self.http_round(endpoint, clients, per_client, warmup)?,
                         };
-                        let entry = collected.entry((endpoint, clients, via)).or_default();
-                        entry.1.push((latencies.len(), elapsed));
-                        entry.0.extend(latencies);
+                        collected
+                            .entry((endpoint, clients, via))
+                            .or_default()
+                            .add(round);
                     }
                 }
             }
@@ -338,8 +338,9 @@ impl Server {
         for endpoint in Endpoint::ALL {
             for &clients in &plan.clients {
                 for via in Via::ALL {
-                    if let Some((latencies, rounds)) = collected.remove(&(endpoint, clients, via))
-                        && let Some(latency) = Summary::from_nanos(latencies)
+                    if let Some((latency, rounds)) = collected
+                        .remove(&(endpoint, clients, via))
+                        .and_then(Rounds::summary)
                     {
                         measurements.push(HttpMeasurement {
                             endpoint,

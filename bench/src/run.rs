@@ -152,9 +152,8 @@ pub fn run(
         prepared_by_threads.push(prepared);
     }
 
-    // Per case, workload and thread count: every latency, and each round's (ops, wall time).
-    type Collected = (Vec<u64>, Vec<(usize, Duration)>);
-    let mut collected: HashMap<(Case, Workload, usize), Collected> = HashMap::new();
+    // Per case, workload and thread count: what its rounds measured.
+    let mut collected: HashMap<(Case, Workload, usize), Rounds> = HashMap::new();
     let mut step = 0;
     for round in 0..plan.rounds {
         for &workload in &plan.workloads {
@@ -178,11 +177,12 @@ pub fn run(
                     let per_thread = plan.ops_per_thread_per_round(case, threads);
                     let warmup = plan.warmup_per_thread_per_round(case, threads);
                     let seed = (round as u64) << 32;
-                    let (latencies, elapsed) =
+                    let round =
                         run_round(pool, target, workload, threads, per_thread, warmup, seed)?;
-                    let entry = collected.entry((case, workload, threads)).or_default();
-                    entry.1.push((latencies.len(), elapsed));
-                    entry.0.extend(latencies);
+                    collected
+                        .entry((case, workload, threads))
+                        .or_default()
+                        .add(round);
                 }
             }
         }
@@ -192,8 +192,9 @@ pub fn run(
     for &workload in &plan.workloads {
         for &threads in &plan.threads {
             for &case in &plan.cases {
-                if let Some((latencies, rounds)) = collected.remove(&(case, workload, threads))
-                    && let Some(latency) = Summary::from_nanos(latencies)
+                if let Some((latency, rounds)) = collected
+                    .remove(&(case, workload, threads))
+                    .and_then(Rounds::summary)
                 {
                     measurements.push(Measurement {
                         case,
@@ -207,6 +208,27 @@ pub fn run(
         }
     }
     Ok(measurements)
+}
+
+/// What the rounds of one measured combination gathered: every latency, and each round's
+/// (operations, wall time) in the order they ran.
+#[derive(Debug, Default)]
+pub(crate) struct Rounds {
+    latencies: Vec<u64>,
+    rounds: Vec<(usize, Duration)>,
+}
+
+impl Rounds {
+    /// Adds one round, as [`measure_threads`] returns it.
+    pub(crate) fn add(&mut self, (latencies, elapsed): (Vec<u64>, Duration)) {
+        self.rounds.push((latencies.len(), elapsed));
+        self.latencies.extend(latencies);
+    }
+
+    /// The latencies summed up, and the rounds; `None` when nothing was measured.
+    pub(crate) fn summary(self) -> Option<(Summary, Vec<(usize, Duration)>)> {
+        Some((Summary::from_nanos(self.latencies)?, self.rounds))
+    }
 }
 
 /// What one thread measured: its latencies, and when it started and ended measuring.
