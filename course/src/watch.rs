@@ -28,8 +28,7 @@ const SETTLE: Duration = Duration::from_millis(200);
 
 pub fn watch(app: &App) -> Result<ExitCode> {
     let lang = app.lang;
-    if let Some(problem) = app.database_problem() {
-        eprintln!("{problem}");
+    if !app.database_answers() {
         return Ok(ExitCode::FAILURE);
     }
     let all: Vec<(&Lesson, &Exercise)> = app.course.exercises().collect();
