@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Html;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
+use chrono::NaiveDateTime;
 use lesson2::User;
 use lesson7::Conversation;
 use lesson8::Exchange;
@@ -70,8 +71,8 @@ pub struct UserJson {
     pub name: String,
     /// The email, unique.
     pub email: String,
-    /// When the user was created, `YYYY-MM-DDTHH:MM:SS` in the database's time zone.
-    pub created_at: String,
+    /// When the user was created, in the database's time zone; JSON `"YYYY-MM-DDTHH:MM:SS"`.
+    pub created_at: NaiveDateTime,
 }
 
 impl From<User> for UserJson {
@@ -80,7 +81,7 @@ impl From<User> for UserJson {
             id: user.id,
             name: user.name,
             email: user.email,
-            created_at: timestamp(user.created_at),
+            created_at: user.created_at,
         }
     }
 }
@@ -96,8 +97,8 @@ pub struct Message {
     pub content: String,
     /// For an answer, the question's id; `null` for a question.
     pub reply_to: Option<u64>,
-    /// When it was stored, `YYYY-MM-DDTHH:MM:SS` in the database's time zone.
-    pub created_at: String,
+    /// When it was stored, in the database's time zone; JSON `"YYYY-MM-DDTHH:MM:SS"`.
+    pub created_at: NaiveDateTime,
 }
 
 impl From<Conversation> for Message {
@@ -107,7 +108,7 @@ impl From<Conversation> for Message {
             role: row.role.as_str().to_string(),
             content: row.content,
             reply_to: row.reply_to,
-            created_at: timestamp(row.created_at),
+            created_at: row.created_at,
         }
     }
 }
@@ -119,10 +120,6 @@ pub struct ChatReply {
     pub question: Message,
     /// The agent's answer, as stored (`reply_to` = the question's id).
     pub answer: Message,
-}
-
-fn timestamp(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%dT%H:%M:%S").to_string()
 }
 
 /// Reads back the two rows `save_exchange` stored, with the ids and times the server gave them.
@@ -290,4 +287,25 @@ async fn conversations(
         })
         .await?;
     Ok(Json(messages.into_iter().map(Message::from).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_shows_its_time_as_date_t_time_in_whole_seconds() {
+        let stored = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+            .and_then(|day| day.and_hms_opt(9, 5, 7))
+            .unwrap();
+        let message = Message {
+            id: 1,
+            role: "user".to_string(),
+            content: "안녕".to_string(),
+            reply_to: None,
+            created_at: stored,
+        };
+        let json = serde_json::to_value(&message).unwrap();
+        assert_eq!(json["created_at"], "2026-12-02T09:05:07", "{json}");
+    }
 }
