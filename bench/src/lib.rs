@@ -73,7 +73,7 @@ pub enum BenchError {
         source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The HTTP client could not send a request to lesson 9's server or read its answer.
-    Http(reqwest::Error),
+    Http(hyper::Error),
     /// The in-process server could not start (its runtime or its listening socket).
     Io(std::io::Error),
     /// Ctrl+C was pressed: the run stopped between two steps (the throwaway database is still dropped).

@@ -367,8 +367,8 @@ pub fn render_settings(settings: &Settings) -> String {
             "http",
             format!(
                 "lesson9's server in this process at {}, offline agent, its r2d2 pool of {} connections \
-                 (ping on checkout; the database sees them as {}); reqwest, one keep-alive connection per \
-                 client, all clients on one thread; {} GET and {} POST requests per endpoint, client count \
+                 (ping on checkout; the database sees them as {}); hyper's client, one keep-alive connection \
+                 per client, all clients on one thread; {} GET and {} POST requests per endpoint, client count \
                  and way, clients: {}",
                 http.address,
                 p.pool_size,
@@ -688,7 +688,7 @@ pub fn render_json(report: &Report) -> String {
             http: s.http.as_ref().map(|http| JsonHttpSettings {
                 address: &http.address,
                 server: "lesson9::serve in this process, offline agent, lesson 9's r2d2 pool (ping on checkout)",
-                client: "reqwest, one keep-alive connection per client, all clients on one thread",
+                client: "hyper's HTTP/1.1 client, one keep-alive connection per client, all clients on one thread",
                 pool_size: http.plan.pool_size,
                 pool_sees_client_as: &http.pool_sees,
                 get_requests: http.plan.ops,
