@@ -23,8 +23,8 @@ use crate::{ManageConnection, Pool, PoolError, PooledConn};
 // - never talk to the server (closing a connection does) while holding the lock.
 // 가드가 drop될 때 커넥션을 반납합니다. 강의의 `release_connection(conn)`은 예외가 나면 건너뛰지만,
 // `Drop`은 정상 종료, `?`, panic 어느 경로에서도 실행됩니다. 약속:
-// - 멀쩡한 커넥션은 큐의 맨 뒤로 보내고(먼저 들어온 것을 먼저), 기다리는 체크아웃 하나를 깨웁니다.
-//   그 체크아웃은 `changed`에서 잠들어 있을 수 있습니다.
+// - 멀쩡한 커넥션은 큐의 맨 뒤로 보내고(먼저 들어온 것을 먼저), 기다리는 대여 요청 하나를 깨웁니다.
+//   그 대여 요청은 `changed`에서 잠들어 있을 수 있습니다.
 // - 고장 난 커넥션(`self.broken`)이나 풀이 닫힌 뒤의 커넥션은 큐에 넣지 않고 닫고, 그 슬롯을 비우며
 //   (`open`은 존재하는 커넥션 수), 이때도 기다리는 스레드를 깨웁니다. 그 스레드가 새 커넥션을 열 수 있습니다.
 // - 락을 쥔 채 서버와 통신하지 마세요(커넥션을 닫는 것도 서버와 통신합니다).
@@ -44,13 +44,13 @@ impl<M: ManageConnection> Drop for PooledConn<M> {
 // - between unlocking and opening, another thread could take the same free slot: count it first;
 // - a `Condvar` wait may return with nothing for you (a spurious wakeup, or a faster thread):
 //   check again, and wait only for what REMAINS of the deadline, not the whole timeout again.
-// 체크아웃은 영원히 기다리지 않습니다(강의의 `Queue.get()`은 기다립니다). 약속: 가장 오래된 유휴 커넥션을
+// 대여 요청은 영원히 기다리지 않습니다(강의의 `Queue.get()`은 기다립니다). 약속: 가장 오래된 유휴 커넥션을
 // 빌려줍니다(`shared.hand_out(idle)`, 필요하면 핑). 유휴 커넥션이 없지만 `open < max_size`이면 그 빈 슬롯에
 // 새 커넥션을 엽니다(`shared.connect_into_slot()`). 모두 대여 중이면 돌아오기를 기다리되, 호출이 시작된 뒤
 // `timeout`이 지나면 `PoolError::Timeout { waited }`. 풀이 닫혔으면 `PoolError::Closed`. 개념:
 // - 락을 풀고 커넥션을 여는 사이에 다른 스레드가 같은 빈 슬롯을 가져갈 수 있습니다. 먼저 세세요.
 // - `Condvar` 대기는 아무것도 없이 돌아올 수 있습니다(가짜 깨어남, 더 빠른 스레드). 다시 확인하고,
-//   타임아웃 전체가 아니라 데드라인까지 남은 시간만큼만 기다리세요.
+//   타임아웃 전체가 아니라 기한까지 남은 시간만큼만 기다리세요.
 impl<M: ManageConnection> Pool<M> {
     /// Lends a connection, waiting at most `timeout` for one to come free; then [`PoolError::Timeout`].
     pub fn get_timeout(&self, _timeout: Duration) -> Result<PooledConn<M>, PoolError> {
@@ -74,7 +74,7 @@ impl<M: ManageConnection> Pool<M> {
 // 한동안 쉬었거나 지난 사용을 풀이 보지 못한 커넥션이면 `hand_out`이 이것을 부릅니다. 약속:
 // `self.manager.is_alive(&mut conn)`이면 `conn`을 빌려주고, 아니면 닫은 뒤 그 슬롯에 새로 연 커넥션을
 // 빌려줍니다(재연결). 새 커넥션을 열지 못하면 그 오류를 반환하고, 그 뒤에 슬롯은 다시 비어 있어야 합니다
-// (서버가 돌아오면 다음 체크아웃이 성공할 수 있도록).
+// (서버가 돌아오면 다음 대여가 성공할 수 있도록).
 impl<M: ManageConnection> Shared<M> {
     pub(crate) fn ping_or_replace(
         self: &Arc<Self>,

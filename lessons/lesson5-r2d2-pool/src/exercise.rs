@@ -46,5 +46,5 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool,
 /// 기다린 시간은 풀의 `connection_timeout`이 아니라 `timeout`이 정합니다.
 pub fn checkout(pool: &MysqlPool, timeout: Duration) -> Result<PooledConn, PoolError> {
     let _ = (pool, timeout); // the stub's placeholder: delete this line
-    todo!("5b: a checkout with a deadline / 데드라인이 있는 체크아웃")
+    todo!("5b: a checkout with a deadline / 기한이 있는 대여")
 }
