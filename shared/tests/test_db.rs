@@ -107,23 +107,27 @@ fn sessions_are_listed_while_another_sessions_query_holds_an_emoji() {
             .exec_drop("SELECT '🙂', GET_LOCK(?, 20)", (lock,))
             .unwrap();
     });
-    let mut emoji_listed = || {
+    // Wait for the lock wait itself ("User lock"): the query is also listed for a moment while it
+    // is prepared, and then gone until it executes, so one sighting is not enough.
+    let mut waits_with_emoji = || {
         let rows: Vec<mysql::Row> = lister.query("SHOW PROCESSLIST").unwrap();
         rows.iter().any(|row| {
-            let info = row
-                .get::<Option<Vec<u8>>, _>("Info")
-                .flatten()
-                .unwrap_or_default();
-            String::from_utf8_lossy(&info).contains('🙂')
+            let text = |column| {
+                let bytes = row.get::<Option<Vec<u8>>, _>(column).flatten();
+                String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
+            };
+            text("State") == "User lock" && text("Info").contains('🙂')
         })
     };
     let deadline = Instant::now() + SERVER_SETTLES;
-    while !emoji_listed() && Instant::now() < deadline {
+    let mut waiting_seen = waits_with_emoji();
+    while !waiting_seen && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
+        waiting_seen = waits_with_emoji();
     }
     assert!(
-        emoji_listed(),
-        "the waiter's query never showed in the process list"
+        waiting_seen,
+        "the waiter's query never showed in the process list, waiting for the lock"
     );
 
     let listed = db.wait_for_sessions(&mut watcher, |ids| ids == expected.as_slice());
