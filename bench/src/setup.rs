@@ -201,19 +201,11 @@ fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
 /// How the server names this connection's client: `127.0.0.1:40312` (MariaDB: `localhost:40312`)
 /// over TCP, plain `localhost` over a socket.
 pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
-    // MySQL (8.0.22 and later) lists each user's own sessions in performance_schema.processlist;
-    // its information_schema.PROCESSLIST fails (ERROR 3854) while any session's query text holds a
-    // character beyond utf8mb3, such as an emoji. MariaDB refuses that table to this user, and its
-    // information_schema.PROCESSLIST has no such problem: it is the fallback.
-    let host: Option<String> = match conn
-        .query_first("SELECT HOST FROM performance_schema.processlist WHERE ID = CONNECTION_ID()")
-    {
-        Ok(host) => host,
-        Err(mysql::Error::MySqlError(_)) => conn.query_first(
-            "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
-        )?,
-        Err(err) => return Err(err.into()),
-    };
+    let own = conn.connection_id();
+    let host = shared::sessions(conn)?
+        .into_iter()
+        .find(|session| session.id == own)
+        .map(|session| session.host);
     Ok(host.unwrap_or_else(|| "(unknown)".into()))
 }
 

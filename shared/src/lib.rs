@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
 
 mod config;
@@ -82,6 +83,39 @@ pub fn connect(config: &Config) -> Result<Conn, Error> {
 /// wrong password, TLS) instead of r2d2's.
 pub fn check_server(config: &Config) -> Result<(), Error> {
     connect(config).map(drop)
+}
+
+/// One connection in the server's process list, as far as the course looks at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The connection's id: what `CONNECTION_ID()` says on it.
+    pub id: u32,
+    /// How the server sees the client: `address:port` over TCP (MariaDB shows 127.0.0.1 as
+    /// `localhost:port`), plain `localhost` over a Unix socket.
+    pub host: String,
+    /// The session's current database, if it has one.
+    pub db: Option<String>,
+}
+
+/// The connections the server lists to this user. Without the PROCESS privilege (the course's
+/// `tester` has none) that is the user's own sessions, which is all the course looks at.
+///
+/// `SHOW PROCESSLIST` answers alike on MariaDB and MySQL. `information_schema.PROCESSLIST` does
+/// not: MySQL deprecates it (warning 1287), and fails on it (ERROR 3854) while any listed
+/// session's query holds a character beyond utf8mb3, such as an emoji.
+pub fn sessions(conn: &mut impl Queryable) -> mysql::Result<Vec<Session>> {
+    let rows: Vec<mysql::Row> = conn.query("SHOW PROCESSLIST")?;
+    let text = |row: &mysql::Row, column| row.get::<Option<String>, _>(column).flatten();
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(Session {
+                id: row.get("Id")?,
+                host: text(row, "Host").unwrap_or_default(),
+                db: text(row, "db"),
+            })
+        })
+        .collect())
 }
 
 #[cfg(test)]

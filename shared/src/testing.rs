@@ -110,21 +110,13 @@ impl TestDb {
     /// The ids of the connections the server lists in this database, apart from `watcher`'s own,
     /// in ascending order. Without the PROCESS privilege a user sees only its own connections,
     /// which is all a test needs; filtering by database keeps out the tests running in parallel.
-    ///
-    /// `SHOW PROCESSLIST` rather than `information_schema.PROCESSLIST`: MySQL stores the latter's
-    /// query texts as utf8mb3 and fails (ERROR 3854) as soon as any session's query holds an emoji.
     pub fn session_ids(&self, watcher: &mut Conn) -> Vec<u32> {
         let own = watcher.connection_id();
-        let rows: Vec<mysql::Row> = watcher
-            .query("SHOW PROCESSLIST")
-            .expect("the process list can be read");
-        let mut ids: Vec<u32> = rows
+        let sessions = crate::sessions(watcher).expect("the process list can be read");
+        let mut ids: Vec<u32> = sessions
             .into_iter()
-            .filter(|row| {
-                row.get::<Option<String>, _>("db").flatten().as_deref() == Some(self.name())
-            })
-            .filter_map(|row| row.get::<u32, _>("Id"))
-            .filter(|&id| id != own)
+            .filter(|session| session.db.as_deref() == Some(self.name()) && session.id != own)
+            .map(|session| session.id)
             .collect();
         ids.sort_unstable();
         ids

@@ -89,6 +89,23 @@ fn an_error_in_a_later_statement_of_a_script_is_reported() {
 }
 
 #[test]
+fn a_connection_finds_itself_in_the_process_list_with_its_database() {
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+    let own = conn.connection_id();
+
+    let sessions = shared::sessions(&mut conn).unwrap();
+
+    let listed = sessions.iter().find(|session| session.id == own);
+    let listed = listed.expect("a user sees its own connection in the process list");
+    assert_eq!(listed.db.as_deref(), Some(db.name()), "{listed:?}");
+    assert!(
+        !listed.host.is_empty(),
+        "the server names the client's host: {listed:?}"
+    );
+}
+
+#[test]
 fn sessions_are_listed_while_another_sessions_query_holds_an_emoji() {
     let db = TestDb::new().unwrap();
     let (mut holder, mut waiter, mut watcher, mut lister) =

@@ -93,10 +93,12 @@ impl fmt::Display for Transport {
 /// The server's process list shows a TCP client as `address:port` (MariaDB even resolves
 /// `127.0.0.1` to `localhost:54321`) and a socket client as plain `localhost`; the port tells them apart.
 pub fn transport_of(conn: &mut impl Queryable) -> mysql::Result<Transport> {
-    let host: Option<String> = conn.query_first(
-        "SELECT HOST FROM information_schema.PROCESSLIST WHERE ID = CONNECTION_ID()",
-    )?;
-    let host = host.unwrap_or_default();
+    let own: Option<u32> = conn.query_first("SELECT CONNECTION_ID()")?;
+    let host = shared::sessions(conn)?
+        .into_iter()
+        .find(|session| Some(session.id) == own)
+        .map(|session| session.host)
+        .unwrap_or_default();
     // An IPv6 address contains colons too, but a TCP client's entry always ends in `:port`.
     let has_port = host
         .rsplit_once(':')

@@ -28,8 +28,12 @@ fn run_calls(pool: &Pool, calls: usize) -> anyhow::Result<BTreeMap<u32, usize>> 
 
 /// Which of `ids` the server still lists as connected.
 fn still_connected(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Result<BTreeSet<u32>> {
-    let listed: Vec<u32> = admin.query("SELECT ID FROM information_schema.PROCESSLIST")?;
-    Ok(listed.into_iter().filter(|id| ids.contains(id)).collect())
+    let listed = shared::sessions(admin)?;
+    Ok(listed
+        .into_iter()
+        .map(|session| session.id)
+        .filter(|id| ids.contains(id))
+        .collect())
 }
 
 /// Waits (at most 5 s) until the server no longer lists any of `ids`. A closed or killed

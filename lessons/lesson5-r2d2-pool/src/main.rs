@@ -28,8 +28,12 @@ fn run_calls(pool: &MysqlPool, calls: usize) -> anyhow::Result<BTreeMap<u32, usi
 fn wait_until_gone(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Result<BTreeSet<u32>> {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let listed: Vec<u32> = admin.query("SELECT ID FROM information_schema.PROCESSLIST")?;
-        let left: BTreeSet<u32> = listed.into_iter().filter(|id| ids.contains(id)).collect();
+        let listed = shared::sessions(admin)?;
+        let left: BTreeSet<u32> = listed
+            .into_iter()
+            .map(|session| session.id)
+            .filter(|id| ids.contains(id))
+            .collect();
         if left.is_empty() || Instant::now() >= deadline {
             return Ok(left);
         }
