@@ -100,9 +100,11 @@ pub struct Session {
 /// The connections the server lists to this user. Without the PROCESS privilege (the course's
 /// `tester` has none) that is the user's own sessions, which is all the course looks at.
 ///
-/// `SHOW PROCESSLIST` answers alike on MariaDB and MySQL. `information_schema.PROCESSLIST` does
-/// not: MySQL deprecates it (warning 1287), and fails on it (ERROR 3854) while any listed
-/// session's query holds a character beyond utf8mb3, such as an emoji.
+/// `SHOW PROCESSLIST` works alike on MariaDB and MySQL, and it is the statement that stays: MySQL
+/// deprecates the table `information_schema.PROCESSLIST`, and with it (warning 1287) the way this
+/// statement reads it today, for one on the Performance Schema. The table also fails on MySQL
+/// (ERROR 3854) while any listed session's query holds a character beyond utf8mb3, such as an
+/// emoji; the statement does not.
 pub fn sessions(conn: &mut impl Queryable) -> mysql::Result<Vec<Session>> {
     let rows: Vec<mysql::Row> = conn.query("SHOW PROCESSLIST")?;
     let text = |row: &mysql::Row, column| row.get::<Option<String>, _>(column).flatten();
