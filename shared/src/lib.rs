@@ -1,7 +1,7 @@
 //! What every lesson builds on: where the database is ([`Config`]), how to reach it
 //! ([`Config::opts`], [`connect`]), and errors that tell a student what to do next ([`Error`]).
 //!
-//! With the `test-support` feature, [`testing::TestDb`] gives each test a database of its own.
+//! With the `test-support` feature, `testing::TestDb` gives each test a database of its own.
 //!
 //! Data flows one way: `.env` / environment / defaults -> [`Config`] -> [`mysql::Opts`]
 //! -> a connection or a pool -> the lesson's functions.
