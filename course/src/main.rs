@@ -428,7 +428,7 @@ impl App {
                 tr!(
                     lang,
                     "{id} passes. Its reference, {file}, also solves {pending}, which do not pass yet: it is shown once they do.",
-                    "{id}을(를) 통과했습니다. 참고 답안 {file}에는 아직 통과하지 않은 {pending}의 답도 들어 있어서, 그것까지 통과하면 보여 줍니다."
+                    "{id}를 통과했습니다. 참고 답안 {file}에는 아직 통과하지 않은 {pending}의 답도 들어 있어서, 그것까지 통과하면 보여 줍니다."
                 )
             );
             return Ok(ExitCode::FAILURE);
@@ -439,7 +439,7 @@ impl App {
             tr!(
                 lang,
                 "{id} passes. The reference, {file}, to compare with yours:",
-                "{id}을(를) 통과했습니다. 여러분의 코드와 비교할 참고 답안 {file}:"
+                "{id}를 통과했습니다. 여러분의 코드와 비교할 참고 답안 {file}:"
             )
         );
         println!("{text}");

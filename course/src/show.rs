@@ -43,7 +43,7 @@ pub fn state_details(lesson: &Lesson, ex: &Exercise, state: &State, lang: Lang) 
         State::NotStarted => tr!(
             lang,
             "· {id} is not started: its tests stop at the stub's todo!(). Write your code in {file}.",
-            "· {id}은(는) 아직 시작 전입니다. 테스트가 스텁의 todo!()에서 멈춥니다. {file}에 코드를 작성하세요."
+            "· {id}는 아직 시작 전입니다. 테스트가 스텁의 todo!()에서 멈춥니다. {file}에 코드를 작성하세요."
         ),
         State::Failing { test, message } => {
             let message = clip(message);
@@ -111,7 +111,7 @@ pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
         tr!(
             lang,
             "That was the last hint. Once {id} passes, `{RUN} solution {id}` shows the reference.",
-            "마지막 힌트였습니다. {id}을(를) 통과하면 `{RUN} solution {id}`로 참고 답안을 볼 수 있습니다."
+            "마지막 힌트였습니다. {id}를 통과하면 `{RUN} solution {id}`로 참고 답안을 볼 수 있습니다."
         )
     };
     tr!(

@@ -5,10 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, ThreadId};
 
 use common::{FnAgent, pool, totals};
+use lesson5::MySqlConnectionManager;
 use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
 use shared::testing::{TestDb, insert_user};
 
@@ -91,7 +93,7 @@ async fn when_the_agent_fails_the_error_is_the_agents_and_nothing_is_stored() {
     );
     assert!(
         totals(&db) == (0, 0),
-        "no question without its answer: {:?}",
+        "nothing stored: (messages, questions without an answer) = {:?}",
         totals(&db)
     );
 }
@@ -105,13 +107,14 @@ async fn an_answer_too_long_to_store_leaves_no_question_behind() {
     let result = lesson9::chat(&state, user_id, "tell me everything".to_string()).await;
 
     assert!(
-        matches!(result, Err(ApiError::Agent(AgentError::TooLong { .. }))),
-        "an answer that cannot be stored is the agent's failure: {result:?}"
+        totals(&db) == (0, 0),
+        "the question is rolled back with the answer that failed, in one transaction: \
+         (messages, questions without an answer) = {:?}",
+        totals(&db)
     );
     assert!(
-        totals(&db) == (0, 0),
-        "the question was rolled back too: {:?}",
-        totals(&db)
+        matches!(result, Err(ApiError::Agent(AgentError::TooLong { .. }))),
+        "an answer that cannot be stored is the agent's failure: {result:?}"
     );
 }
 
@@ -139,7 +142,11 @@ async fn an_empty_question_is_invalid_and_never_reaches_the_agent() {
         "the agent was asked {} time(s)",
         agent.calls()
     );
-    assert!(totals(&db) == (0, 0), "nothing stored: {:?}", totals(&db));
+    assert!(
+        totals(&db) == (0, 0),
+        "nothing stored: (messages, questions without an answer) = {:?}",
+        totals(&db)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -147,25 +154,78 @@ async fn a_question_too_long_to_store_is_invalid_and_never_reaches_the_agent() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(echo);
     let (state, user_id) = setup(&db, 2, agent.clone());
-    let too_long = "a".repeat(lesson7::MAX_CONTENT_BYTES + 1);
+    // The limit is in bytes, as the column stores them: a Hangul syllable takes 3 in UTF-8.
+    let ascii = "a".repeat(lesson7::MAX_CONTENT_BYTES + 1);
+    let korean = "가".repeat(lesson7::MAX_CONTENT_BYTES / 3 + 1);
 
-    let result = lesson9::chat(&state, user_id, too_long).await;
+    for too_long in [ascii, korean] {
+        let (bytes, chars) = (too_long.len(), too_long.chars().count());
+        let result = lesson9::chat(&state, user_id, too_long).await;
 
+        assert!(
+            agent.calls() == 0,
+            "a question of {bytes} bytes ({chars} characters) reached the agent: \
+             the limit counts bytes"
+        );
+        assert!(
+            matches!(
+                result,
+                Err(ApiError::Invalid {
+                    field: "question",
+                    ..
+                })
+            ),
+            "{bytes} bytes ({chars} characters): {result:?}"
+        );
+    }
+}
+
+/// The threads that took a connection from the pool or gave one back: r2d2 reports each on the
+/// thread that did it.
+#[derive(Debug, Clone, Default)]
+struct PoolThreads(Arc<Mutex<Vec<ThreadId>>>);
+
+impl r2d2::HandleEvent for PoolThreads {
+    fn handle_checkout(&self, _: r2d2::event::CheckoutEvent) {
+        self.0.lock().unwrap().push(thread::current().id());
+    }
+
+    fn handle_checkin(&self, _: r2d2::event::CheckinEvent) {
+        self.0.lock().unwrap().push(thread::current().id());
+    }
+}
+
+// `#[tokio::test]` runs the test on one thread, and that thread is the runtime's only async worker,
+// like a server's workers: a database call made on it stops every other request while it waits.
+#[tokio::test]
+async fn every_database_call_runs_off_the_async_thread() {
+    let db = TestDb::new().unwrap();
+    let used_on = PoolThreads::default();
+    let manager = MySqlConnectionManager::new(db.config().opts_builder());
+    let pool = r2d2::Pool::builder()
+        .max_size(2)
+        .event_handler(Box::new(used_on.clone()))
+        .build(manager)
+        .expect("the pool opens its connections");
+    let user_id = insert_user(&mut db.conn(), "Jihoon", "jihoon@example.com").unwrap();
+    let state = AppState::new(pool, FnAgent::new(echo));
+    let async_thread = thread::current().id();
+
+    let result = lesson9::chat(&state, user_id, "where do you run?".to_string()).await;
+
+    let threads = used_on.0.lock().unwrap().clone();
     assert!(
-        matches!(
-            result,
-            Err(ApiError::Invalid {
-                field: "question",
-                ..
-            })
-        ),
-        "{result:?}"
+        !threads.is_empty(),
+        "the chat used no connection of the pool"
     );
+    let on_async = threads.iter().filter(|&&t| t == async_thread).count();
     assert!(
-        agent.calls() == 0,
-        "the agent was asked {} time(s)",
-        agent.calls()
+        on_async == 0,
+        "{on_async} of {} checkouts and returns of a connection ran on the async thread, which \
+         blocks it: run database work through `state.db`, which moves it to a blocking thread",
+        threads.len()
     );
+    assert!(result.is_ok(), "{result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
