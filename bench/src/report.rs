@@ -309,7 +309,7 @@ pub fn render_settings(settings: &Settings) -> String {
             "{} for every case; the server sees the client as {} ({})",
             settings.transport,
             settings.server_sees,
-            if crate::setup::is_tcp(&settings.server_sees) {
+            if shared::is_tcp_host(&settings.server_sees) {
                 "with a port: TCP"
             } else {
                 "no port: a local socket"

@@ -120,7 +120,7 @@ impl Environment {
 
         let mut probe = Conn::new(opts.clone())?;
         let server_sees = client_host_seen_by_server(&mut probe)?;
-        let tcp = is_tcp(&server_sees);
+        let tcp = shared::is_tcp_host(&server_sees);
         let mismatch = match transport {
             Transport::Tcp(_) => !tcp,
             Transport::Socket(_) => tcp,
@@ -201,34 +201,6 @@ fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
 /// How the server names this connection's client: `127.0.0.1:40312` (MariaDB: `localhost:40312`)
 /// over TCP, plain `localhost` over a socket.
 pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
-    let own = conn.connection_id();
-    let host = shared::sessions(conn)?
-        .into_iter()
-        .find(|session| session.id == own)
-        .map(|session| session.host);
+    let host = shared::own_session(conn)?.map(|session| session.host);
     Ok(host.unwrap_or_else(|| "(unknown)".into()))
-}
-
-/// Whether the server sees the client over TCP: a TCP client's entry ends in `:port` (an IPv6
-/// address has colons too, but only a TCP entry ends in one followed by digits); a socket client's
-/// is plain `localhost`.
-pub fn is_tcp(server_sees: &str) -> bool {
-    server_sees
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_client_seen_with_a_port_is_tcp_and_plain_localhost_is_a_socket() {
-        for tcp in ["127.0.0.1:40312", "localhost:40312", "::1:5000"] {
-            assert!(is_tcp(tcp), "{tcp} ends in a port: TCP");
-        }
-        for socket in ["localhost", "(unknown)", "host:"] {
-            assert!(!is_tcp(socket), "{socket} has no port: not TCP");
-        }
-    }
 }

@@ -120,9 +120,35 @@ pub fn sessions(conn: &mut impl Queryable) -> mysql::Result<Vec<Session>> {
         .collect())
 }
 
+/// This connection's own entry in the process list; `None` only if the server does not list it.
+pub fn own_session(conn: &mut Conn) -> mysql::Result<Option<Session>> {
+    let own = conn.connection_id();
+    Ok(sessions(conn)?
+        .into_iter()
+        .find(|session| session.id == own))
+}
+
+/// Whether a process list's `Host` is a TCP client's: `address:port` ends in a port (an IPv6
+/// address has colons too, but only a TCP entry ends in one followed by digits); a socket client's
+/// is plain `localhost`.
+pub fn is_tcp_host(host: &str) -> bool {
+    host.rsplit_once(':')
+        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_client_seen_with_a_port_is_tcp_and_plain_localhost_is_a_socket() {
+        for tcp in ["127.0.0.1:40312", "localhost:40312", "::1:5000"] {
+            assert!(is_tcp_host(tcp), "{tcp} ends in a port: TCP");
+        }
+        for socket in ["localhost", "(unknown)", "host:"] {
+            assert!(!is_tcp_host(socket), "{socket} has no port: not TCP");
+        }
+    }
 
     #[test]
     fn opts_carry_the_config_and_short_timeouts() {

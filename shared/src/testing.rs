@@ -107,9 +107,9 @@ impl TestDb {
             .expect("the table list can be read")
     }
 
-    /// The ids of the connections the server lists in this database, apart from `watcher`'s own,
-    /// in ascending order. Without the PROCESS privilege a user sees only its own connections,
-    /// which is all a test needs; filtering by database keeps out the tests running in parallel.
+    /// The ids of the connections the server lists in this database ([`crate::sessions`]), apart
+    /// from `watcher`'s own, in ascending order: filtering by database keeps out the tests running
+    /// in parallel.
     pub fn session_ids(&self, watcher: &mut Conn) -> Vec<u32> {
         let own = watcher.connection_id();
         let sessions = crate::sessions(watcher).expect("the process list can be read");

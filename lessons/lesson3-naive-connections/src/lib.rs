@@ -15,7 +15,7 @@
 use std::fmt;
 
 use lesson2::UserError;
-use mysql::prelude::Queryable;
+use mysql::Conn;
 
 #[cfg_attr(feature = "exercise", path = "exercise.rs")]
 mod solution;
@@ -92,18 +92,9 @@ impl fmt::Display for Transport {
 ///
 /// The server's process list shows a TCP client as `address:port` (MariaDB even resolves
 /// `127.0.0.1` to `localhost:54321`) and a socket client as plain `localhost`; the port tells them apart.
-pub fn transport_of(conn: &mut impl Queryable) -> mysql::Result<Transport> {
-    let own: Option<u32> = conn.query_first("SELECT CONNECTION_ID()")?;
-    let host = shared::sessions(conn)?
-        .into_iter()
-        .find(|session| Some(session.id) == own)
-        .map(|session| session.host)
-        .unwrap_or_default();
-    // An IPv6 address contains colons too, but a TCP client's entry always ends in `:port`.
-    let has_port = host
-        .rsplit_once(':')
-        .is_some_and(|(_, port)| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-    Ok(if has_port {
+pub fn transport_of(conn: &mut Conn) -> mysql::Result<Transport> {
+    let host = shared::own_session(conn)?.map(|session| session.host);
+    Ok(if shared::is_tcp_host(&host.unwrap_or_default()) {
         Transport::Tcp
     } else {
         Transport::Socket
