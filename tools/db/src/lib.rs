@@ -55,9 +55,11 @@ impl Tool {
                 format!("DB_WAIT_SECONDS must be a number of seconds, not {value:?}")
             })?,
         };
+        // This crate's folder is `<root>/tools/db`.
         let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .expect("db/ is inside the project")
+            .ancestors()
+            .nth(2)
+            .expect("tools/db/ is inside the project")
             .to_path_buf();
         Ok(Tool {
             config,

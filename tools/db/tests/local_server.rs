@@ -28,7 +28,8 @@ fn tool(dir: &Path, config: Config) -> Tool {
     Tool {
         config,
         root: Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
+            .ancestors()
+            .nth(2)
             .unwrap()
             .to_path_buf(),
         local: LocalServer::new(dir),

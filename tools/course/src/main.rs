@@ -73,11 +73,12 @@ pub struct App {
 fn main() -> Result<ExitCode> {
     let cli = Cli::parse();
     let lang = Lang::choose(cli.lang);
-    // The workspace root: this crate's folder is `<root>/course`. Running from the root also makes
-    // `.env` be found as the lessons find it.
+    // The workspace root: this crate's folder is `<root>/tools/course`. Running from the root also
+    // makes `.env` be found as the lessons find it.
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the course crate lives in the workspace root")
+        .ancestors()
+        .nth(2)
+        .expect("the course crate lives in <root>/tools/course")
         .to_path_buf();
     std::env::set_current_dir(&root)?;
     let app = App {
