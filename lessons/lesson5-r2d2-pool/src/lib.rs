@@ -2,7 +2,9 @@
 //!
 //! Lesson 4 wrote a pool by hand: a queue, a guard whose `Drop` gives the connection back (반납), a
 //! liveness check, a checkout deadline, `close_all`. `r2d2` is that pool, finished and tested, and
-//! `r2d2_mysql` tells it how to open and check a `mysql::Conn`. This lesson builds one with every
+//! a *manager* tells it how to open and check a `mysql::Conn`: `r2d2_mysql`'s, wrapped in
+//! [`MysqlManager`] (in `src/manager.rs`) so that a connection whose use failed is closed instead
+//! of being lent again, which `r2d2_mysql`'s ping cannot guarantee. This lesson builds one with every
 //! setting that matters spelled out ([`PoolSettings`], in `src/settings.rs`), and turns r2d2's one
 //! error type into errors a caller can match ([`PoolError`], in `src/error.rs`).
 //!
@@ -17,20 +19,23 @@
 //! [`build_pool`] and [`checkout`]) instead of `src/solution.rs`.
 
 mod error;
+mod manager;
 mod settings;
 #[cfg_attr(feature = "exercise", path = "exercise.rs")]
 mod solution;
 
 pub use error::{BuildError, PoolError};
+pub use manager::{ManagedConn, MysqlManager};
 pub use r2d2_mysql::MySqlConnectionManager;
 pub use settings::PoolSettings;
 pub use solution::{build_pool, checkout};
 
-/// An r2d2 pool of MySQL connections.
-pub type MysqlPool = r2d2::Pool<MySqlConnectionManager>;
+/// An r2d2 pool of MySQL connections, checked by the course's [`MysqlManager`].
+pub type MysqlPool = r2d2::Pool<MysqlManager>;
 
-/// A connection lent by a [`MysqlPool`]: derefs to `mysql::Conn`, goes back to the pool when dropped.
-pub type PooledConn = r2d2::PooledConnection<MySqlConnectionManager>;
+/// A connection lent by a [`MysqlPool`]: derefs to `mysql::Conn` (through [`ManagedConn`]), goes
+/// back to the pool when dropped, or is closed if [`ManagedConn::mark_broken`] was called.
+pub type PooledConn = r2d2::PooledConnection<MysqlManager>;
 
 /// A one-line summary of a pool that is safe to print (`{:?}` of an r2d2 pool shows the password).
 pub fn describe(pool: &MysqlPool) -> String {

@@ -3,10 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use r2d2_mysql::MySqlConnectionManager;
 use shared::Config;
 
-use crate::{MysqlPool, PoolError, PoolSettings, PooledConn};
+use crate::{MysqlManager, MysqlPool, PoolError, PoolSettings, PooledConn};
 
 /// Builds an r2d2 pool of connections to `config`'s database with `settings`, and waits (at most
 /// `settings.connection_timeout`) until its first `min_idle` connections are open.
@@ -16,9 +15,9 @@ use crate::{MysqlPool, PoolError, PoolSettings, PooledConn};
 pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool, PoolError> {
     // r2d2's builder panics on a zero size or duration; a library should say so with an error.
     settings.validate()?;
-    // The manager knows how to open a mysql::Conn (Conn::new) and how to check one (COM_PING).
-    // It takes an OptsBuilder: shared's, with its short connect and read timeouts.
-    let manager = MySqlConnectionManager::new(config.opts_builder());
+    // The manager knows how to open a mysql::Conn and when to check one. It takes an OptsBuilder:
+    // shared's, with its short connect and read timeouts.
+    let manager = MysqlManager::new(config.opts_builder(), settings.liveness_window);
     r2d2::Pool::builder()
         .max_size(settings.max_size)
         .min_idle(settings.min_idle)

@@ -58,6 +58,7 @@ mod step_a {
             test_on_check_out: false,
             idle_timeout: Some(Duration::from_secs(90)),
             max_lifetime: None,
+            liveness_window: Duration::from_secs(7),
         };
 
         let pool = common::pool_with(&db, settings);
@@ -69,11 +70,70 @@ mod step_a {
             test_on_check_out: pool.test_on_check_out(),
             idle_timeout: pool.idle_timeout(),
             max_lifetime: pool.max_lifetime(),
+            // The manager's, not r2d2's: r2d2 cannot report it; the two tests below check it.
+            liveness_window: settings.liveness_window,
         };
         assert!(
             applied == settings,
             "r2d2 was built with {applied:?}\n but the settings were {settings:?}: \
              every field needs its builder call (a setting left out keeps r2d2's default)"
+        );
+        Ok(())
+    }
+
+    /// A pool of one connection with `liveness_window`, whose connection is killed from another
+    /// session while it is idle; then `pause`, and a query on the next checkout.
+    fn query_after_killing_the_idle_connection(
+        liveness_window: Duration,
+        pause: Duration,
+    ) -> anyhow::Result<(u32, mysql::Result<u32>)> {
+        let db = TestDb::new()?;
+        let settings = PoolSettings {
+            max_size: 1,
+            liveness_window,
+            ..PoolSettings::default()
+        };
+        let pool = common::pool_with(&db, settings);
+        let mut watcher = db.conn();
+        let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
+        common::kill(&mut watcher, victim)?;
+        db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
+        std::thread::sleep(pause);
+
+        let mut next = checkout(&pool, Duration::from_secs(2))?;
+        Ok((victim, common::connection_id(&mut next)))
+    }
+
+    #[test]
+    fn a_liveness_window_of_zero_pings_before_every_checkout() -> anyhow::Result<()> {
+        let (victim, next) =
+            query_after_killing_the_idle_connection(Duration::ZERO, Duration::ZERO)?;
+
+        match next {
+            Ok(id) => assert!(
+                id != victim,
+                "the killed connection {victim} was lent again"
+            ),
+            Err(err) => panic!(
+                "with a liveness_window of zero, the connection killed while idle reached the                  caller ({err}): was settings.liveness_window given to the manager?"
+            ),
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn within_the_liveness_window_a_connection_is_lent_without_a_ping() -> anyhow::Result<()> {
+        // Killed while idle, lent 0.6 s after it came back: inside a window of 60 s, so not
+        // pinged (the caller meets the dead connection: the price of skipping the ping), and
+        // outside the default window of 500 ms, which would ping it.
+        let (_, next) = query_after_killing_the_idle_connection(
+            Duration::from_secs(60),
+            Duration::from_millis(600),
+        )?;
+
+        assert!(
+            next.as_ref().is_err_and(|err| err.is_connectivity_error()),
+            "with a liveness_window of 60 s, a connection back for 0.6 s was pinged before it was              lent (the query got {next:?}; expected the killed connection's error): was              settings.liveness_window given to the manager?"
         );
         Ok(())
     }

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use common::{connection_id, kill, pool_with, wait_for_count};
-use lesson5::{MySqlConnectionManager, PoolSettings, checkout};
+use lesson5::{MySqlConnectionManager, MysqlManager, PoolSettings, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
 
@@ -104,7 +104,7 @@ fn r2d2_mysql_pings_on_every_checkout_and_again_on_every_return() -> anyhow::Res
 }
 
 #[test]
-fn without_test_on_check_out_a_killed_connection_reaches_one_caller_and_is_dropped_on_return()
+fn without_test_on_check_out_a_killed_connection_reaches_one_caller_who_marks_it_broken()
 -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let settings = PoolSettings {
@@ -124,7 +124,10 @@ fn without_test_on_check_out_a_killed_connection_reaches_one_caller_and_is_dropp
 
     let mut unlucky = checkout(&pool, Duration::from_secs(2))?;
     let failed = unlucky.query_drop("DO 1");
-    drop(unlucky); // has_broken pings, the ping fails, r2d2 closes it and opens another in the background
+    if failed.is_err() {
+        unlucky.mark_broken(); // as lesson 9 does after a server-side error
+    }
+    drop(unlucky); // has_broken says so: r2d2 closes it and opens another in the background
     let next = checkout(&pool, Duration::from_secs(2))?.connection_id();
 
     assert!(
@@ -161,7 +164,13 @@ fn dropping_the_last_handle_of_the_pool_closes_its_connections() -> anyhow::Resu
 fn with_test_on_check_out_a_killed_idle_connection_is_replaced_and_the_caller_sees_no_error()
 -> anyhow::Result<()> {
     let db = TestDb::new()?;
-    let pool = pool_with(&db, PoolSettings::default());
+    // A window of zero: every checkout pings, as with r2d2_mysql's own manager. (Within the
+    // default window of 500 ms the connection would be lent unchecked: see the exercise's tests.)
+    let settings = PoolSettings {
+        liveness_window: Duration::ZERO,
+        ..PoolSettings::default()
+    };
+    let pool = pool_with(&db, settings);
     let mut watcher = db.conn();
     // r2d2 lends the connection given back last: find out which one that is, then kill it.
     let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
@@ -201,6 +210,109 @@ fn a_lent_connection_keeps_the_whole_pool_open_until_it_comes_back() -> anyhow::
         (while_lent, after) == (4, 0),
         "with one connection lent after the pool was dropped the server listed {while_lent} \
          connections, and {after} once it came back; expected 4, then 0"
+    );
+    Ok(())
+}
+
+/// A pool of one connection whose reads time out after 1 s, built with `manager`.
+fn one_connection_pool<M: r2d2::ManageConnection>(manager: M) -> r2d2::Pool<M> {
+    r2d2::Pool::builder()
+        .max_size(1)
+        .connection_timeout(Duration::from_secs(3))
+        .build(manager)
+        .unwrap_or_else(|_| panic!("the pool of one connection could not be built"))
+}
+
+/// Options whose reads give up after 1 s, so that a 1.5 s statement times out.
+fn opts_with_a_short_read_timeout(db: &TestDb) -> mysql::OptsBuilder {
+    db.config()
+        .opts_builder()
+        .read_timeout(Some(Duration::from_secs(1)))
+}
+
+/// The statement that times out: its reply, one OK packet like an INSERT's, arrives 0.5 s after
+/// the client gave up on it, while r2d2_mysql's ping on return still waits for an answer.
+const LATE: &str = "DO SLEEP(1.5)";
+
+#[test]
+fn r2d2_mysqls_ping_lends_a_connection_one_reply_behind_after_a_read_timeout() -> anyhow::Result<()>
+{
+    let db = TestDb::new()?;
+    let pool = one_connection_pool(MySqlConnectionManager::new(opts_with_a_short_read_timeout(
+        &db,
+    )));
+
+    let timed_out = pool.get()?.query_drop(LATE);
+    // On return, has_broken's ping reads the late OK as its own; on the next checkout, is_valid's
+    // ping reads the first ping's OK; the query then reads the second ping's OK: no rows.
+    let mut next = pool.get()?;
+    let answer: mysql::Result<Option<String>> = next.query_first("SELECT 'my own answer'");
+
+    assert!(
+        timed_out
+            .as_ref()
+            .is_err_and(|err| err.is_connectivity_error()),
+        "the 1.5 s statement did not time out after 1 s: {timed_out:?}"
+    );
+    assert!(
+        matches!(answer, Ok(None)),
+        "the next caller got {answer:?}; expected Ok(None), a ping's late OK read as its answer: \
+         the reason for the course's MysqlManager (lesson 5's README)"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_course_manager_closes_a_connection_marked_broken_so_the_next_caller_gets_its_own_answer()
+-> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let manager = MysqlManager::new(opts_with_a_short_read_timeout(&db), Duration::from_secs(60));
+    let pool = one_connection_pool(manager);
+
+    let mut conn = pool.get()?;
+    let first = conn.connection_id();
+    let timed_out = conn.query_drop(LATE);
+    if timed_out.is_err() {
+        conn.mark_broken();
+    }
+    drop(conn);
+    let mut next = pool.get()?;
+    let answer: Option<String> = next.query_first("SELECT 'my own answer'")?;
+
+    assert!(
+        timed_out.is_err(),
+        "the 1.5 s statement did not time out after 1 s"
+    );
+    assert!(
+        next.connection_id() != first,
+        "the connection marked broken ({first}) was lent again"
+    );
+    assert!(
+        answer.as_deref() == Some("my own answer"),
+        "the next caller got {answer:?}"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_course_manager_closes_a_connection_whose_user_panicked() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let manager = MysqlManager::new(db.config().opts_builder(), Duration::from_secs(60));
+    let pool = one_connection_pool(manager);
+    let first = pool.get()?.connection_id();
+
+    let lender = pool.clone();
+    let panicked = std::thread::spawn(move || {
+        let _conn = lender.get().expect("a connection");
+        panic!("a bug while the connection is lent (this panic is the test's)");
+    })
+    .join();
+    let next = pool.get()?.connection_id();
+
+    assert!(panicked.is_err());
+    assert!(
+        next != first,
+        "the connection {first}, lent while its user panicked, was lent again"
     );
     Ok(())
 }

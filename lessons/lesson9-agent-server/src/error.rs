@@ -46,8 +46,9 @@ pub enum ApiError {
     Agent(AgentError),
     /// 503 with `Retry-After`: the database is down, restarting, or every pooled connection is busy.
     Unavailable(BoxError),
-    /// 503 without `Retry-After`: the connection was lost during `COMMIT`, so the exchange may or
-    /// may not be stored. Asking again at once could store it twice.
+    /// 503 without `Retry-After`: the connection was lost after a write was sent (an exchange's
+    /// `COMMIT`, a new user's `INSERT`), so it may or may not be stored. Asking again at once could
+    /// store it twice.
     OutcomeUnknown(mysql::Error),
     /// 500: a bug or a state the code does not expect. Details in the server's log only.
     Internal(BoxError),
@@ -131,8 +132,8 @@ impl fmt::Display for ApiError {
                 "the database is unavailable right now; try again in {RETRY_AFTER_SECS} s"
             ),
             ApiError::OutcomeUnknown(_) => f.write_str(
-                "the database connection was lost while saving: the exchange may or may not be \
-                 stored. Reload the conversation before asking again.",
+                "the database connection was lost while saving: it may or may not be stored. \
+                 Look before trying again (reload the conversation, or look the user up by email).",
             ),
             ApiError::Internal(_) => {
                 f.write_str("internal error; the server's log has the details")

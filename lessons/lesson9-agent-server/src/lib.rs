@@ -40,7 +40,7 @@ mod solution;
 
 pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, OpenAiConfig};
 pub use error::{ApiError, BoxError, RETRY_AFTER_SECS};
-pub use lesson5::{MysqlPool, PoolError, PoolSettings};
+pub use lesson5::{MysqlManager, MysqlPool, PoolError, PoolSettings};
 pub use routes::{ChatReply, Message, UserJson, app, read_exchange};
 pub use solution::chat;
 
@@ -76,7 +76,8 @@ impl AppState {
     }
 
     /// Runs `work` with a pooled connection on tokio's blocking threads and waits for it without
-    /// blocking an async worker thread. The connection goes back to the pool when `work` ends.
+    /// blocking an async worker thread. The connection goes back to the pool when `work` ends, or is
+    /// closed if `work` failed with a server-side error (5xx).
     ///
     /// No free connection within `checkout_timeout` (the server is down, or all are busy) is a
     /// 503 [`ApiError::Unavailable`]; a panic in `work` is a 500.
@@ -88,27 +89,42 @@ impl AppState {
         let timeout = self.checkout_timeout;
         tokio::task::spawn_blocking(move || {
             let mut conn = lesson5::checkout(&pool, timeout)?;
-            work(&mut conn)
+            let result = work(&mut conn);
+            // After a timeout the late reply is still on its way, and after a lost connection or a
+            // bug nobody knows the connection's state: lent again, it could answer the next request
+            // with this one's rows. A client's mistake (4xx: not found, taken, invalid) leaves it clean.
+            if result
+                .as_ref()
+                .is_err_and(|err| err.status().is_server_error())
+            {
+                conn.mark_broken();
+            }
+            result
         })
         .await
         .map_err(|panicked| ApiError::Internal(panicked.into()))?
     }
 }
 
-/// Lesson 5's pool, with the settings of a server: `max_size` connections, all opened at start
-/// (a server that cannot reach its database should say so at once), each checked with a ping
-/// before it is lent (after a database restart, the dead ones are replaced, not used).
+/// Lesson 5's pool, with [`pool_settings`].
 ///
 /// Blocking (it opens the connections): call it before serving, or in `spawn_blocking`.
 pub fn build_pool(config: &shared::Config, max_size: u32) -> Result<MysqlPool, PoolError> {
-    let settings = PoolSettings {
+    lesson5::build_pool(config, &pool_settings(max_size))
+}
+
+/// The settings of a server's pool: `max_size` connections, all opened at start (a server that
+/// cannot reach its database should say so at once). A connection is pinged before it is lent only
+/// if it sat idle longer than lesson 5's liveness window (500 ms), so after a database restart the
+/// dead ones are replaced, not used, while under traffic a request costs no ping at all.
+pub fn pool_settings(max_size: u32) -> PoolSettings {
+    PoolSettings {
         max_size,
         min_idle: None,
         connection_timeout: CHECKOUT_TIMEOUT,
         test_on_check_out: true,
         ..PoolSettings::default()
-    };
-    lesson5::build_pool(config, &settings)
+    }
 }
 
 /// Serves [`app`] on `listener` until `shutdown` completes; then accepts no new connection and

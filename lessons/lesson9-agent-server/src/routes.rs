@@ -8,7 +8,7 @@ use axum::response::Html;
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::NaiveDateTime;
-use lesson2::User;
+use lesson2::{User, UserError};
 use lesson7::Conversation;
 use lesson8::Exchange;
 use mysql::prelude::Queryable;
@@ -51,7 +51,7 @@ pub fn app(state: AppState) -> Router {
 
 // axum's own extractors, whose rejections answer in JSON like every other error.
 #[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+#[from_request(via(Json), rejection(ApiError))]
 struct AppJson<T>(T);
 
 #[derive(FromRequestParts)]
@@ -169,14 +169,38 @@ async fn create_user(
     State(state): State<AppState>,
     AppJson(new): AppJson<NewUser>,
 ) -> Result<(StatusCode, Json<UserJson>), ApiError> {
-    let user = state
+    let NewUser { name, email } = new;
+    let (name_sent, email_sent) = (name.clone(), email.clone());
+    let created = state
         .db(move |conn| {
-            lesson2::create_user(conn, &new.name, &new.email)?;
-            let created = lesson2::get_user_by_email(conn, &new.email)?;
+            match lesson2::create_user(conn, &name_sent, &email_sent) {
+                // The INSERT was sent and its answer lost (a timeout, a dropped connection): the
+                // server may have applied it, or may still apply it.
+                Err(UserError::Db(err)) if lesson4::is_connection_lost(&err) => {
+                    return Err(ApiError::OutcomeUnknown(err));
+                }
+                other => other?,
+            };
+            let created = lesson2::get_user_by_email(conn, &email_sent)?;
             created.ok_or_else(|| ApiError::Internal("the new user is not in the table".into()))
         })
-        .await?;
-    Ok((StatusCode::CREATED, Json(user.into())))
+        .await;
+    match created {
+        Ok(user) => Ok((StatusCode::CREATED, Json(user.into()))),
+        // Never "try again" for something that may be done: ask the table, on a new connection.
+        Err(ApiError::OutcomeUnknown(lost)) => {
+            let found = state
+                .db(move |conn| Ok(lesson2::get_user_by_email(conn, &email)?))
+                .await;
+            match found {
+                Ok(Some(user)) if user.name == name => Ok((StatusCode::CREATED, Json(user.into()))),
+                Ok(Some(user)) => Err(ApiError::EmailTaken(user.email)),
+                // Not there (yet), or the table cannot be read: the INSERT may still be applied.
+                Ok(None) | Err(_) => Err(ApiError::OutcomeUnknown(lost)),
+            }
+        }
+        Err(err) => Err(err),
+    }
 }
 
 #[derive(Deserialize)]

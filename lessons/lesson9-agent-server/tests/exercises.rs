@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 
 use common::{FnAgent, pool, totals};
-use lesson5::MySqlConnectionManager;
+use lesson5::MysqlManager;
 use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
 use shared::testing::{TestDb, insert_user};
 
@@ -201,7 +201,8 @@ impl r2d2::HandleEvent for PoolThreads {
 async fn every_database_call_runs_off_the_async_thread() {
     let db = TestDb::new().unwrap();
     let used_on = PoolThreads::default();
-    let manager = MySqlConnectionManager::new(db.config().opts_builder());
+    let window = lesson9::pool_settings(2).liveness_window;
+    let manager = MysqlManager::new(db.config().opts_builder(), window);
     let pool = r2d2::Pool::builder()
         .max_size(2)
         .event_handler(Box::new(used_on.clone()))

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
 use common::{Server, client, create_user, offline_server, totals};
-use lesson5::MySqlConnectionManager;
+use lesson5::{MysqlManager, PoolSettings};
 use lesson9::{AppState, OfflineAgent};
 use serde_json::{Value, json};
 use shared::testing::TestDb;
@@ -165,7 +165,10 @@ async fn a_database_restart_during_a_load_gives_503s_then_recovers_with_no_orpha
         r2d2::Pool::builder()
             .max_size(4)
             .connection_timeout(Duration::from_millis(500))
-            .build(MySqlConnectionManager::new(opts))
+            .build(MysqlManager::new(
+                opts,
+                PoolSettings::default().liveness_window,
+            ))
     })
     .await
     .unwrap()

@@ -368,7 +368,7 @@ impl Server {
             Endpoint::Conversations => {
                 let user = self.readers[client];
                 let messages =
-                    lesson7::get_recent_conversations(&mut *checkout()?, user, CONVERSATION_LIMIT)
+                    lesson7::get_recent_conversations(&mut **checkout()?, user, CONVERSATION_LIMIT)
                         .map_err(lesson("lesson7::get_recent_conversations"))?;
                 check_conversation(user, messages.len())
             }
@@ -376,7 +376,7 @@ impl Server {
                 // As the handler does: the user exists, the agent answers (with no connection
                 // borrowed), then both rows are saved and read back on a second checkout.
                 let user = self.chatters[client];
-                let exists = lesson6::user_exists(&mut *checkout()?, user)
+                let exists = lesson6::user_exists(&mut **checkout()?, user)
                     .map_err(lesson("lesson6::user_exists"))?;
                 if !exists {
                     return Err(BenchError::WrongAnswer(format!("user {user} is missing")));
