@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 
 use crate::config::{Config, SslMode};
 use crate::{DEFAULT_PORT, READ_WRITE_TIMEOUT, SETUP_COMMAND, STATUS_COMMAND};
@@ -37,6 +38,20 @@ pub enum Error {
     },
     /// The `.env` file exists but cannot be read.
     DotEnv(String),
+    /// `DB_AUTOSTART` is neither on (`1`) nor off (`0`).
+    InvalidAutostart {
+        /// What `DB_AUTOSTART` held.
+        value: String,
+    },
+    /// Nothing answered at `host:port` on this machine, and starting the course's own server there
+    /// (what `cargo run -p db -- up` does) failed. The set-up's own error, which says why and what
+    /// to do, is the source.
+    Autostart {
+        /// `host:port` where nothing answered.
+        address: String,
+        /// Why the start failed (shared, so that every test of a run can report the one failure).
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
     /// Nothing accepted a connection at `host:port` (server not started, wrong port, firewall).
     Unreachable {
         /// `host:port` that was tried.
@@ -271,6 +286,18 @@ impl fmt::Display for Error {
                 f,
                 "cannot read .env: {reason}. Compare it with .env.example."
             ),
+            Error::InvalidAutostart { value } => write!(
+                f,
+                "DB_AUTOSTART must be 1 (start the course's own server when none answers on this \
+                 machine, the default) or 0 (never), but it is {value:?}. \
+                 Fix it in .env or your environment."
+            ),
+            Error::Autostart { address, .. } => write!(
+                f,
+                "no server answered at {address}, and starting the course's own server there failed \
+                 for the reason below (`{SETUP_COMMAND}` does the same). Fix what it says and run \
+                 this again, or start a server yourself; DB_AUTOSTART=0 turns this start off."
+            ),
             Error::Unreachable { address, .. } => write!(
                 f,
                 "cannot reach a MySQL server at {address}: nothing accepted the connection. \
@@ -372,6 +399,7 @@ impl std::error::Error for Error {
             | Error::ConnectionLost { source, .. }
             | Error::AccessDenied { source, .. }
             | Error::Tls { source, .. } => Some(source),
+            Error::Autostart { source, .. } => Some(source.as_ref()),
             // `Mysql` shows the driver's message itself, so it must not return it again.
             Error::Mysql(err) => std::error::Error::source(err),
             _ => None,

@@ -13,6 +13,7 @@ use mysql::{Conn, Opts, OptsBuilder};
 
 mod config;
 mod error;
+pub mod setup;
 mod tls;
 
 #[cfg(feature = "test-support")]
@@ -20,6 +21,7 @@ pub mod testing;
 
 pub use config::{Config, SYSTEM_DATABASES, SslMode, check_database_name};
 pub use error::Error;
+pub use setup::Autostart;
 
 /// How long to wait for the TCP connection to the server before giving up.
 /// The operating system's default is minutes; a student should see an error in seconds.
@@ -68,6 +70,17 @@ impl Config {
             .write_timeout(Some(READ_WRITE_TIMEOUT))
             .ssl_opts(tls::ssl_opts(self))
     }
+}
+
+/// Makes sure a server answers at `config`'s address before a program uses it. When nothing
+/// answers there and `DB_HOST` is this machine, it starts the course's own server exactly as
+/// `cargo run -p db -- up` does (the same code, the same lock, the same `db: ...` lines) and
+/// returns once the server is ready. Against a server elsewhere, or one that answers, usable or
+/// not, it starts nothing: the connection that follows says what is wrong, if anything.
+/// `DB_AUTOSTART=0` (in the environment or `.env`, read by [`Config::from_env`]) turns it off.
+pub fn start_server_if_needed(config: &Config) -> Result<Autostart, Error> {
+    let setting = std::env::var("DB_AUTOSTART").ok();
+    setup::autostart(config, setting.as_deref(), setup::Tool::for_config)
 }
 
 /// Opens one connection with `config`, turning the usual first-day failures into an [`Error`]

@@ -12,8 +12,8 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
-use std::sync::Once;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Once, OnceLock};
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
@@ -21,16 +21,12 @@ use mysql::{Conn, Opts};
 
 use crate::{Config, Error, connect};
 
-/// Every test database's name starts with this; the set-up grants the user these names only.
-pub const TEST_DB_PREFIX: &str = "llmagent_test_";
+pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
 
 /// How long [`TestDb::wait_for_sessions`] waits for the server's process list to settle. The server
 /// lists a new connection, and drops a closed or killed one, a moment after the fact (and on
 /// localhost a `mysql::Conn` connects over TCP, then moves to the Unix socket: the TCP session lingers).
 pub const SERVER_SETTLES: Duration = Duration::from_secs(5);
-
-/// THE schema (docker/schema.sql), the same file Docker and the set-up tool load.
-pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
 
 /// Inserts a user with plain SQL and returns its id: test set-up that does not depend on the
 /// lesson code under test.
@@ -51,8 +47,11 @@ pub struct TestDb {
 
 impl TestDb {
     /// Creates `llmagent_test_<pid>_<n>_<random>` on the configured server and loads the schema.
+    /// When nothing answers there, the first call of a test run starts the course's own server
+    /// ([`crate::start_server_if_needed`]), and the others wait for it.
     pub fn new() -> Result<TestDb, Error> {
         let server = Config::from_env()?.with_database("");
+        start_server_once(&server)?;
         let mut admin = connect(&server)?;
         static SWEEP: Once = Once::new();
         SWEEP.call_once(|| drop_databases_of_dead_test_runs(&mut admin));
@@ -152,17 +151,24 @@ impl Drop for TestDb {
     }
 }
 
-/// Runs `sql`, which may hold several statements (like [`SCHEMA_SQL`]), and returns the first error
-/// of any of them. `query_drop` would not: it reports an error in the first statement only and
-/// drops the later results, errors included, unseen.
-pub fn run_statements(conn: &mut Conn, sql: &str) -> mysql::Result<()> {
-    let mut result = conn.query_iter(sql)?;
-    while let Some(set) = result.iter() {
-        for row in set {
-            row?;
-        }
+/// [`crate::start_server_if_needed`], once per test binary: its tests run in parallel, and the
+/// first one starts the server while the others wait here (test binaries that run at the same time
+/// wait on the set-up's lock, as two `cargo run -p db -- up` do). A failure is reported to every test.
+fn start_server_once(server: &Config) -> Result<(), Error> {
+    static OUTCOME: OnceLock<Result<(), Error>> = OnceLock::new();
+    let outcome = OUTCOME.get_or_init(|| crate::start_server_if_needed(server).map(drop));
+    match outcome {
+        Ok(()) => Ok(()),
+        // The only two ways the autostart fails; rebuilt for each test, as an Error is not Clone.
+        Err(Error::InvalidAutostart { value }) => Err(Error::InvalidAutostart {
+            value: value.clone(),
+        }),
+        Err(Error::Autostart { address, source }) => Err(Error::Autostart {
+            address: address.clone(),
+            source: Arc::clone(source),
+        }),
+        Err(other) => unreachable!("the autostart failed in an unexpected way: {other}"),
     }
-    Ok(())
 }
 
 fn unique_name() -> String {

@@ -2,6 +2,9 @@
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    // Nothing answers on this machine? Then this starts the course's own server first, as
+    // `cargo run -p db -- up` does, and says so.
+    shared::start_server_if_needed(&config)?;
     println!(
         "Connecting to {}@{}/{} ...",
         config.user,

@@ -10,6 +10,7 @@ const EMAIL: &str = "minsu.kim.lesson2@example.com";
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let mut conn = shared::connect(&config)?;
     println!("Connected to {}/{}.", config.address(), config.database);
 

@@ -50,6 +50,7 @@ fn per_call(total: Duration, calls: u32) -> String {
 fn main() -> anyhow::Result<()> {
     let args = <Args as clap::Parser>::parse();
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let opts: Opts = config.opts_builder().prefer_socket(!args.tcp).into();
     let mut observer =
         Conn::new(opts.clone()).map_err(|err| shared::Error::from_mysql(err, &config))?;

@@ -51,6 +51,7 @@ fn wait_until_gone(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Resu
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let pool = Pool::new(config.opts(), POOL_SIZE).map_err(|err| match err {
         // Opening the pool's connections failed: say why as lesson 1 does (host:port, what to do).
         PoolError::Connect(err) => anyhow::Error::from(shared::Error::from_connect(err, &config)),

@@ -43,6 +43,7 @@ fn wait_until_gone(admin: &mut mysql::Conn, ids: &BTreeSet<u32>) -> anyhow::Resu
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let settings = PoolSettings::default();
     let pool = lesson5::build_pool(&config, &settings)?;
     let mut admin = shared::connect(&config)?; // another session, as a DBA's would be

@@ -20,6 +20,7 @@ fn conversations_of(conn: &mut mysql::Conn, user_id: u64) -> mysql::Result<u64> 
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let mut conn = shared::connect(&config)?;
     println!("Connected to {}/{}.", config.address(), config.database);
 

@@ -30,6 +30,7 @@ const RECENT: u32 = 4;
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let pool = lesson4::Pool::new(config.opts(), POOL_SIZE).map_err(|err| match err {
         // Opening the pool's connections failed: the same message as one connection's would be
         // (which server, what to do next), with the driver's error as its cause.

@@ -35,6 +35,7 @@ fn cause(err: &dyn std::error::Error) -> String {
 
 fn main() -> anyhow::Result<()> {
     let config = shared::Config::from_env()?;
+    shared::start_server_if_needed(&config)?;
     let pool = lesson4::Pool::new(config.opts(), 2).map_err(|err| match err {
         // Opening the pool's connections failed: the same message as one connection's would be
         // (which server, what to do next), with the driver's error as its cause.

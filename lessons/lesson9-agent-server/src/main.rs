@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
     // Opening connections blocks: run it where blocking is allowed. One connection first, whose
     // error says what is wrong (no server, wrong password, ...) better than a pool's timeout.
     let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        shared::start_server_if_needed(&db)?;
         shared::check_server(&db)?;
         Ok(lesson9::build_pool(&db, pool_size)?)
     })

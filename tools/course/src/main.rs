@@ -112,9 +112,15 @@ impl App {
             .map(|err| show::database_down(&err, self.lang))
     }
 
-    /// [`App::database_problem`], printed.
+    /// [`App::database_problem`], printed. First, when nothing answers on this machine, the course's
+    /// own server is started, as `cargo run -p db -- up` does (before watch mode takes the terminal).
     fn database_answers(&self) -> bool {
-        let problem = self.database_problem();
+        let started = shared::Config::from_env()
+            .and_then(|config| shared::start_server_if_needed(&config).map(drop));
+        let problem = match started {
+            Err(err) => Some(show::database_down(&err, self.lang)),
+            Ok(()) => self.database_problem(),
+        };
         if let Some(problem) = &problem {
             eprintln!("{problem}");
         }

@@ -124,6 +124,20 @@ pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
 /// The message when the database is not ready (not started, or not set up), before any test runs.
 pub fn database_down(err: &shared::Error, lang: Lang) -> String {
     let setup = shared::SETUP_COMMAND;
+    if let shared::Error::Autostart { source, .. } = err {
+        // The set-up already ran and said why it failed: the reason, with its causes, is the advice.
+        let mut reason = source.to_string();
+        let mut cause = source.source();
+        while let Some(next) = cause {
+            reason.push_str(&format!("\n  {next}"));
+            cause = next.source();
+        }
+        return tr!(
+            lang,
+            "The exercise tests need the database, and it is not ready:\n\n  {err}\n\n  {reason}",
+            "연습 문제의 테스트에는 데이터베이스가 필요한데, 아직 준비되지 않았습니다:\n\n  {err}\n\n  {reason}"
+        );
+    }
     tr!(
         lang,
         "The exercise tests need the database, and it is not ready:\n\n  {err}\n\n\

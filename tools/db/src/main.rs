@@ -1,4 +1,7 @@
 //! `cargo run -p db -- up | down | status | reset`: the course's database, one command on any system.
+//!
+//! The work is done by `shared::setup`, the same code with which the lessons, the course runner and
+//! the tests start the server themselves when none answers; this is its command line.
 
 use std::process::ExitCode;
 
@@ -31,7 +34,7 @@ enum Cmd {
 
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    let tool = db::Tool::from_env()?;
+    let tool = shared::setup::Tool::from_env()?;
     match cli.command {
         Cmd::Up => tool.up()?,
         Cmd::Down => tool.down()?,

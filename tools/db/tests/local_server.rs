@@ -9,12 +9,12 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::Result;
-use db::Tool;
-use db::admin::connect_admin;
-use db::local::{LocalServer, Ownership};
-use db::probe::{Probe, probe};
 use mysql::prelude::Queryable;
 use shared::Config;
+use shared::setup::admin::connect_admin;
+use shared::setup::local::{LocalServer, Ownership};
+use shared::setup::probe::{Probe, probe};
+use shared::setup::{Autostart, Tool, autostart};
 
 fn config(port: u16, database: &str) -> Config {
     let vars = HashMap::from([
@@ -82,7 +82,7 @@ fn ready_lines(folder: &Folder) -> usize {
 
 #[test]
 fn up_starts_one_server_that_is_ours_and_acts_only_on_its_own_port() -> Result<()> {
-    if db::local::ServerBinary::find().is_none() {
+    if shared::setup::local::ServerBinary::find().is_none() {
         eprintln!("no mariadbd or mysqld on this machine: skipped");
         return Ok(());
     }
@@ -236,4 +236,55 @@ fn up_against_a_port_where_something_else_listens_does_not_say_ready() {
         ),
         "nothing may have been started on {port}"
     );
+}
+
+#[test]
+fn the_autostart_starts_one_server_where_nothing_answers_and_then_leaves_it_alone() -> Result<()> {
+    if shared::setup::local::ServerBinary::find().is_none() {
+        eprintln!("no mariadbd or mysqld on this machine: skipped");
+        return Ok(());
+    }
+    let folder = Folder::new("autostart");
+    let (port, _) = two_free_ports();
+    let config = config(port, "llmagent");
+    // What a lesson, the runner and the test fixture call, with this test's folder and no Docker.
+    let autostart =
+        |setting: Option<&str>| autostart(&config, setting, |config| Ok(tool(&folder.0, config)));
+
+    let off = autostart(Some("0"))?;
+    assert!(
+        off == Autostart::Off && !answers(port),
+        "DB_AUTOSTART=0 must start nothing on {port}, got {off:?}"
+    );
+
+    // Two programs at once (a lesson and a test run, say): one starts the server, the other waits
+    // for it on the set-up's lock and finds it running.
+    let (first, second) = thread::scope(|s| {
+        let a = s.spawn(|| autostart(None));
+        let b = s.spawn(|| autostart(None));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(
+        first.is_ok() && second.is_ok(),
+        "both autostarts must succeed: {first:?} / {second:?}"
+    );
+    assert!(
+        answers(port) && ready_lines(&folder) == 1,
+        "the autostart must leave exactly one server answering on {port}; the log shows {} starts",
+        ready_lines(&folder)
+    );
+    let mut user = shared::connect(&config)?;
+    let tables: Vec<String> = user.query("SHOW TABLES")?;
+    assert!(
+        tables.contains(&"users".to_string()) && tables.contains(&"conversations".to_string()),
+        "after the autostart the course user must see the schema's tables, saw {tables:?}"
+    );
+
+    let again = autostart(None)?;
+    assert!(
+        matches!(again, Autostart::Answers(Probe::MySql { .. })) && ready_lines(&folder) == 1,
+        "with the server answering, the autostart must start nothing, got {again:?} and {} starts",
+        ready_lines(&folder)
+    );
+    Ok(())
 }

@@ -1,32 +1,56 @@
-//! The course's database set-up tool: `cargo run -p db -- up | down | status | reset`.
+//! The course's database server, as the set-up tool (`cargo run -p db -- up | down | status | reset`)
+//! and the autostart of the lessons, the course runner and the tests ([`crate::start_server_if_needed`])
+//! use it: the same code, the same lock, the same messages.
 //!
 //! `up` makes a server ready at DB_HOST:DB_PORT: if a MySQL server already answers there it only
 //! makes sure of the user, database and schema; else it starts MySQL 9.7 in Docker when an engine
-//! answers; else a local MariaDB/MySQL with its data in `.db/` (installing Debian's `mariadb-server`
-//! first when run as root on Debian/Ubuntu). Every admin action goes over TCP to DB_HOST:DB_PORT, to
-//! nothing else. The configuration comes from `shared::Config::from_env()`, as in every lesson.
+//! answers; else a local MariaDB/MySQL with its data in `.db/` (or `DB_LOCAL_DIR`), installing Debian's
+//! `mariadb-server` first when run as root on Debian/Ubuntu. Every admin action goes over TCP to
+//! DB_HOST:DB_PORT, to nothing else. The configuration is [`Config`], as in every lesson.
 
 pub mod admin;
 pub mod docker;
 pub mod local;
 pub mod probe;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use mysql::Conn;
-use shared::{Config, check_database_name};
+use mysql::prelude::Queryable;
 
+use crate::{Config, Error, check_database_name};
 use admin::{AdminLogin, connect_admin};
 use docker::{Compose, Engine};
 use local::{LocalServer, Ownership, ServerBinary, is_root};
 use probe::{PROBE_TIMEOUT, Probe, probe};
 
-/// Prints one line of progress.
+/// THE schema (docker/schema.sql), the same file Docker, the set-up and the test fixture load.
+pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
+
+/// Every test database's name starts with this; the set-up grants the user these names only.
+pub const TEST_DB_PREFIX: &str = "llmagent_test_";
+
+/// Runs `sql`, which may hold several statements (like [`SCHEMA_SQL`]), and returns the first error
+/// of any of them. `query_drop` would not: it reports an error in the first statement only and
+/// drops the later results, errors included, unseen.
+pub fn run_statements(conn: &mut Conn, sql: &str) -> mysql::Result<()> {
+    let mut result = conn.query_iter(sql)?;
+    while let Some(set) = result.iter() {
+        for row in set {
+            row?;
+        }
+    }
+    Ok(())
+}
+
+/// Prints one line of progress. Straight to stdout, not through `println!`: inside a test, libtest
+/// would hold `println!`'s output back, and the student would not see the test run start a server.
 pub fn say(message: impl AsRef<str>) {
-    println!("db: {}", message.as_ref());
+    let _ = writeln!(std::io::stdout().lock(), "db: {}", message.as_ref());
 }
 
 /// The tool, with its settings.
@@ -47,23 +71,27 @@ pub struct Tool {
 impl Tool {
     /// The settings of this project: `.env`, then the environment, then the defaults.
     pub fn from_env() -> Result<Tool> {
-        let config = Config::from_env()?;
-        // Config::from_env has read .env into the environment: these two follow the same rules.
+        Tool::for_config(Config::from_env()?)
+    }
+
+    /// The tool for `config`, with its own settings from the environment (after [`Config::from_env`],
+    /// which puts `.env`'s variables there, so they follow the same rules).
+    pub fn for_config(config: Config) -> Result<Tool> {
         let wait = match std::env::var("DB_WAIT_SECONDS") {
             Err(_) => 90,
             Ok(value) => value.trim().parse().with_context(|| {
                 format!("DB_WAIT_SECONDS must be a number of seconds, not {value:?}")
             })?,
         };
-        // This crate's folder is `<root>/tools/db`.
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .nth(2)
-            .expect("tools/db/ is inside the project")
-            .to_path_buf();
+        let root = project_root();
+        // A relative DB_LOCAL_DIR starts at the project, as the default `.db` does.
+        let local = match std::env::var_os("DB_LOCAL_DIR").filter(|dir| !dir.is_empty()) {
+            Some(dir) => root.join(dir),
+            None => root.join(".db"),
+        };
         Ok(Tool {
             config,
-            local: LocalServer::new(root.join(".db")),
+            local: LocalServer::new(local),
             root,
             wait: Duration::from_secs(wait),
             root_password: std::env::var("DB_ROOT_PASSWORD").unwrap_or_else(|_| "root".into()),
@@ -76,7 +104,7 @@ impl Tool {
     }
 
     fn host_is_local(&self) -> bool {
-        matches!(self.config.host.as_str(), "127.0.0.1" | "localhost" | "::1")
+        is_this_machine(&self.config.host)
     }
 
     fn compose(&self) -> Compose {
@@ -190,6 +218,9 @@ impl Tool {
             );
         }
         self.refuse_if_running_on_another_port()?;
+        say(format!(
+            "no server answered on {address}; starting the course's own"
+        ));
         match self.docker_engine() {
             Engine::Answers => {
                 if let Some(port) = self.compose().running_port() {
@@ -379,6 +410,96 @@ impl Tool {
     }
 }
 
+/// The project's folder: `docker/compose.yml` and the default `.db/` are in it.
+pub fn project_root() -> PathBuf {
+    // This crate's folder is `<root>/shared`.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("shared/ is inside the project")
+        .to_path_buf()
+}
+
+/// Whether `host` names this machine, where the course may start a server of its own.
+pub fn is_this_machine(host: &str) -> bool {
+    matches!(host, "127.0.0.1" | "localhost" | "::1")
+}
+
+/// What the autostart does about the server at DB_HOST:DB_PORT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Autostart {
+    /// `DB_AUTOSTART=0`: never start a server.
+    Off,
+    /// DB_HOST is another machine: only its owner can start a server there.
+    Elsewhere,
+    /// Something answers there, a usable server or not: nothing is started, and the connection
+    /// that follows says what is wrong, if anything.
+    Answers(Probe),
+    /// Nothing answers, on this machine: start the course's own server, as `up` does.
+    Start,
+}
+
+/// Reads `DB_AUTOSTART`: on when unset, empty, `1`, `true`, `yes` or `on`; off with `0`, `false`,
+/// `no` or `off` (in any case).
+pub fn autostart_enabled(setting: Option<&str>) -> Result<bool, Error> {
+    let Some(value) = setting else {
+        return Ok(true);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(Error::InvalidAutostart {
+            value: value.to_string(),
+        }),
+    }
+}
+
+/// The autostart's decision, from `DB_AUTOSTART`, `DB_HOST`, and what answers at the address: asked
+/// (through `probe`) only when a server could be started.
+pub fn decide(
+    setting: Option<&str>,
+    host: &str,
+    probe: impl FnOnce() -> Probe,
+) -> Result<Autostart, Error> {
+    if !autostart_enabled(setting)? {
+        return Ok(Autostart::Off);
+    }
+    if !is_this_machine(host) {
+        return Ok(Autostart::Elsewhere);
+    }
+    Ok(match probe() {
+        Probe::Nothing(_) => Autostart::Start,
+        answer => Autostart::Answers(answer),
+    })
+}
+
+/// The autostart with `setting` as `DB_AUTOSTART` and the tool that `tool` makes for `config`:
+/// [`crate::start_server_if_needed`] with the tool's settings from the environment, the tests with a
+/// folder and a port of their own.
+pub fn autostart(
+    config: &Config,
+    setting: Option<&str>,
+    tool: impl FnOnce(Config) -> Result<Tool>,
+) -> Result<Autostart, Error> {
+    let decision = decide(setting, &config.host, || {
+        probe(&config.host, config.port, PROBE_TIMEOUT)
+    })?;
+    if decision == Autostart::Start {
+        let started = tool(config.clone()).and_then(|tool| tool.up());
+        if let Err(err) = started {
+            let source: Box<dyn std::error::Error + Send + Sync> = err.into();
+            return Err(Error::Autostart {
+                address: config.address(),
+                source: source.into(),
+            });
+        }
+        say(
+            "the server keeps running when this program ends: `cargo run -p db -- down` stops it \
+             (and DB_AUTOSTART=0 in .env stops programs from starting it)",
+        );
+    }
+    Ok(decision)
+}
+
 /// The message for a `.db/` file this user may not read or write.
 pub(crate) fn no_permission(file: &Path) -> String {
     format!(
@@ -430,4 +551,113 @@ fn install_mariadb() -> Result<()> {
         bail!("apt-get could not install mariadb-server; see its output above");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::Cell;
+
+    /// `decide` with a probe that answers `answer` and counts how often it was asked.
+    fn decide_with(setting: Option<&str>, host: &str, answer: Probe) -> (Autostart, u32) {
+        let asked = Cell::new(0);
+        let decision = decide(setting, host, || {
+            asked.set(asked.get() + 1);
+            answer
+        })
+        .expect("a valid DB_AUTOSTART");
+        (decision, asked.get())
+    }
+
+    fn nothing() -> Probe {
+        Probe::Nothing("connection refused".into())
+    }
+
+    #[test]
+    fn nothing_answering_on_this_machine_starts_the_server() {
+        for host in ["127.0.0.1", "localhost", "::1"] {
+            let (decision, asked) = decide_with(None, host, nothing());
+            assert!(
+                decision == Autostart::Start && asked == 1,
+                "nothing answers on {host}: expected one look and a start, got {decision:?} after {asked} look(s)"
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_that_answers_usable_or_not_is_left_alone() {
+        let answers = [
+            Probe::MySql {
+                version: "10.11.6-MariaDB".into(),
+            },
+            Probe::Refusing("Too many connections".into()),
+            Probe::NotMySql("it closed the connection without a MySQL greeting".into()),
+        ];
+        for answer in answers {
+            let (decision, _) = decide_with(None, "127.0.0.1", answer.clone());
+            assert!(
+                decision == Autostart::Answers(answer.clone()),
+                "when {answer} nothing may be started (the connection says what is wrong), got {decision:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_server_on_another_machine_is_neither_probed_nor_started() {
+        for host in ["db.example.com", "10.0.0.5", "127.0.0.2"] {
+            let (decision, asked) = decide_with(None, host, nothing());
+            assert!(
+                decision == Autostart::Elsewhere && asked == 0,
+                "DB_HOST={host} is not this machine: expected no look and no start, got {decision:?} after {asked} look(s)"
+            );
+        }
+    }
+
+    #[test]
+    fn db_autostart_0_starts_nothing_and_1_or_unset_may() {
+        for off in ["0", "false", "No", "OFF", " 0 "] {
+            let (decision, asked) = decide_with(Some(off), "127.0.0.1", nothing());
+            assert!(
+                decision == Autostart::Off && asked == 0,
+                "DB_AUTOSTART={off:?} turns the start off, got {decision:?} after {asked} look(s)"
+            );
+        }
+        for on in [None, Some(""), Some("1"), Some("true"), Some("YES"), Some("on")] {
+            let (decision, _) = decide_with(on, "127.0.0.1", nothing());
+            assert!(
+                decision == Autostart::Start,
+                "DB_AUTOSTART={on:?} leaves the start on, got {decision:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_db_autostart_that_is_neither_on_nor_off_is_refused_with_its_value() {
+        let err = decide(Some("sometimes"), "127.0.0.1", nothing)
+            .expect_err("DB_AUTOSTART=sometimes must be refused");
+        assert!(
+            matches!(&err, Error::InvalidAutostart { value } if value == "sometimes")
+                && err.to_string().contains("\"sometimes\""),
+            "the error must name DB_AUTOSTART's value, got: {err}"
+        );
+    }
+
+    #[test]
+    fn a_failed_start_says_where_nothing_answered_and_keeps_the_reason() {
+        let config = Config::from_lookup(|key| match key {
+            "DB_HOST" => Some("localhost".into()),
+            // Port 1 on this machine: nothing listens there, and the tool below fails at once.
+            "DB_PORT" => Some("1".into()),
+            _ => None,
+        })
+        .unwrap();
+        let err = autostart(&config, None, |_| bail!("no database server found (test)"))
+            .expect_err("a tool that cannot start a server");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert!(
+            matches!(&err, Error::Autostart { address, .. } if address == "localhost:1")
+                && cause.as_deref() == Some("no database server found (test)"),
+            "expected the address and the set-up's own reason as the cause, got: {err} / {cause:?}"
+        );
+    }
 }

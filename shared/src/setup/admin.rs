@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
+use super::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
+use crate::{Config, check_database_name};
 use anyhow::{Context, Result, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
-use shared::testing::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
-use shared::{Config, check_database_name};
 
-use crate::say;
+use super::say;
 
 /// The tests' databases as a GRANT / LIKE pattern: `_` matches any character unless escaped.
 const TEST_DB_PATTERN: &str = "llmagent\\_test\\_%";
@@ -99,7 +99,7 @@ pub fn ensure_database_as_user(config: &Config) -> Result<()> {
         config.address(),
         config.user
     ));
-    let loaded = shared::connect(config)
+    let loaded = crate::connect(config)
         .map_err(anyhow::Error::from)
         .and_then(|mut conn| run_statements(&mut conn, SCHEMA_SQL).map_err(Into::into));
     if let Err(err) = loaded {

@@ -14,13 +14,13 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::Config;
 use anyhow::{Context, Result, bail};
 use mysql::prelude::Queryable;
-use shared::Config;
 
-use crate::admin::{AdminLogin, connect_admin};
-use crate::probe::{PROBE_TIMEOUT, Probe, probe};
-use crate::say;
+use super::admin::{AdminLogin, connect_admin};
+use super::probe::{PROBE_TIMEOUT, Probe, probe};
+use super::say;
 
 /// The admin user the tool creates in a server it starts.
 pub const ADMIN_USER: &str = "llmagent_admin";
@@ -116,7 +116,7 @@ impl LocalServer {
             .write(true)
             .open(&path)
             .map_err(|err| match err.kind() {
-                io::ErrorKind::PermissionDenied => anyhow::anyhow!(crate::no_permission(&path)),
+                io::ErrorKind::PermissionDenied => anyhow::anyhow!(super::no_permission(&path)),
                 _ => anyhow::Error::new(err).context(format!("cannot open {}", path.display())),
             })?;
         let deadline = Instant::now() + wait;

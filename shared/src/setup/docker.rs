@@ -8,10 +8,10 @@ use std::process::{Command, Output, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::Config;
 use anyhow::{Result, bail};
-use shared::Config;
 
-use crate::say;
+use super::say;
 
 /// What the Docker engine says, as far as this project is concerned.
 #[derive(Debug, PartialEq, Eq)]
