@@ -622,7 +622,14 @@ mod tests {
                 "DB_AUTOSTART={off:?} turns the start off, got {decision:?} after {asked} look(s)"
             );
         }
-        for on in [None, Some(""), Some("1"), Some("true"), Some("YES"), Some("on")] {
+        for on in [
+            None,
+            Some(""),
+            Some("1"),
+            Some("true"),
+            Some("YES"),
+            Some("on"),
+        ] {
             let (decision, _) = decide_with(on, "127.0.0.1", nothing());
             assert!(
                 decision == Autostart::Start,
