@@ -53,6 +53,8 @@ impl Running {
     pub fn start(root: &Path, package: &str, filter: &str) -> Result<Running> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut command = Command::new(cargo);
+        // The same build as a hand-typed `cargo test`, so that switching between them rebuilds nothing.
+        crate::cargo_env::as_typed_by_hand(&mut command);
         command.current_dir(root).args([
             "test",
             "--color",

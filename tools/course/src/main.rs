@@ -5,6 +5,7 @@
 //! It remembers only the exercise watch mode is on and how many hints of each were shown
 //! (`target/course-state.json`).
 
+mod cargo_env;
 mod exercises;
 mod i18n;
 mod libtest;
@@ -57,6 +58,8 @@ enum Command {
     },
     /// Runs every exercise's tests, with a summary (exits with failure unless all are done).
     Verify {
+        /// Only this exercise, e.g. 4a (runs its lesson's build and its tests only).
+        id: Option<String>,
         /// For CI: require instead that every exercise test FAILS, as it must on the untouched stubs.
         #[arg(long, hide = true)]
         untouched: bool,
@@ -97,8 +100,13 @@ fn main() -> Result<ExitCode> {
         Command::Watch => watch::watch(&app),
         Command::Hint { id, level } => app.hint(id.as_deref(), level),
         Command::Solution { id } => app.solution(&id),
-        Command::Verify { untouched: false } => app.verify(),
-        Command::Verify { untouched: true } => app.verify_untouched(),
+        Command::Verify {
+            untouched: false,
+            id,
+        } => app.verify(id.as_deref()),
+        Command::Verify {
+            untouched: true, ..
+        } => app.verify_untouched(),
     }
 }
 
@@ -237,7 +245,15 @@ impl App {
         Ok(ExitCode::SUCCESS)
     }
 
-    fn verify(&self) -> Result<ExitCode> {
+    /// Every exercise, or only `id`'s.
+    fn verify(&self, id: Option<&str>) -> Result<ExitCode> {
+        let only = match id {
+            Some(id) => match self.course.find(id) {
+                Some((_, ex)) => Some(ex.id.as_str()),
+                None => return Ok(self.unknown_id(id)),
+            },
+            None => None,
+        };
         if !self.database_answers() {
             return Ok(ExitCode::FAILURE);
         }
@@ -245,9 +261,27 @@ impl App {
         let (mut done, mut total) = (0, 0);
         let mut not_done = Vec::new();
         for lesson in &self.course.lessons {
+            let wanted = |ex: &Exercise| only.is_none_or(|id| id == ex.id);
+            if !lesson.exercises.iter().any(wanted) {
+                continue;
+            }
             self.say_checking(lesson);
-            let states = self.states(lesson)?;
+            let states = match only.and_then(|id| lesson.exercises.iter().find(|ex| ex.id == id)) {
+                // One exercise: only its tests run.
+                Some(ex) => {
+                    let run = self.run(lesson, &ex.tests)?;
+                    lesson
+                        .exercises
+                        .iter()
+                        .map(|other| state::decide(&run, &other.tests))
+                        .collect()
+                }
+                None => self.states(lesson)?,
+            };
             for (ex, state) in lesson.exercises.iter().zip(&states) {
+                if !wanted(ex) {
+                    continue;
+                }
                 total += 1;
                 println!(
                     "{} {:<4} {}",
@@ -268,14 +302,15 @@ impl App {
         let bar = progress_bar(done, total, 30);
         println!("\n{}", tr!(lang, "Verified {bar} done", "검증 {bar} 완료"));
         if not_done.is_empty() {
-            println!(
-                "{}",
-                tr!(
+            let passes = match only {
+                Some(id) => tr!(lang, "{id} passes.", "{id}를 통과했습니다."),
+                None => tr!(
                     lang,
                     "Every exercise passes.",
                     "모든 연습 문제를 통과했습니다."
-                )
-            );
+                ),
+            };
+            println!("{passes}");
             Ok(ExitCode::SUCCESS)
         } else {
             let ids = not_done.join(", ");
