@@ -34,8 +34,7 @@ fn a_name_up_to_the_limit_in_characters_is_valid_whatever_its_bytes() {
 
         assert!(
             validate_name(&name).is_ok(),
-            "{} x {one_char}",
-            MAX_NAME_CHARS
+            "a name of {MAX_NAME_CHARS} x {one_char:?} is at the limit and must be valid"
         );
     }
 }
