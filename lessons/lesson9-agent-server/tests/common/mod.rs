@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use lesson9::{Agent, AgentError, AnswerFuture, AppState, MysqlPool};
+use lesson9::{Agent, AgentError, AnswerFuture, AppState, MysqlManager, MysqlPool, PoolSettings};
 use serde_json::Value;
 use shared::testing::TestDb;
 use tokio::sync::oneshot;
@@ -67,6 +67,18 @@ impl Drop for Server {
 /// A pool of `size` connections to the test's database (blocking: it opens them).
 pub fn pool(db: &TestDb, size: u32) -> MysqlPool {
     lesson9::build_pool(db.config(), size).expect("the pool opens its connections")
+}
+
+/// A pool with `settings` whose connections are opened with `opts` (for example through a relay),
+/// built as `lesson5::build_pool` builds one.
+pub fn pool_through(opts: mysql::OptsBuilder, settings: PoolSettings) -> MysqlPool {
+    r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(settings.min_idle)
+        .connection_timeout(settings.connection_timeout)
+        .test_on_check_out(settings.test_on_check_out)
+        .build(MysqlManager::new(opts, settings.liveness_window))
+        .unwrap_or_else(|err| panic!("the pool could not open its connections: {err}"))
 }
 
 /// A server over `db` with the offline agent.
