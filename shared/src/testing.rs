@@ -21,6 +21,9 @@ use mysql::{Conn, Opts};
 
 use crate::{Config, Error, connect};
 
+mod commands;
+pub use commands::{Command, CommandLog};
+
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
 
 /// How long [`TestDb::wait_for_sessions`] waits for the server's process list to settle. The server
@@ -50,8 +53,9 @@ impl TestDb {
     /// When nothing answers there, the first call of a test run starts the course's own server
     /// ([`crate::start_server_if_needed`]), and the others wait for it.
     pub fn new() -> Result<TestDb, Error> {
-        let server = Config::from_env()?.with_database("");
-        start_server_once(&server)?;
+        let configured = Config::from_env()?;
+        start_server_once(&configured)?;
+        let server = configured.with_database("");
         let mut admin = connect(&server)?;
         static SWEEP: Once = Once::new();
         SWEEP.call_once(|| drop_databases_of_dead_test_runs(&mut admin));
@@ -154,9 +158,9 @@ impl Drop for TestDb {
 /// [`crate::start_server_if_needed`], once per test binary: its tests run in parallel, and the
 /// first one starts the server while the others wait here (test binaries that run at the same time
 /// wait on the set-up's lock, as two `cargo run -p db -- up` do). A failure is reported to every test.
-fn start_server_once(server: &Config) -> Result<(), Error> {
+fn start_server_once(configured: &Config) -> Result<(), Error> {
     static OUTCOME: OnceLock<Result<(), Error>> = OnceLock::new();
-    let outcome = OUTCOME.get_or_init(|| crate::start_server_if_needed(server).map(drop));
+    let outcome = OUTCOME.get_or_init(|| crate::start_server_if_needed(configured).map(drop));
     match outcome {
         Ok(()) => Ok(()),
         // The only two ways the autostart fails; rebuilt for each test, as an Error is not Clone.

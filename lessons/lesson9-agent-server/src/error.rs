@@ -93,6 +93,7 @@ impl ApiError {
                 StatusCode::NOT_FOUND => "not_found",
                 StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+                StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
                 StatusCode::UNPROCESSABLE_ENTITY => "invalid",
                 _ => "bad_request",
             },

@@ -2,9 +2,10 @@
 //! and turns the result into JSON. No SQL here but the two reads no earlier lesson has (a user by
 //! id, the two messages of a saved exchange).
 
-use axum::extract::{FromRequest, FromRequestParts, State};
-use axum::http::StatusCode;
-use axum::response::Html;
+use axum::extract::{FromRequest, FromRequestParts, RawQuery, Request, State};
+use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use chrono::NaiveDateTime;
@@ -13,13 +14,22 @@ use lesson7::Conversation;
 use lesson8::Exchange;
 use mysql::prelude::Queryable;
 use mysql::{Conn, TxOpts};
+use percent_encoding::percent_decode_str;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::{ApiError, AppState, chat};
 
-/// The chat page: one HTML file with plain JavaScript, compiled into the binary.
+/// The chat page: HTML, its script and its style, plain files compiled into the binary.
 const CHAT_PAGE: &str = include_str!("../static/index.html");
+const CHAT_JS: &str = include_str!("../static/chat.js");
+const CHAT_CSS: &str = include_str!("../static/chat.css");
+
+/// What the browser may load and run on the chat page: this server's own files and API, nothing
+/// inline, nothing from elsewhere. A message that slipped into the page as HTML could run nothing.
+const CHAT_PAGE_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /// The most messages `GET /users/{id}/conversations` returns, and how many without `?limit=`.
 const MAX_LIMIT: u32 = 100;
@@ -28,7 +38,15 @@ const DEFAULT_LIMIT: u32 = 20;
 /// All the routes of the contract (see the README), over `state`.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/", get(|| async { Html(CHAT_PAGE) }))
+        .route("/", get(chat_page))
+        .route(
+            "/chat.js",
+            get(|| async { ([(CONTENT_TYPE, "text/javascript; charset=utf-8")], CHAT_JS) }),
+        )
+        .route(
+            "/chat.css",
+            get(|| async { ([(CONTENT_TYPE, "text/css; charset=utf-8")], CHAT_CSS) }),
+        )
         .route("/health", get(health))
         .route("/users", post(create_user).get(find_user))
         .route("/users/{id}", patch(update_user).delete(delete_user))
@@ -46,13 +64,45 @@ pub fn app(state: AppState) -> Router {
                 message: "this route does not take that method".to_string(),
             }
         })
+        .layer(axum::middleware::map_response(no_sniffing))
         .with_state(state)
 }
 
+async fn chat_page() -> impl IntoResponse {
+    (
+        [(CONTENT_SECURITY_POLICY, CHAT_PAGE_POLICY)],
+        Html(CHAT_PAGE),
+    )
+}
+
+/// Every response: a browser must take the declared content type as it is (a JSON error is never
+/// read as a script or a page).
+async fn no_sniffing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
 // axum's own extractors, whose rejections answer in JSON like every other error.
-#[derive(FromRequest)]
-#[from_request(via(Json), rejection(ApiError))]
+
+/// A JSON body that must be an object: serde would also fill a struct from an array of its
+/// fields in order (`["Mina", "mina@example.com"]`), which is not the contract.
 struct AppJson<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        let Json(object) = Json::<Map<String, Value>>::from_request(request, state).await?;
+        serde_json::from_value(Value::Object(object))
+            .map(AppJson)
+            .map_err(|err| ApiError::Request {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                message: format!("Failed to deserialize the JSON body into the target type: {err}"),
+            })
+    }
+}
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]
@@ -210,9 +260,21 @@ struct ByEmail {
 
 async fn find_user(
     State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
     Query(query): Query<ByEmail>,
 ) -> Result<Json<UserJson>, ApiError> {
+    // Decoding would turn bytes that are not UTF-8 into U+FFFD, which a stored email may hold.
+    if let Some(raw) = raw
+        && percent_decode_str(&raw).decode_utf8().is_err()
+    {
+        return Err(ApiError::Request {
+            status: StatusCode::BAD_REQUEST,
+            message: "the query string is not UTF-8 once percent-decoded".to_string(),
+        });
+    }
     let email = query.email;
+    // The rules of creation: an email that cannot be stored cannot be found (no look-alikes).
+    lesson2::validate_email(&email)?;
     let user = state
         .db(move |conn| {
             let found = lesson2::get_user_by_email(conn, &email)?;

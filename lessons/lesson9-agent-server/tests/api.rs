@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use common::{FnAgent, Server, client, create_user, offline_server, pool, totals};
 use lesson9::{AgentError, AppState, OfflineAgent};
+use mysql::prelude::Queryable;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use shared::testing::TestDb;
+use shared::testing::{TestDb, insert_user};
 
 /// The status and the JSON body of a reply.
 async fn status_and_json(reply: reqwest::Response) -> (StatusCode, Value) {
@@ -420,10 +421,113 @@ async fn the_chat_page_is_served_as_utf8_html() {
     let page = client().get(server.at("/")).send().await.unwrap();
 
     let content_type = page.headers()["content-type"].to_str().unwrap().to_string();
+    let policy = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
     let html = page.text().await.unwrap();
     assert!(content_type == "text/html; charset=utf-8", "{content_type}");
     assert!(
-        html.contains("<meta charset=\"utf-8\">") && html.contains("<script>"),
+        html.contains("<meta charset=\"utf-8\">") && html.contains("<script src=\"/chat.js\""),
         "{html}"
     );
+    // Nothing inline may run: the script and the style are files of this server.
+    assert!(
+        policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"),
+        "the page's Content-Security-Policy is {policy:?}"
+    );
+    assert!(
+        !html.contains("<script>") && !html.contains("<style>") && !html.contains(" on"),
+        "the page holds inline script or style, which its policy blocks: {html}"
+    );
+    for (path, wanted) in [("/chat.js", "text/javascript"), ("/chat.css", "text/css")] {
+        let file = client().get(server.at(path)).send().await.unwrap();
+        let content_type = file.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(
+            file.status() == 200 && content_type.starts_with(wanted),
+            "{path}: {} {content_type}",
+            file.status()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_response_tells_the_browser_not_to_guess_its_type() {
+    let db = TestDb::new().unwrap();
+    let server = offline_server(&db).await;
+    let http = client();
+
+    for path in [
+        "/",
+        "/chat.js",
+        "/health",
+        "/users?email=nobody@example.com",
+        "/nowhere",
+    ] {
+        let reply = http.get(server.at(path)).send().await.unwrap();
+        let nosniff = reply.headers().get("x-content-type-options");
+        assert!(
+            nosniff.is_some_and(|value| value == "nosniff"),
+            "GET {path} ({}) has X-Content-Type-Options {nosniff:?}",
+            reply.status()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lookup_follows_the_rules_of_creation_and_finds_no_look_alike() {
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+    // Stored with plain SQL, as rows a bug or another program could have left.
+    insert_user(&mut conn, "Mina", "mina@example.com").unwrap();
+    insert_user(&mut conn, "Replaced", "\u{FFFD}\u{FFFD}@example.com").unwrap();
+    let server = offline_server(&db).await;
+    let http = client();
+
+    // NUL, a zero-width space, a trailing space: refused when a user is created, so on lookup too.
+    for email in [
+        "mina@example.com%00",
+        "mina@example.com%E2%80%8B",
+        "mina@example.com%20",
+    ] {
+        let reply = http
+            .get(server.at(&format!("/users?email={email}")))
+            .send()
+            .await
+            .unwrap();
+        let message = expect_error(reply, 422, "invalid").await;
+        assert!(message.contains("email"), "{email}: {message}");
+    }
+    // Bytes that are not UTF-8 would be decoded to U+FFFD, the stored look-alike's characters.
+    let not_utf8 = http
+        .get(server.at("/users?email=%ff%fe@example.com"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(not_utf8, 400, "bad_request").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_body_must_be_a_json_object_of_at_most_2_mb() {
+    let db = TestDb::new().unwrap();
+    let server = offline_server(&db).await;
+    let http = client();
+
+    // serde alone would fill the fields from an array, in order.
+    let array = http
+        .post(server.at("/users"))
+        .json(&json!(["Mina", "mina@example.com"]))
+        .send()
+        .await
+        .unwrap();
+    expect_error(array, 422, "invalid").await;
+    let huge = http
+        .post(server.at("/users"))
+        .json(&json!({"name": "Mina", "email": "x".repeat(3 << 20)}))
+        .send()
+        .await
+        .unwrap();
+    expect_error(huge, 413, "payload_too_large").await;
+    let users: Option<u64> = db.conn().query_first("SELECT COUNT(*) FROM users").unwrap();
+    assert!(users == Some(0), "a refused body stored {users:?} users");
 }
