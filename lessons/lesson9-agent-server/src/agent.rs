@@ -46,7 +46,15 @@ pub enum AgentError {
         /// The answer's length in bytes.
         bytes: usize,
     },
+    /// The reply is larger than [`MAX_REPLY_BYTES`]: the rest is not read.
+    ReplyTooLarge,
 }
+
+/// The most bytes of a service's reply the client reads. An answer that can be stored holds at most
+/// lesson 7's `MAX_CONTENT_BYTES`, which JSON spells at most three times as long (an emoji as
+/// `\ud83d\ude00`), and the envelope around it is small. Beyond that, the reply cannot be an answer
+/// we keep, and reading it would only cost memory (a reply of 512 MiB once cost 2 GB).
+pub const MAX_REPLY_BYTES: usize = 3 * lesson7::MAX_CONTENT_BYTES + 64 * 1024;
 
 impl fmt::Display for AgentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -71,6 +79,10 @@ impl fmt::Display for AgentError {
             AgentError::TooLong { bytes } => write!(
                 f,
                 "the agent's answer is {bytes} bytes long, more than a message may hold"
+            ),
+            AgentError::ReplyTooLarge => write!(
+                f,
+                "the agent's service sent a reply of more than {MAX_REPLY_BYTES} bytes"
             ),
         }
     }
@@ -166,7 +178,7 @@ pub struct OpenAiConfig {
 impl fmt::Debug for OpenAiConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OpenAiConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &shown_url(&self.base_url))
             .field(
                 "api_key",
                 &if self.api_key.is_empty() {
@@ -242,12 +254,47 @@ impl OpenAiConfig {
                 }
             },
         };
+        let base_url = lookup("LLM_BASE_URL").unwrap_or_else(|| DEFAULT_LLM_BASE_URL.to_string());
+        if !is_http_url(&base_url) {
+            return Err(EnvError {
+                variable: "LLM_BASE_URL",
+                // A URL may carry a key (`https://user:KEY@host`): not shown if it might.
+                value: if base_url.contains('@') {
+                    "<not shown: it holds an @>".to_string()
+                } else {
+                    base_url
+                },
+                expected: "an http:// or https:// URL with a host, such as https://api.openai.com/v1",
+            });
+        }
         Ok(Some(OpenAiConfig {
-            base_url: lookup("LLM_BASE_URL").unwrap_or_else(|| DEFAULT_LLM_BASE_URL.to_string()),
+            base_url,
             api_key: lookup("LLM_API_KEY").unwrap_or_default(),
             model: lookup("LLM_MODEL").unwrap_or_else(|| DEFAULT_LLM_MODEL.to_string()),
             timeout,
         }))
+    }
+}
+
+/// Whether `url` is an `http` or `https` URL with a host.
+fn is_http_url(url: &str) -> bool {
+    reqwest::Url::parse(url)
+        .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+}
+
+/// `url` as it may be printed: a user name or password in it (`https://user:KEY@host`) is hidden.
+pub fn shown_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            parsed
+                .as_str()
+                .replacen("://", "://<credentials hidden>@", 1)
+        }
+        Ok(_) => url.to_string(),
+        // Not a URL (from_lookup refuses these): nothing of it is shown.
+        Err(_) => "<not a URL>".to_string(),
     }
 }
 
@@ -295,11 +342,18 @@ impl OpenAiAgent {
                 AgentError::Unreachable(err)
             }
         };
-        let reply = call.send().await.map_err(failed)?;
+        let mut reply = call.send().await.map_err(failed)?;
         if !reply.status().is_success() {
             return Err(AgentError::Status(reply.status().as_u16()));
         }
-        let body = reply.bytes().await.map_err(failed)?;
+        // Read piece by piece, and stop at the cap: never the whole of whatever is sent.
+        let mut body = Vec::new();
+        while let Some(piece) = reply.chunk().await.map_err(failed)? {
+            if body.len() + piece.len() > MAX_REPLY_BYTES {
+                return Err(AgentError::ReplyTooLarge);
+            }
+            body.extend_from_slice(&piece);
+        }
         let json: Value = serde_json::from_slice(&body)
             .map_err(|err| AgentError::Malformed(format!("not JSON ({err})")))?;
         // The answer is choices[0].message.content; anything else is not an answer.
@@ -317,7 +371,8 @@ impl Agent for OpenAiAgent {
     fn describe(&self) -> String {
         format!(
             "openai-compatible, model {} at {}",
-            self.config.model, self.config.base_url
+            self.config.model,
+            shown_url(&self.config.base_url)
         )
     }
 
@@ -353,6 +408,50 @@ mod tests {
             OfflineAgent::reply("What is a pool?") == OfflineAgent::reply("What is a pool?"),
             "deterministic answers"
         );
+    }
+
+    #[test]
+    fn a_key_inside_the_base_url_is_never_shown() {
+        let config = OpenAiConfig {
+            base_url: "http://user:sk-in-the-url@127.0.0.1:9/v1".into(),
+            api_key: String::new(),
+            model: "m".into(),
+            timeout: Duration::from_secs(1),
+        };
+        let agent = OpenAiAgent::new(config.clone()).unwrap();
+
+        for shown in [format!("{config:?}"), agent.describe()] {
+            assert!(
+                !shown.contains("sk-in-the-url"),
+                "the key is shown: {shown}"
+            );
+            assert!(
+                shown.contains("127.0.0.1:9/v1"),
+                "the service is not named: {shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_base_url_that_is_not_an_http_url_is_refused_at_start() {
+        for bad in [
+            "api.openai.com/v1",
+            "ftp://host/v1",
+            "http://",
+            "https://user:sk-x@",
+        ] {
+            let lookup = |key: &str| match key {
+                "AGENT" => Some("openai".to_string()),
+                "LLM_BASE_URL" => Some(bad.to_string()),
+                _ => None,
+            };
+            let result = OpenAiConfig::from_lookup(lookup);
+            let Err(err) = result else {
+                panic!("LLM_BASE_URL={bad:?} was accepted");
+            };
+            assert!(err.variable == "LLM_BASE_URL", "{err}");
+            assert!(!err.to_string().contains("sk-x"), "the key is shown: {err}");
+        }
     }
 
     #[test]

@@ -133,6 +133,45 @@ async fn a_reply_that_is_not_a_chat_completion_is_malformed() {
     }
 }
 
+/// A service that answers 200 and then sends `[` until the client stops reading (at most 64 MiB,
+/// in 64 KiB pieces), on a free loopback port. Returns its base URL and how many bytes it wrote.
+async fn endless_service() -> (String, tokio::task::JoinHandle<usize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let sent = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0; 64 * 1024];
+        let _ = socket.read(&mut request).await; // the request itself does not matter
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n";
+        let mut sent = 0;
+        if socket.write_all(head.as_bytes()).await.is_ok() {
+            let piece = vec![b'['; 64 * 1024];
+            while sent < 64 << 20 && socket.write_all(&piece).await.is_ok() {
+                sent += piece.len();
+            }
+        }
+        sent
+    });
+    (url, sent)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_larger_than_an_answer_can_be_is_refused_without_reading_it_all() {
+    let (url, sent) = endless_service().await;
+
+    let err = agent(url).answer("hi").await.unwrap_err();
+    let sent = sent.await.unwrap();
+
+    assert!(matches!(err, AgentError::ReplyTooLarge), "{err:?}");
+    // What the client read, plus what the sockets' buffers took before it closed the connection.
+    assert!(
+        sent < 16 << 20,
+        "the service could write {sent} bytes: the client read far beyond {} bytes",
+        lesson9::agent::MAX_REPLY_BYTES
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_closed_port_is_unreachable() {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
