@@ -7,8 +7,10 @@
 
 mod cargo_env;
 mod exercises;
+mod help;
 mod i18n;
 mod libtest;
+mod reset;
 mod show;
 mod state;
 mod watch;
@@ -17,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::exercises::{Course, Exercise, Lesson};
 use crate::i18n::{Lang, tr};
@@ -27,7 +29,8 @@ use crate::state::{Saved, State};
 
 #[derive(Parser)]
 #[command(
-    about = "The course's exercises: progress, watch mode, hints, solutions / 연습 문제: 진행 상황, 감시 모드, 힌트, 참고 답안"
+    bin_name = show::RUN,
+    about = "The course's exercises: progress, watch mode, hints, solutions (`--lang ko --help`: 한국어 도움말)"
 )]
 struct Cli {
     /// The language of the messages (default: the system's).
@@ -42,7 +45,10 @@ enum Command {
     /// Every exercise with its state, and a progress bar.
     List,
     /// Re-runs the current exercise's tests on every save (the default command).
-    Watch,
+    Watch {
+        /// Start at this exercise, e.g. 4a (default: where you left off).
+        id: Option<String>,
+    },
     /// The next hint of an exercise (the current one if no ID is given).
     Hint {
         /// e.g. 4a
@@ -64,6 +70,18 @@ enum Command {
         #[arg(long, hide = true)]
         untouched: bool,
     },
+    /// Puts an exercise's untouched stub back; your file is kept as a backup under target/.
+    Reset {
+        /// e.g. 4a
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every exercise (asks first).
+        #[arg(long)]
+        all: bool,
+        /// Do not ask (for scripts).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// The course, where it lives and the language the student reads.
@@ -74,7 +92,21 @@ pub struct App {
 }
 
 fn main() -> Result<ExitCode> {
-    let cli = Cli::parse();
+    // clap's help is built before it parses: the language comes first, from the flag or the system.
+    let lang = help::lang_from_args(std::env::args_os());
+    let mut command = help::localized(Cli::command(), lang);
+    let matches = command.clone().get_matches();
+    if let Some(("help", asked)) = matches.subcommand() {
+        // The Korean `help` subcommand is the runner's own (clap's answers in English).
+        let name = asked.get_one::<String>("subcommand");
+        command.build();
+        match name.and_then(|name| command.find_subcommand_mut(name)) {
+            Some(sub) => sub.print_help()?,
+            None => command.print_help()?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit());
     let lang = Lang::choose(cli.lang);
     // The workspace root: this crate's folder is `<root>/tools/course`. Running from the root also
     // makes `.env` be found as the lessons find it.
@@ -95,9 +127,9 @@ fn main() -> Result<ExitCode> {
             app.root.display()
         );
     }
-    match cli.command.unwrap_or(Command::Watch) {
+    match cli.command.unwrap_or(Command::Watch { id: None }) {
         Command::List => app.list(),
-        Command::Watch => watch::watch(&app),
+        Command::Watch { id } => watch::watch(&app, id.as_deref()),
         Command::Hint { id, level } => app.hint(id.as_deref(), level),
         Command::Solution { id } => app.solution(&id),
         Command::Verify {
@@ -107,6 +139,7 @@ fn main() -> Result<ExitCode> {
         Command::Verify {
             untouched: true, ..
         } => app.verify_untouched(),
+        Command::Reset { id, all, yes } => app.reset(id.as_deref(), all, yes),
     }
 }
 
@@ -143,11 +176,30 @@ impl App {
     /// The state of each exercise of `lesson`, from one run of all its tests.
     fn states(&self, lesson: &Lesson) -> Result<Vec<State>> {
         let run = self.run(lesson, "")?;
-        Ok(lesson
+        let states: Vec<State> = lesson
             .exercises
             .iter()
             .map(|ex| state::decide(&run, &ex.tests))
-            .collect())
+            .collect();
+        self.remember(lesson.exercises.iter().zip(&states))?;
+        Ok(states)
+    }
+
+    /// Records which exercises are done, for watch mode's "the course is finished".
+    fn remember<'a>(&self, states: impl Iterator<Item = (&'a Exercise, &'a State)>) -> Result<()> {
+        let mut saved = Saved::load(&self.root);
+        for (ex, state) in states {
+            saved.record_state(&ex.id, state);
+        }
+        saved.save(&self.root)
+    }
+
+    /// Whether every exercise passed when its tests last ran.
+    fn course_finished(&self) -> bool {
+        let saved = Saved::load(&self.root);
+        self.course
+            .exercises()
+            .all(|(_, ex)| saved.done.contains(&ex.id))
     }
 
     /// The exercise the student works on: the one watch mode was last on, else the first not done.
@@ -195,6 +247,9 @@ impl App {
         let saved_current = Saved::load(&self.root)
             .current
             .filter(|id| self.course.find(id).is_some());
+        let finished = rows
+            .iter()
+            .all(|(_, states)| states.iter().all(State::is_done));
         let mut current_marked = false;
         let (mut done, mut total) = (0, 0);
         for (lesson, states) in &rows {
@@ -207,10 +262,11 @@ impl App {
             for (ex, state) in lesson.exercises.iter().zip(states) {
                 total += 1;
                 done += usize::from(state.is_done());
-                let is_current = match &saved_current {
-                    Some(id) => *id == ex.id,
-                    None => !state.is_done() && !current_marked,
-                };
+                let is_current = !finished
+                    && match &saved_current {
+                        Some(id) => *id == ex.id,
+                        None => !state.is_done() && !current_marked,
+                    };
                 let pointer = if is_current {
                     current_marked = true;
                     ">"
@@ -232,7 +288,16 @@ impl App {
         }
         let bar = progress_bar(done, total, 30);
         println!("\n{}", tr!(lang, "Progress {bar} done", "진행 {bar} 완료"));
-        if current_marked {
+        if finished {
+            println!(
+                "{}",
+                tr!(
+                    lang,
+                    "The course is finished: every exercise passes. Well done!",
+                    "코스를 마쳤습니다. 모든 연습 문제를 통과했습니다. 수고하셨습니다!"
+                )
+            );
+        } else if current_marked {
             println!(
                 "{}",
                 tr!(
@@ -270,6 +335,9 @@ impl App {
                 // One exercise: only its tests run.
                 Some(ex) => {
                     let run = self.run(lesson, &ex.tests)?;
+                    let state = state::decide(&run, &ex.tests);
+                    self.remember(std::iter::once((ex, &state)))?;
+                    // The others' tests did not run: their states are not shown.
                     lesson
                         .exercises
                         .iter()
@@ -334,6 +402,22 @@ impl App {
             if dir.join("src/exercise.rs").is_file() && !dir.join("exercises.toml").is_file() {
                 let name = dir.file_name().unwrap_or_default().to_string_lossy();
                 println!("lessons/{name}: has src/exercise.rs but no exercises.toml");
+                problems += 1;
+            }
+        }
+        for (lesson, ex) in self.course.exercises() {
+            let stub = reset::stub_text(&self.root, lesson, ex)?;
+            let file = lesson.dir.join(&ex.file);
+            let current = std::fs::read_to_string(&file)?;
+            if !reset::same_text(&stub, &current) {
+                let copy = reset::stub_path(&self.root, lesson, ex);
+                println!(
+                    "{}: {} differs from the runner's copy that `reset` puts back; after changing the stub, run: cp {} {}",
+                    ex.id,
+                    file.display(),
+                    file.display(),
+                    copy.display()
+                );
                 problems += 1;
             }
         }

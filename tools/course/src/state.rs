@@ -1,7 +1,7 @@
 //! Where a student stands on an exercise, decided from a test run; and what the runner remembers
 //! between runs (the hint levels shown), in an ignored file under `target/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -92,6 +92,10 @@ pub struct Saved {
     pub current: Option<String>,
     #[serde(default)]
     pub hints_shown: BTreeMap<String, usize>,
+    /// The exercises that passed when their tests last ran, so that watch mode can tell when the
+    /// whole course is done without running every lesson again.
+    #[serde(default)]
+    pub done: BTreeSet<String>,
 }
 
 impl Saved {
@@ -123,6 +127,14 @@ impl Saved {
     pub fn next_hint_level(&self, id: &str, levels: usize) -> Option<usize> {
         let shown = self.hints_shown.get(id).copied().unwrap_or(0);
         (levels > 0).then(|| (shown + 1).min(levels))
+    }
+
+    pub fn record_state(&mut self, id: &str, state: &State) {
+        if state.is_done() {
+            self.done.insert(id.to_string());
+        } else {
+            self.done.remove(id);
+        }
     }
 
     pub fn record_hint(&mut self, id: &str, level: usize) {

@@ -1,10 +1,11 @@
 //! Watch mode: re-runs the current exercise's tests each time a file of its lesson is saved, and
-//! takes single keys (h, n, r, q), in Unix terminals and in Windows Terminal / PowerShell alike.
+//! takes single keys (h, n, l, r, q), in Unix terminals and in Windows Terminal / PowerShell alike.
+//! A key pressed while the tests run acts when the run ends (q and Ctrl+C stop the run at once).
 //!
 //! Files are found changed by comparing their modification times every quarter second: a handful of
 //! files per lesson, so polling costs nothing and behaves the same on every OS and editor.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,13 +27,25 @@ const POLL: Duration = Duration::from_millis(250);
 /// once the lesson's files have stayed the same this long.
 const SETTLE: Duration = Duration::from_millis(200);
 
-pub fn watch(app: &App) -> Result<ExitCode> {
+/// Watch mode on `id`, or where the student left off.
+pub fn watch(app: &App, id: Option<&str>) -> Result<ExitCode> {
     let lang = app.lang;
+    let chosen = match id {
+        Some(id) => match app.course.find(id) {
+            Some(found) => Some(found),
+            None => return Ok(app.unknown_id(id)),
+        },
+        None => None,
+    };
     if !app.database_answers() {
         return Ok(ExitCode::FAILURE);
     }
     let all: Vec<(&Lesson, &Exercise)> = app.course.exercises().collect();
-    let Some((first_lesson, first)) = app.current()? else {
+    let start = match chosen {
+        Some(found) => Some(found),
+        None => app.current()?,
+    };
+    let Some((first_lesson, first)) = start else {
         println!(
             "{}",
             tr!(
@@ -57,10 +70,17 @@ pub fn watch(app: &App) -> Result<ExitCode> {
     })?;
     let mut screen = Screen::default();
     let (mut lesson, mut ex) = all[current];
+    remember_current(app, ex)?;
     let mut files = snapshot(&lesson.dir);
     let mut keep_going = screen.check(app, lesson, ex, None)?;
     while keep_going {
-        match read_key(POLL)? {
+        // Keys pressed during the last run first, in the order they were pressed.
+        let key = match screen.pending.pop_front() {
+            Some(key) => Some(key),
+            None => read_key(POLL)?,
+        };
+        let mut go_to = None;
+        match key {
             Some(Key::Quit) => break,
             Some(Key::Hint) => {
                 let mut saved = Saved::load(&app.root);
@@ -71,16 +91,12 @@ pub fn watch(app: &App) -> Result<ExitCode> {
                 }
                 screen.render(app)?;
             }
-            Some(Key::Next) => {
-                current = (current + 1) % all.len();
-                (lesson, ex) = all[current];
-                let mut saved = Saved::load(&app.root);
-                saved.current = Some(ex.id.clone());
-                saved.save(&app.root)?;
-                files = snapshot(&lesson.dir);
-                screen.hint = None;
-                keep_going = screen.check(app, lesson, ex, None)?;
-            }
+            Some(Key::Next) => go_to = Some((current + 1) % all.len()),
+            Some(Key::List) => match pick(app, &all)? {
+                Pick::Exercise(index) => go_to = Some(index),
+                Pick::Back => screen.render(app)?,
+                Pick::Quit => break,
+            },
             Some(Key::Run) => keep_going = screen.check(app, lesson, ex, None)?,
             None => {
                 let mut now = snapshot(&lesson.dir);
@@ -99,6 +115,14 @@ pub fn watch(app: &App) -> Result<ExitCode> {
                 let saved_at = files.values().max().copied();
                 keep_going = screen.check(app, lesson, ex, saved_at)?;
             }
+        }
+        if let Some(index) = go_to {
+            current = index;
+            (lesson, ex) = all[current];
+            remember_current(app, ex)?;
+            files = snapshot(&lesson.dir);
+            screen.hint = None;
+            keep_going = screen.check(app, lesson, ex, None)?;
         }
     }
     let run = show::RUN;
@@ -121,6 +145,8 @@ struct Screen {
     waited: String,
     /// The hint last asked for, shown under the result until the next exercise.
     hint: Option<String>,
+    /// Keys pressed while the tests ran, to act on once the run ends.
+    pending: VecDeque<Key>,
 }
 
 impl Screen {
@@ -152,12 +178,22 @@ impl Screen {
             None => {
                 let mut running = libtest::Running::start(&app.root, &lesson.package, &ex.tests)?;
                 while !running.is_finished() {
-                    if read_key(POLL / 5)? == Some(Key::Quit) {
-                        running.stop();
-                        return Ok(false);
+                    match read_key(POLL / 5)? {
+                        Some(Key::Quit) => {
+                            running.stop();
+                            return Ok(false);
+                        }
+                        // A few keys at most: a held-down key must not replay for a minute.
+                        Some(key) if self.pending.len() < 3 => self.pending.push_back(key),
+                        _ => {}
                     }
                 }
-                result_text(app, lesson, ex, &running.finish()?)
+                let run = running.finish()?;
+                let state = state::decide(&run, &ex.tests);
+                let mut saved = Saved::load(&app.root);
+                saved.record_state(&ex.id, &state);
+                saved.save(&app.root)?;
+                result_text(app, lesson, ex, &run, &state)
             }
         };
         if let Some(took) = saved_at.and_then(|at| SystemTime::now().duration_since(at).ok()) {
@@ -180,8 +216,8 @@ impl Screen {
             .unwrap_or_default();
         let keys = tr!(
             app.lang,
-            "Save a file of the lesson to run the tests again.  h hint · n next exercise · r run again · q quit",
-            "레슨의 파일을 저장하면 테스트를 다시 실행합니다.  h 힌트 · n 다음 연습 문제 · r 다시 실행 · q 종료"
+            "Save a file of the lesson to run the tests again.  h hint · n next exercise · l list (pick one) · r run again · q quit",
+            "레슨의 파일을 저장하면 테스트를 다시 실행합니다.  h 힌트 · n 다음 연습 문제 · l 목록(골라서 이동) · r 다시 실행 · q 종료"
         );
         let (header, body, waited) = (&self.header, &self.body, &self.waited);
         clear_and_print(&format!("{header}\n\n{body}{hint}\n\n{keys}{waited}\n"))
@@ -189,10 +225,15 @@ impl Screen {
 }
 
 /// The state of the exercise, the compiler's warnings, and what to do next.
-fn result_text(app: &App, lesson: &Lesson, ex: &Exercise, run: &libtest::Run) -> String {
+fn result_text(
+    app: &App,
+    lesson: &Lesson,
+    ex: &Exercise,
+    run: &libtest::Run,
+    state: &State,
+) -> String {
     let lang = app.lang;
-    let state = state::decide(run, &ex.tests);
-    let mut text = state_details(lesson, ex, &state, lang);
+    let mut text = state_details(lesson, ex, state, lang);
     let build_failed = matches!(state, State::BuildFailed { .. });
     if !run.warnings.is_empty() && !build_failed {
         let warnings = show::clip(&run.warnings.join("\n\n"));
@@ -202,7 +243,13 @@ fn result_text(app: &App, lesson: &Lesson, ex: &Exercise, run: &libtest::Run) ->
             "\n\n컴파일러 경고(경고가 실수를 가리킬 때가 많습니다):\n\n{warnings}"
         );
     }
-    if state.is_done() {
+    if state.is_done() && app.course_finished() {
+        text += &tr!(
+            lang,
+            "\n\nEvery exercise of the course passes: the course is finished. Well done!",
+            "\n\n코스의 모든 연습 문제를 통과했습니다. 코스를 마쳤습니다. 수고하셨습니다!"
+        );
+    } else if state.is_done() {
         text += &tr!(
             lang,
             "\n\nPress n for the next exercise.",
@@ -216,6 +263,7 @@ fn result_text(app: &App, lesson: &Lesson, ex: &Exercise, run: &libtest::Run) ->
 enum Key {
     Hint,
     Next,
+    List,
     Run,
     Quit,
 }
@@ -238,9 +286,106 @@ fn read_key(timeout: Duration) -> Result<Option<Key>> {
         KeyCode::Char('q') | KeyCode::Esc => Some(Key::Quit),
         KeyCode::Char('h') => Some(Key::Hint),
         KeyCode::Char('n') => Some(Key::Next),
+        KeyCode::Char('l') => Some(Key::List),
         KeyCode::Char('r') => Some(Key::Run),
         _ => None,
     })
+}
+
+/// Remembers the exercise watch mode is on, for the next `watch` and `hint`.
+fn remember_current(app: &App, ex: &Exercise) -> Result<()> {
+    let mut saved = Saved::load(&app.root);
+    saved.current = Some(ex.id.clone());
+    saved.save(&app.root)
+}
+
+enum Pick {
+    Exercise(usize),
+    Back,
+    Quit,
+}
+
+/// The list of exercises, and the id the student types (Enter picks, Esc goes back).
+fn pick(app: &App, all: &[(&Lesson, &Exercise)]) -> Result<Pick> {
+    let lang = app.lang;
+    let saved = Saved::load(&app.root);
+    let mut text = String::new();
+    for (lesson, ex) in all {
+        if lesson
+            .exercises
+            .first()
+            .is_some_and(|first| first.id == ex.id)
+        {
+            let number = lesson.number;
+            text += &tr!(lang, "\nLesson {number}\n", "\n레슨 {number}\n");
+        }
+        let mark = if saved.done.contains(&ex.id) {
+            "✓"
+        } else {
+            " "
+        };
+        let current = if saved.current.as_deref() == Some(ex.id.as_str()) {
+            ">"
+        } else {
+            " "
+        };
+        text += &format!("{current} {mark} {:<4} {}\n", ex.id, ex.title.get(lang));
+    }
+    text += &tr!(
+        lang,
+        "\n(✓ passed when last run)  Type an exercise id and press Enter (Esc: back):\n> ",
+        "\n(✓ 마지막 실행에서 통과)  연습 문제 ID를 입력하고 Enter를 누르세요(Esc: 돌아가기):\n> "
+    );
+    clear_and_print(&text)?;
+    let mut typed = String::new();
+    let mut problem = String::new();
+    loop {
+        let Event::Key(key) = event::read()? else {
+            continue;
+        };
+        if key.kind != KeyEventKind::Press {
+            continue;
+        }
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            return Ok(Pick::Quit);
+        }
+        match key.code {
+            KeyCode::Esc => return Ok(Pick::Back),
+            KeyCode::Enter => {
+                let wanted = typed.trim();
+                if wanted.is_empty() {
+                    return Ok(Pick::Back);
+                }
+                if let Some(index) = all
+                    .iter()
+                    .position(|(_, ex)| ex.id.eq_ignore_ascii_case(wanted))
+                {
+                    return Ok(Pick::Exercise(index));
+                }
+                problem = tr!(
+                    lang,
+                    "  (no exercise `{wanted}`)",
+                    "  (`{wanted}`라는 연습 문제는 없습니다)"
+                );
+                typed.clear();
+            }
+            KeyCode::Backspace => {
+                typed.pop();
+            }
+            KeyCode::Char(c) if typed.len() < 8 => {
+                typed.push(c);
+                problem.clear();
+            }
+            _ => continue,
+        }
+        // Rewrites the line being typed (and why the last id was refused).
+        execute!(
+            io::stdout(),
+            cursor::MoveToColumn(0),
+            terminal::Clear(terminal::ClearType::CurrentLine)
+        )?;
+        print_raw(&format!("> {typed}{problem}"));
+    }
 }
 
 /// The modification time of every file under the lesson's folder (a build folder inside it aside).

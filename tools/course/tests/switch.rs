@@ -28,9 +28,22 @@ fn after_the_runner_a_hand_typed_cargo_test_compiles_nothing_and_the_reverse() {
         );
         return;
     };
+    // A second try only when the first saw a rebuild: a file of the lesson saved by someone in the
+    // middle (an editor, a shared machine) rebuilds legitimately once, while an environment that
+    // differs rebuilds on every switch.
+    let first_try = switch_rebuilds(&root, &terminal);
+    if let Err(first) = first_try {
+        eprintln!("first try: {first}\ntrying once more");
+        if let Err(second) = switch_rebuilds(&root, &terminal) {
+            panic!("{second}");
+        }
+    }
+}
 
+/// Hand-typed build, runner, hand-typed build: what the second and third compiled, if anything.
+fn switch_rebuilds(root: &Path, terminal: &[(OsString, OsString)]) -> Result<(), String> {
     // 1. By hand: builds whatever is missing, in the terminal's environment.
-    let first = hand_typed_build(&root, &terminal);
+    let first = hand_typed_build(root, terminal);
     let artifacts = first.files();
 
     // 2. The runner on one exercise of the same lesson: its nested cargo must find everything fresh.
@@ -38,7 +51,7 @@ fn after_the_runner_a_hand_typed_cargo_test_compiles_nothing_and_the_reverse() {
     let runner = run_with_limit(
         Command::new(env!("CARGO_BIN_EXE_course"))
             .args(["--lang", "en", "verify", EXERCISE])
-            .current_dir(&root),
+            .current_dir(root),
     );
     let said = String::from_utf8_lossy(&runner.stdout);
     assert!(
@@ -52,22 +65,25 @@ fn after_the_runner_a_hand_typed_cargo_test_compiles_nothing_and_the_reverse() {
         .filter(|(file, modified)| before.get(*file) != Some(*modified))
         .map(|(file, _)| file)
         .collect();
-    assert!(
-        rebuilt.is_empty(),
-        "after a hand-typed `cargo test -p {LESSON} --features exercise`, the runner rebuilt {} file(s), e.g. {:?}: \
-         its nested cargo's environment differs from a terminal's (look for CARGO_* variables it inherits from `cargo run`)",
-        rebuilt.len(),
-        rebuilt.first()
-    );
+    if !rebuilt.is_empty() {
+        return Err(format!(
+            "after a hand-typed `cargo test -p {LESSON} --features exercise`, the runner rebuilt {} file(s), e.g. {:?}: \
+             its nested cargo's environment differs from a terminal's (look for CARGO_* variables it inherits from `cargo run`)",
+            rebuilt.len(),
+            rebuilt.first()
+        ));
+    }
 
     // 3. By hand again: nothing to compile after the runner.
-    let second = hand_typed_build(&root, &terminal);
-    assert!(
-        second.compiled.is_empty(),
-        "after the runner, a hand-typed `cargo test -p {LESSON} --features exercise` recompiled {:?}: \
-         the runner's nested cargo built them with another environment",
-        second.compiled
-    );
+    let second = hand_typed_build(root, terminal);
+    if !second.compiled.is_empty() {
+        return Err(format!(
+            "after the runner, a hand-typed `cargo test -p {LESSON} --features exercise` recompiled {:?}: \
+             the runner's nested cargo built them with another environment",
+            second.compiled
+        ));
+    }
+    Ok(())
 }
 
 /// What one `cargo test --no-run --message-format=json` built.

@@ -1,0 +1,64 @@
+//! # Exercises 2a and 2b: create a user, and find one by email
+//!
+//! Read: this file and `src/lib.rs` (`User`, `UserError`, `is_email_taken`). The checks
+//! `validate_name` / `validate_email` are given (src/validation.rs): call them, no need to read them.
+//! Check: `cargo test -p lesson2 --features exercise` · hints: `cargo run -p course -- hint 2a`
+//!
+//! **Concept.** Values travel as bound parameters (`?` in the SQL, the values beside it), never
+//! pasted into the SQL text: whatever a name contains, it stays data. The connection is in
+//! autocommit mode, so a successful INSERT is already committed. A row is read into a struct whose
+//! fields are named like the columns.
+//!
+//! # 연습 문제 2a, 2b: 사용자를 만들고, 이메일로 찾기
+//!
+//! 읽을 파일: 이 파일과 `src/lib.rs`(`User`, `UserError`, `is_email_taken`). 검사 함수
+//! `validate_name` / `validate_email`은 주어져 있습니다(src/validation.rs). 호출만 하면 되고 읽을 필요는 없습니다.
+//! 확인: `cargo test -p lesson2 --features exercise` · 힌트: `cargo run -p course -- hint 2a`
+//!
+//! **개념.** 값은 파라미터 바인딩으로 보냅니다(SQL에는 `?`, 값은 그 옆에 따로). SQL 문자열에 붙여 넣지
+//! 않으므로 이름에 무엇이 들어 있든 데이터로 남습니다. 커넥션은 autocommit 모드라서 성공한 INSERT는 이미
+//! 커밋되어 있습니다. 행은 열과 이름이 같은 필드를 가진 구조체로 읽습니다.
+
+use mysql::prelude::Queryable;
+
+use crate::{User, UserError};
+
+/// Exercise 2a. **Goal:** store a user in `users` and return the id the server gave it.
+///
+/// **Contract:** a name or email the checks refuse is `Err(UserError::Invalid)`, decided before
+/// any SQL is sent (even a dead connection must answer `Invalid` for bad input). An email that is
+/// already registered (the server's duplicate-key error on the email, see `is_email_taken`) is
+/// `Err(UserError::EmailTaken { email })` with the email as given; any other failure is
+/// `Err(UserError::Db(..))`. The id comes with the INSERT's own reply, not from a second query.
+///
+/// 연습 문제 2a. **목표:** `users`에 사용자를 저장하고 서버가 준 id를 반환합니다.
+///
+/// **약속:** 검사 함수가 거절하는 이름이나 이메일은 SQL을 보내기 전에 `Err(UserError::Invalid)`입니다
+/// (죽은 커넥션이라도 잘못된 입력에는 `Invalid`로 답해야 합니다). 이미 등록된 이메일(이메일에 대한 서버의
+/// 중복 키 오류, `is_email_taken` 참고)은 받은 이메일 그대로 `Err(UserError::EmailTaken { email })`이고,
+/// 그 밖의 실패는 `Err(UserError::Db(..))`입니다. id는 두 번째 쿼리가 아니라 INSERT 자신의 응답에서 옵니다.
+pub fn create_user(conn: &mut impl Queryable, name: &str, email: &str) -> Result<u64, UserError> {
+    let _ = (conn, name, email);
+    todo!("exercise 2a / 연습 문제 2a: validate, INSERT with bound parameters, return the new id")
+}
+
+/// Exercise 2b. **Goal:** find the user with this email, as a `User`.
+///
+/// **Contract:** `Ok(Some(user))` with the stored row (id, name, email as stored, created_at),
+/// `Ok(None)` when nobody has this email, `Err(UserError::Db(..))` when the query fails. The
+/// server decides which emails are equal (its collation ignores letter case, for example), so ask
+/// it with `WHERE email = ?` instead of comparing strings in Rust.
+///
+/// 연습 문제 2b. **목표:** 이 이메일을 가진 사용자를 `User`로 찾습니다.
+///
+/// **약속:** 저장된 행(id, name, 저장된 그대로의 email, created_at)이면 `Ok(Some(user))`, 그 이메일을 가진
+/// 사람이 없으면 `Ok(None)`, 쿼리가 실패하면 `Err(UserError::Db(..))`입니다. 어떤 이메일이 같은지는 서버가
+/// 정합니다(예를 들어 콜레이션은 대소문자를 구별하지 않습니다). 그러니 Rust에서 문자열을 비교하지 말고
+/// `WHERE email = ?`로 서버에 물어보세요.
+pub fn get_user_by_email(
+    conn: &mut impl Queryable,
+    email: &str,
+) -> Result<Option<User>, UserError> {
+    let _ = (conn, email);
+    todo!("exercise 2b / 연습 문제 2b: SELECT ... WHERE email = ?, read the row as a User")
+}

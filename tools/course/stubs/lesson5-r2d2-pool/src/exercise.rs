@@ -1,0 +1,50 @@
+//! EXERCISES 5a, 5b: lesson 4's pool, taken from a crate.
+//!
+//! Read: this file, and `src/lib.rs` for the types `MysqlPool` and `PooledConn`. Nothing else:
+//! `PoolSettings` (in `src/settings.rs`) has one field per r2d2 setting, named as r2d2's builder
+//! methods are (`max_size`, `min_idle`, `connection_timeout`, `test_on_check_out`, `idle_timeout`,
+//! `max_lifetime`), and `settings.validate()` reports what r2d2's builder would panic on. The README's
+//! table says what each setting replaces of lesson 4.
+//! Test one exercise: `cargo test -p lesson5 --features exercise --test exercises step_a::`
+//! (`step_b::`). Hints: `cargo run -p course -- hint 5a`.
+//!
+//! 연습 문제 5a, 5b: 레슨 4의 커넥션 풀을 크레이트로. 이 파일과 `src/lib.rs`(타입 `MysqlPool`, `PooledConn`)만
+//! 읽으세요. `PoolSettings`는 r2d2 빌더 메서드와 같은 이름의 필드를 설정마다 하나씩 가지고,
+//! `settings.validate()`는 r2d2 빌더가 panic할 설정을 오류로 알려 줍니다. 힌트: `cargo run -p course -- hint 5a`.
+
+use std::time::Duration;
+
+use shared::Config;
+
+use crate::{MysqlPool, PoolError, PoolSettings, PooledConn};
+
+/// 5a. Builds an r2d2 pool of connections to `config`'s database with every one of `settings`, and
+/// waits (at most `settings.connection_timeout`) until its first `min_idle` connections are open.
+///
+/// Contract: settings r2d2 would panic on are `PoolError::InvalidSettings`, found before anything is
+/// built; every field of `settings` reaches r2d2 (none left at r2d2's default); connections are
+/// opened with `config` as every lesson opens them (short connect and read timeouts); a failed build
+/// becomes `PoolError::from_build(err, config)`, which says why as lesson 1 does. Concept: r2d2 is
+/// lesson 4's pool, plus a *manager* that knows how to open and ping one kind of connection.
+///
+/// 5a. `settings`를 하나도 빠짐없이 적용한 r2d2 커넥션 풀을 만듭니다. r2d2가 panic할 설정은 만들기 전에
+/// `PoolError::InvalidSettings`, 실패한 build는 `PoolError::from_build(err, config)`입니다.
+pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool, PoolError> {
+    let _ = (config, settings); // the stub's placeholder: delete this line
+    todo!("5a: build the r2d2 pool with every setting / 모든 설정으로 r2d2 풀 만들기")
+}
+
+/// 5b. Lends a connection, waiting at most `timeout` for one to come free; then
+/// `PoolError::Timeout { waited, source }`.
+///
+/// Contract: the wait is bounded by `timeout`, not by the pool's `connection_timeout`; `waited` is
+/// how long this call really waited; `source` is r2d2's own error, kept as the cause. Concept: the
+/// deadline you wrote in lesson 4 is built into r2d2: this only gives its error a name a caller can
+/// match.
+///
+/// 5b. 최대 `timeout`만큼 기다려 커넥션을 빌려줍니다. 그 뒤에는 `PoolError::Timeout { waited, source }`.
+/// 기다린 시간은 풀의 `connection_timeout`이 아니라 `timeout`이 정합니다.
+pub fn checkout(pool: &MysqlPool, timeout: Duration) -> Result<PooledConn, PoolError> {
+    let _ = (pool, timeout); // the stub's placeholder: delete this line
+    todo!("5b: a checkout with a deadline / 기한이 있는 대여")
+}

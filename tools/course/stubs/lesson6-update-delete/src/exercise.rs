@@ -1,0 +1,61 @@
+//! EXERCISES 6a, 6b, 6c: update and delete a user, by the count of affected rows.
+//!
+//! Read first: this file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
+//! `validate_name`, `validate_email`, `is_email_taken` and `UserError`
+//! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
+//!
+//! Test one exercise: `cargo test -p lesson6 --features exercise --test exercises step_a::`
+//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 6a`.
+//!
+//! The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an error
+//! to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
+//! "no such user" into `UserError::NotFound` is your job, never a silent success.
+//!
+//! 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제합니다. 먼저 이 파일과 `src/lib.rs`를
+//! 읽으세요. `WHERE`에 맞는 행이 없는 `UPDATE`/`DELETE`는 서버에게 오류가 아닙니다. 0행으로 성공할 뿐입니다.
+//! "그런 사용자가 없음"을 `UserError::NotFound`로 바꾸는 것이 여러분의 일입니다.
+
+use mysql::prelude::Queryable;
+
+use crate::UserError;
+
+/// 6a. Renames the user `id`.
+///
+/// Contract: an invalid name is `Invalid`, refused before anything is sent; an id nobody has is
+/// `NotFound { id }`; setting the name the user already has succeeds. Only that user's name
+/// changes. Careful: for an `UPDATE`, the server counts rows *changed*, not rows *matched*, and
+/// the function gets whatever connection the caller has (some count matched rows instead).
+///
+/// 6a. 사용자 `id`의 이름을 바꿉니다. 잘못된 이름은 아무것도 보내기 전에 `Invalid`, 없는 id는
+/// `NotFound { id }`이고, 이미 그 이름이어도 성공입니다. 주의: `UPDATE`에서 서버는 *일치한* 행이 아니라
+/// *바뀐* 행을 셉니다.
+pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Result<(), UserError> {
+    let _ = (conn, id, name); // the stub's placeholder: delete this line
+    todo!("6a: rename, NotFound only when no such user")
+}
+
+/// 6b. Changes the email of the user `id`.
+///
+/// Contract: as 6a (with `validate_email`), and an email another user has is
+/// `EmailTaken { email }` with nothing changed; a user may change the letter case of their own
+/// email. The unique key decides what "taken" means, in the same statement.
+///
+/// 6b. 사용자 `id`의 이메일을 바꿉니다. 6a와 같고, 다른 사용자의 이메일이면 아무것도 바꾸지 않고
+/// `EmailTaken { email }`입니다. 무엇이 "이미 있는" 이메일인지는 유니크 키가 같은 문장 안에서 정합니다.
+pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Result<(), UserError> {
+    let _ = (conn, id, email); // the stub's placeholder: delete this line
+    todo!("6b: change the email, EmailTaken for another user's, NotFound only when no such user")
+}
+
+/// 6c. Deletes the user `id`, and with it their conversations.
+///
+/// Contract: an id nobody has is `NotFound { id }`; deleting twice is `NotFound` the second time;
+/// the user's messages go with them and no one else's do (the schema's `ON DELETE CASCADE` on
+/// `conversations.user_id` does that part).
+///
+/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다. 없는 id는 `NotFound { id }`입니다.
+/// 메시지는 스키마의 `ON DELETE CASCADE`가 지웁니다.
+pub fn delete_user(conn: &mut impl Queryable, id: u64) -> Result<(), UserError> {
+    let _ = (conn, id); // the stub's placeholder: delete this line
+    todo!("6c: delete, NotFound when no such user")
+}

@@ -1,0 +1,81 @@
+//! EXERCISES 7a, 7b, 7c: an agent's messages, saved and read back.
+//!
+//! Read first: this file and `src/lib.rs` (`Role`, `Conversation`, `check_length`). The table is
+//! `conversations(id, user_id, role, content, reply_to, created_at)` (README); the server fills
+//! in `id` and `created_at`. `src/error.rs` holds the errors; you need two things from it:
+//! - `ConversationError::from_insert(err, user_id, reply_to)` turns an INSERT's error into what
+//!   it means (a missing user or question, a second answer, a lost connection);
+//! - `ConversationError::refused_answer(conn, user_id, question_id)` says why an answer's INSERT
+//!   stored no row.
+//!
+//! Test one exercise: `cargo test -p lesson7 --features exercise --test exercises step_a::`
+//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 7a`.
+//!
+//! 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽습니다. 먼저 이 파일과 `src/lib.rs`를
+//! 읽으세요. `src/error.rs`에서는 위의 두 함수만 알면 됩니다. 힌트: `cargo run -p course -- hint 7a`.
+
+use mysql::prelude::Queryable;
+
+use crate::{Conversation, ConversationError};
+
+/// 7a. Stores a user's question (`role = 'user'`, no `reply_to`) and returns its new id.
+///
+/// Contract: content longer than `MAX_CONTENT_BYTES` is `TooLong`, refused before anything is
+/// sent; a user id nobody has is `UnknownUser`; nothing is stored on an error. The values travel
+/// as bound parameters, never inside the SQL text. The id is the one the server gave this very
+/// INSERT (Python's `cursor.lastrowid`), not a guess from the table.
+///
+/// 7a. 사용자의 질문을 저장하고 새 id를 돌려줍니다. 너무 긴 내용은 아무것도 보내기 전에 `TooLong`,
+/// 없는 사용자는 `UnknownUser`이고, 오류일 때는 아무것도 저장되지 않습니다. 값은 파라미터 바인딩으로
+/// 보냅니다.
+pub fn save_question(
+    conn: &mut impl Queryable,
+    user_id: u64,
+    content: &str,
+) -> Result<u64, ConversationError> {
+    let _ = (conn, user_id, content); // the stub's placeholder: delete this line
+    todo!("7a: save the question, return its id")
+}
+
+/// 7b. Stores the agent's answer to question `question_id` of user `user_id`; returns its id.
+///
+/// Contract: an answer may only reply to a question (`role = 'user'`) that this same user asked.
+/// Anything else is refused and nothing is stored: a missing message is `UnknownQuestion`, an
+/// answer is `NotAQuestion`, another user's question is `AnotherUsersQuestion`, a question with
+/// an answer already is `AlreadyAnswered`, too long is `TooLong`.
+///
+/// Concept: the rule must hold even when two requests race. A `SELECT` that checks, then an
+/// `INSERT`, leaves a moment in between; one statement that inserts only if the question row
+/// matches leaves none. When the connection drops after the INSERT was sent, the server may have
+/// stored the answer or not: that is `ConnectionLost`, which says so (`from_insert` does it).
+///
+/// 7b. 질문 `question_id`에 대한 에이전트의 답변을 저장합니다. 답변은 같은 사용자의 질문
+/// (`role = 'user'`)에만 달 수 있고, 그 밖의 경우는 거부되며 아무것도 저장되지 않습니다. 확인과
+/// 저장 사이에 틈이 없도록 한 문장(statement)으로 규칙을 지키세요.
+pub fn save_answer(
+    conn: &mut impl Queryable,
+    user_id: u64,
+    question_id: u64,
+    content: &str,
+) -> Result<u64, ConversationError> {
+    let _ = (conn, user_id, question_id, content); // the stub's placeholder: delete this line
+    todo!("7b: save the answer, only to a question of the same user")
+}
+
+/// 7c. The `limit` most recent messages of user `user_id` (questions and answers), newest first.
+///
+/// Contract: only this user's messages; newest `created_at` first, and since `created_at` has
+/// whole seconds, the order within one second is fixed too (the later insert first); at most
+/// `limit` rows; an unknown user has an empty list, not an error. Each row becomes a
+/// `Conversation`, read by column name.
+///
+/// 7c. 사용자 `user_id`의 최근 메시지 `limit`개를 최신순으로 돌려줍니다. 같은 초에 저장된 메시지의
+/// 순서도 정해져 있어야 합니다(나중에 저장된 것이 먼저).
+pub fn get_recent_conversations(
+    conn: &mut impl Queryable,
+    user_id: u64,
+    limit: u32,
+) -> Result<Vec<Conversation>, ConversationError> {
+    let _ = (conn, user_id, limit); // the stub's placeholder: delete this line
+    todo!("7c: this user's messages, newest first, at most `limit`")
+}
