@@ -18,7 +18,7 @@ use lesson2::UserError;
 use lesson5::PoolError;
 use lesson7::ConversationError;
 use lesson8::ExchangeError;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::agent::AgentError;
 
@@ -94,6 +94,7 @@ impl ApiError {
                 StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
                 StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
                 StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+                StatusCode::REQUEST_TIMEOUT => "request_timeout",
                 StatusCode::UNPROCESSABLE_ENTITY => "invalid",
                 _ => "bad_request",
             },
@@ -162,17 +163,23 @@ impl StdError for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let mut body = json!({"error": self.code(), "message": self.to_string()});
         if status.is_server_error() {
-            // The whole chain, for the operator: "Error: <own part>\n  caused by: <source> ...".
+            // The whole chain, for the operator: "<status> <code>: <own part>; caused by: <source> ...".
             let mut log = format!("{} {}: {self}", status.as_u16(), self.code());
             let mut cause = self.source();
             while let Some(err) = cause {
-                log.push_str(&format!("\n  caused by: {err}"));
+                log.push_str(&format!("; caused by: {err}"));
                 cause = err.source();
             }
-            eprintln!("{log}");
+            // The same id in the user's error and in the log line: what a user reports can be found.
+            let request_id = crate::serve::current_request_id();
+            tracing::error!(request_id, "{log}");
+            if let Some(id) = request_id {
+                body["request_id"] = Value::String(id);
+            }
         }
-        let body = Json(json!({"error": self.code(), "message": self.to_string()}));
+        let body = Json(body);
         if matches!(self, ApiError::Unavailable(_)) {
             let retry = [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
             (status, retry, body).into_response()
@@ -251,11 +258,22 @@ impl From<AgentError> for ApiError {
     }
 }
 
-/// axum's extractor errors, as JSON like every other error.
+/// axum's extractor errors, as JSON like every other error. A body that stopped coming before the
+/// server's body timeout (src/serve.rs) is 408, where axum would say 400.
 macro_rules! from_rejection {
     ($($rejection:ty),*) => {$(
         impl From<$rejection> for ApiError {
             fn from(rejection: $rejection) -> ApiError {
+                let mut cause = StdError::source(&rejection);
+                while let Some(err) = cause {
+                    if err.is::<tower_http::timeout::TimeoutError>() {
+                        return ApiError::Request {
+                            status: StatusCode::REQUEST_TIMEOUT,
+                            message: "the request's body did not arrive in time".to_string(),
+                        };
+                    }
+                    cause = err.source();
+                }
                 ApiError::Request { status: rejection.status(), message: rejection.body_text() }
             }
         }

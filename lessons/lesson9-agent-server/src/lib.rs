@@ -34,6 +34,7 @@ use std::time::Duration;
 pub mod agent;
 mod error;
 mod routes;
+mod serve;
 
 #[cfg_attr(feature = "exercise", path = "exercise.rs")]
 mod solution;
@@ -42,6 +43,7 @@ pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, Open
 pub use error::{ApiError, BoxError, RETRY_AFTER_SECS};
 pub use lesson5::{MysqlManager, MysqlPool, PoolError, PoolSettings};
 pub use routes::{ChatReply, Message, UserJson, app, read_exchange};
+pub use serve::{Limits, serve_with};
 pub use solution::chat;
 
 /// Where the server listens unless `APP_ADDR` says otherwise: this machine only.
@@ -127,14 +129,12 @@ pub fn pool_settings(max_size: u32) -> PoolSettings {
     }
 }
 
-/// Serves [`app`] on `listener` until `shutdown` completes; then accepts no new connection and
-/// returns once the requests in flight have been answered.
+/// Serves [`app`] on `listener` with the default [`Limits`] until `shutdown` completes; then
+/// accepts no new connection and returns once the requests in flight have been answered.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, state, Limits::default(), shutdown).await
 }

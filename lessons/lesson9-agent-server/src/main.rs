@@ -10,6 +10,10 @@ use anyhow::Context;
 use clap::Parser;
 use lesson9::agent::EnvError;
 use lesson9::{Agent, AppState, OfflineAgent, OpenAiAgent, OpenAiConfig};
+use tracing::Level;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::fmt;
+use tracing_subscriber::prelude::*;
 
 fn env(key: &str) -> Option<String> {
     std::env::var(key).ok()
@@ -39,9 +43,31 @@ struct Args {
     serve_for: Option<u64>,
 }
 
+/// One line per request (and per server error) on stderr, at the level `RUST_LOG` asks for
+/// (`info`, `warn`, `lesson9=debug,warn`, ...); by default this server's requests and every warning.
+fn start_logging() {
+    let default = Targets::new()
+        .with_target("lesson9", Level::INFO)
+        .with_default(Level::WARN);
+    let filter = match env("RUST_LOG") {
+        None => default,
+        Some(wanted) => wanted.parse().unwrap_or_else(|err| {
+            eprintln!(
+                "RUST_LOG={wanted:?} is not understood ({err}); logging requests and warnings"
+            );
+            default
+        }),
+    };
+    tracing_subscriber::registry()
+        .with(fmt::layer().with_target(false).with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    start_logging();
     // Reads .env too, so the variables below may be set there.
     let db = shared::Config::from_env()?;
     let addr = env("APP_ADDR").unwrap_or_else(|| lesson9::DEFAULT_ADDR.to_string());

@@ -73,18 +73,29 @@ async fn when_no_connection_comes_free_health_and_chat_are_503_with_retry_after(
     let chat = http
         .post(server.at(&format!("/users/{user_id}/chat")))
         .json(&json!({"question": "anyone there?"}))
+        .header("x-request-id", "from-the-client-42")
         .send()
         .await
         .unwrap();
 
     for reply in [health, chat] {
         let retry_after = reply.headers().get("retry-after").cloned();
-        expect_error(reply, 503, "db_unavailable").await;
+        let request_id = reply.headers().get("x-request-id").cloned();
+        let (status, body) = status_and_json(reply).await;
+        assert!(
+            status == 503 && body["error"] == "db_unavailable",
+            "expected 503 db_unavailable, got {status} {body}"
+        );
         assert!(
             retry_after
                 .as_ref()
                 .is_some_and(|v| v == lesson9::RETRY_AFTER_SECS.to_string().as_str()),
             "a 503 says when to try again: {retry_after:?}"
+        );
+        // What the user sees names the request, as the server's log line does.
+        assert!(
+            request_id.is_some_and(|id| body["request_id"] == id.to_str().unwrap()),
+            "a 5xx body names its request's X-Request-Id: {body}"
         );
     }
     drop(held);
@@ -449,6 +460,52 @@ async fn the_chat_page_is_served_as_utf8_html() {
             file.status()
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_gets_an_id_and_keeps_a_plain_one_it_brings() {
+    let db = TestDb::new().unwrap();
+    let server = offline_server(&db).await;
+    let http = client();
+    let id_of = |reply: &reqwest::Response| {
+        reply
+            .headers()
+            .get("x-request-id")
+            .map(|id| id.to_str().unwrap().to_string())
+    };
+
+    let (first, second) = (
+        http.get(server.at("/health")).send().await.unwrap(),
+        http.get(server.at("/health")).send().await.unwrap(),
+    );
+    let kept = http
+        .get(server.at("/health"))
+        .header("x-request-id", "4bf92f3577b34da6")
+        .send()
+        .await
+        .unwrap();
+    let forged = http
+        .get(server.at("/health"))
+        .header("x-request-id", "a b\tINFO forged")
+        .send()
+        .await
+        .unwrap();
+
+    let (first, second) = (id_of(&first), id_of(&second));
+    assert!(
+        first.is_some() && second.is_some() && first != second,
+        "two requests got the ids {first:?} and {second:?}"
+    );
+    assert!(
+        id_of(&kept).as_deref() == Some("4bf92f3577b34da6"),
+        "a plain X-Request-Id from the client was replaced by {:?}",
+        id_of(&kept)
+    );
+    let replaced = id_of(&forged);
+    assert!(
+        replaced.as_ref().is_some_and(|id| !id.contains(' ')),
+        "an X-Request-Id with spaces and a tab was kept: {replaced:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
