@@ -67,6 +67,10 @@ pub struct Args {
     /// Print the results as JSON on stdout instead of the table
     #[arg(long)]
     pub json: bool,
+    /// Then check the course's targets for lesson 4's pool: print each verdict, and fail (exit
+    /// code 1) if one is missed or was not measured
+    #[arg(long)]
+    pub check_targets: bool,
 }
 
 /// A whole number of at least `min`, as a `usize`.

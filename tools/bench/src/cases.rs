@@ -7,15 +7,15 @@
 
 use std::time::Duration;
 
+use anyhow::{Context, anyhow, bail, ensure};
 use mysql::prelude::Queryable;
-use mysql::{Conn, Opts, PoolConstraints, PoolOpts};
+use mysql::{Conn, Opts, OptsBuilder, PoolConstraints, PoolOpts};
 use r2d2_mysql::MySqlConnectionManager;
-use serde::{Serialize, Serializer};
-
-use crate::BenchError;
+use serde::Serialize;
 
 /// A way of getting a connection for each operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Case {
     /// A new connection for every operation, closed afterwards (lesson 3's naive approach).
     PerCall,
@@ -23,6 +23,9 @@ pub enum Case {
     Held,
     /// Lesson 4's hand-written queue pool.
     Lesson4,
+    /// Lesson 5's pool: r2d2 with the course's manager, `lesson5::MysqlManager` (a ping only for a
+    /// connection idle 500 ms or more, nothing on return), as lesson 9's server uses it.
+    R2d2Lesson5,
     /// r2d2 with `r2d2_mysql`'s manager and r2d2's default checkout settings.
     R2d2Defaults,
     /// r2d2 without the ping on checkout (`test_on_check_out(false)`).
@@ -33,26 +36,15 @@ pub enum Case {
 
 impl Case {
     /// Every case, in the order the report lists them: the floor first, the naive way last.
-    pub const ALL: [Case; 6] = [
+    pub const ALL: [Case; 7] = [
         Case::Held,
         Case::Lesson4,
+        Case::R2d2Lesson5,
         Case::R2d2Tuned,
         Case::R2d2Defaults,
         Case::MysqlPool,
         Case::PerCall,
     ];
-
-    /// A short stable name, used in JSON.
-    pub fn key(self) -> &'static str {
-        match self {
-            Case::PerCall => "per_call",
-            Case::Held => "held",
-            Case::Lesson4 => "lesson4",
-            Case::R2d2Defaults => "r2d2_defaults",
-            Case::R2d2Tuned => "r2d2_tuned",
-            Case::MysqlPool => "mysql_pool",
-        }
-    }
 
     /// The name shown in the table and the bar chart.
     pub fn label(self) -> &'static str {
@@ -60,6 +52,7 @@ impl Case {
             Case::PerCall => "connection per call",
             Case::Held => "held connection",
             Case::Lesson4 => "lesson4 pool",
+            Case::R2d2Lesson5 => "r2d2 (lesson5)",
             Case::R2d2Defaults => "r2d2 (defaults)",
             Case::R2d2Tuned => "r2d2 (tuned)",
             Case::MysqlPool => "mysql::Pool (defaults)",
@@ -68,10 +61,7 @@ impl Case {
 
     /// Whether this case is a pool (shares `pool_size` connections between the threads).
     pub fn is_pool(self) -> bool {
-        matches!(
-            self,
-            Case::Lesson4 | Case::R2d2Defaults | Case::R2d2Tuned | Case::MysqlPool
-        )
+        !matches!(self, Case::PerCall | Case::Held)
     }
 
     /// What this case costs beyond the query itself: how many connections it uses, and what it
@@ -80,6 +70,12 @@ impl Case {
     pub fn describe(self, pool_size: usize, max_threads: usize) -> CaseSettings {
         let pooled = |note: &str| {
             format!("as many as the threads, at most {pool_size}{note}; shared by all threads")
+        };
+        let idle_ping = |window: Duration| {
+            format!(
+                "ping only if the connection sat idle {} ms or more",
+                window.as_millis()
+            )
         };
         let (connections, on_checkout, on_return) = match self {
             Case::PerCall => (
@@ -97,11 +93,13 @@ impl Case {
             ),
             Case::Lesson4 => (
                 pooled(""),
-                format!(
-                    "ping only if the connection sat idle {} ms or more",
-                    crate::lessons::LESSON4_PING_WINDOW.as_millis()
-                ),
+                idle_ping(lesson4::DEFAULT_LIVENESS_WINDOW),
                 "nothing (back into the queue)".to_string(),
+            ),
+            Case::R2d2Lesson5 => (
+                pooled(""),
+                idle_ping(lesson5_liveness_window()),
+                "nothing (lesson5's MysqlManager: closed only if marked broken)".to_string(),
             ),
             Case::R2d2Defaults => (
                 pooled(""),
@@ -121,6 +119,8 @@ impl Case {
             ),
         };
         CaseSettings {
+            case: self,
+            label: self.label(),
             connections,
             on_checkout,
             on_return,
@@ -128,44 +128,35 @@ impl Case {
     }
 }
 
-/// A case appears in JSON as its [`Case::key`].
-impl Serialize for Case {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
+/// Lesson 5's pool lends a connection without a ping if it came back, cleanly, less than this long ago.
+fn lesson5_liveness_window() -> Duration {
+    lesson5::PoolSettings::default().liveness_window
 }
 
 /// What one case sends to the server around each query, and how many connections it holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseSettings {
-    /// How many connections, and who uses them.
+    pub case: Case,
+    pub label: &'static str,
     pub connections: String,
-    /// What getting a connection costs (besides a lock).
     pub on_checkout: String,
-    /// What giving it back costs.
     pub on_return: String,
 }
 
 /// The query each operation runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Workload {
     /// `SELECT 1`: nothing but the round trip, so the connection's own cost shows most.
+    #[serde(rename = "select_1")]
     SelectOne,
     /// lesson2's `get_user_by_email`: a point select on the unique email index, as a prepared statement.
+    #[serde(rename = "user_by_email")]
     UserByEmail,
 }
 
 impl Workload {
     /// Both workloads, in report order.
     pub const ALL: [Workload; 2] = [Workload::SelectOne, Workload::UserByEmail];
-
-    /// A short stable name, used in JSON.
-    pub fn key(self) -> &'static str {
-        match self {
-            Workload::SelectOne => "select_1",
-            Workload::UserByEmail => "user_by_email",
-        }
-    }
 
     /// The name shown in the report.
     pub fn label(self) -> &'static str {
@@ -176,13 +167,6 @@ impl Workload {
     }
 }
 
-/// A workload appears in JSON as its [`Workload::key`].
-impl Serialize for Workload {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
-}
-
 /// Everything a case needs to connect and to know what to ask.
 #[derive(Clone)]
 pub struct Target {
@@ -190,7 +174,6 @@ pub struct Target {
     pub opts: Opts,
     /// The seeded users' emails; the point select looks one of them up.
     pub emails: Vec<String>,
-    /// Connections per pool.
     pub pool_size: usize,
     /// How long a checkout may wait before it fails (a deadline, never "forever").
     pub checkout_timeout: Duration,
@@ -203,7 +186,9 @@ pub enum Prepared {
     /// See [`Case::Held`].
     Held,
     /// See [`Case::Lesson4`].
-    Lesson4(crate::lessons::Pool),
+    Lesson4(lesson4::Pool),
+    /// See [`Case::R2d2Lesson5`].
+    Lesson5(lesson5::MysqlPool),
     /// See [`Case::R2d2Defaults`] and [`Case::R2d2Tuned`].
     R2d2(r2d2::Pool<MySqlConnectionManager>),
     /// See [`Case::MysqlPool`].
@@ -213,52 +198,51 @@ pub enum Prepared {
 impl Prepared {
     /// Opens the case's pool (with `target.pool_size` connections) and fills it, so that opening
     /// connections is not part of the measurement.
-    pub fn new(case: Case, target: &Target) -> Result<Prepared, BenchError> {
+    pub fn new(case: Case, target: &Target) -> anyhow::Result<Prepared> {
         let size = target.pool_size;
         // r2d2's `max_size(0)` panics, and it counts in u32: refuse such a size as an error.
         let r2d2_size = u32::try_from(size)
             .ok()
             .filter(|&n| n > 0)
-            .ok_or(BenchError::InvalidPoolSize(size))?;
-        Ok(match case {
+            .ok_or_else(|| anyhow!("a pool of {size} connections is not possible"))?;
+        let opts = || OptsBuilder::from_opts(target.opts.clone());
+        // r2d2 waits 30 s by default for a connection; a benchmark should fail sooner.
+        fn r2d2<M: r2d2::ManageConnection>(size: u32, target: &Target) -> r2d2::Builder<M> {
+            let builder = r2d2::Pool::builder().max_size(size);
+            builder.connection_timeout(target.checkout_timeout)
+        }
+        let prepared = match case {
             Case::PerCall => Prepared::PerCall,
             Case::Held => Prepared::Held,
-            Case::Lesson4 => {
-                let pool = crate::lessons::lesson4_pool(target.opts.clone(), size)?;
-                Prepared::Lesson4(pool)
+            Case::Lesson4 => Prepared::Lesson4(lesson4::Pool::new(target.opts.clone(), size)?),
+            // As lesson 9's server builds it: test_on_check_out stays on, the manager decides.
+            Case::R2d2Lesson5 => {
+                let manager = lesson5::MysqlManager::new(opts(), lesson5_liveness_window());
+                Prepared::Lesson5(r2d2(r2d2_size, target).build(manager)?)
             }
             Case::R2d2Defaults | Case::R2d2Tuned => {
-                let manager =
-                    MySqlConnectionManager::new(mysql::OptsBuilder::from_opts(target.opts.clone()));
-                let builder = r2d2::Pool::builder()
-                    .max_size(r2d2_size)
-                    // r2d2 waits 30 s by default for a connection; a benchmark should fail sooner.
-                    .connection_timeout(target.checkout_timeout);
-                let builder = if case == Case::R2d2Tuned {
-                    builder.test_on_check_out(false)
-                } else {
-                    builder
-                };
-                Prepared::R2d2(builder.build(manager)?)
+                let builder = r2d2(r2d2_size, target).test_on_check_out(case == Case::R2d2Defaults);
+                Prepared::R2d2(builder.build(MySqlConnectionManager::new(opts()))?)
             }
             Case::MysqlPool => {
-                let constraints =
-                    PoolConstraints::new(size, size).ok_or(BenchError::InvalidPoolSize(size))?;
+                let constraints = PoolConstraints::new(size, size)
+                    .ok_or_else(|| anyhow!("a pool of {size} connections is not possible"))?;
                 // Only the size differs from the defaults (min 10, max 100): reset_connection and
                 // check_health keep their default `true`.
                 let pool_opts = PoolOpts::default().with_constraints(constraints);
-                let opts = mysql::OptsBuilder::from_opts(target.opts.clone()).pool_opts(pool_opts);
-                Prepared::MysqlPool(mysql::Pool::new(opts)?)
+                Prepared::MysqlPool(mysql::Pool::new(opts().pool_opts(pool_opts))?)
             }
-        })
+        };
+        Ok(prepared)
     }
 
     /// A worker for one thread. For [`Case::Held`] this opens the thread's connection.
-    pub fn worker<'a>(&'a self, target: &'a Target, seed: u64) -> Result<Worker<'a>, BenchError> {
+    pub fn worker<'a>(&'a self, target: &'a Target, seed: u64) -> anyhow::Result<Worker<'a>> {
         let how = match self {
             Prepared::PerCall => How::PerCall,
             Prepared::Held => How::Held(Conn::new(target.opts.clone())?),
             Prepared::Lesson4(pool) => How::Lesson4(pool),
+            Prepared::Lesson5(pool) => How::Lesson5(pool),
             Prepared::R2d2(pool) => How::R2d2(pool),
             Prepared::MysqlPool(pool) => How::MysqlPool(pool),
         };
@@ -273,7 +257,8 @@ impl Prepared {
 enum How<'a> {
     PerCall,
     Held(Conn),
-    Lesson4(&'a crate::lessons::Pool),
+    Lesson4(&'a lesson4::Pool),
+    Lesson5(&'a lesson5::MysqlPool),
     R2d2(&'a r2d2::Pool<MySqlConnectionManager>),
     MysqlPool(&'a mysql::Pool),
 }
@@ -287,7 +272,7 @@ pub struct Worker<'a> {
 
 impl Worker<'_> {
     /// One operation: get a connection, run the workload's query, check the answer, give it back.
-    pub fn op(&mut self, workload: Workload) -> Result<(), BenchError> {
+    pub fn op(&mut self, workload: Workload) -> anyhow::Result<()> {
         let email = match workload {
             Workload::SelectOne => None,
             Workload::UserByEmail => {
@@ -305,59 +290,54 @@ impl Worker<'_> {
                 let mut conn = pool.get_timeout(timeout)?;
                 query(&mut conn, email)
             }
-            How::R2d2(pool) => {
+            How::Lesson5(pool) => {
                 let mut conn = pool.get_timeout(timeout)?;
-                query(&mut *conn, email)
+                let result = query(&mut **conn, email);
+                if result.is_err() {
+                    // Lesson 5's contract: a connection whose use failed is closed, not lent again.
+                    conn.mark_broken();
+                }
+                result
             }
-            How::MysqlPool(pool) => {
-                let mut conn = pool.try_get_conn(timeout)?;
-                query(&mut conn, email)
-            }
+            How::R2d2(pool) => query(&mut *pool.get_timeout(timeout)?, email),
+            How::MysqlPool(pool) => query(&mut pool.try_get_conn(timeout)?, email),
         }
     }
 }
 
 /// Lesson 3's way: a new connection for this one query, closed when it is dropped.
-fn per_call(opts: &Opts, email: Option<&str>) -> Result<(), BenchError> {
+fn per_call(opts: &Opts, email: Option<&str>) -> anyhow::Result<()> {
     match email {
-        None => {
-            let mut conn = Conn::new(opts.clone())?;
-            select_one(&mut conn)
-        }
+        None => select_one(&mut Conn::new(opts.clone())?),
         Some(email) => {
-            let found = crate::lessons::get_user_email_per_call(opts, email)?;
-            check_user(found, email)
+            let user = lesson3::get_user_by_email(opts, email)
+                .context("lesson3's get_user_by_email failed")?;
+            check_user(user.map(|u| u.email), email)
         }
     }
 }
 
-fn query(conn: &mut impl Queryable, email: Option<&str>) -> Result<(), BenchError> {
+fn query(conn: &mut impl Queryable, email: Option<&str>) -> anyhow::Result<()> {
     match email {
         None => select_one(conn),
         Some(email) => {
-            let found = crate::lessons::get_user_email(conn, email)?;
-            check_user(found, email)
+            let user = lesson2::get_user_by_email(conn, email)
+                .context("lesson2's get_user_by_email failed")?;
+            check_user(user.map(|u| u.email), email)
         }
     }
 }
 
-fn select_one(conn: &mut impl Queryable) -> Result<(), BenchError> {
+fn select_one(conn: &mut impl Queryable) -> anyhow::Result<()> {
     let one: Option<i64> = conn.query_first("SELECT 1")?;
-    if one == Some(1) {
-        Ok(())
-    } else {
-        Err(BenchError::WrongAnswer(format!(
-            "SELECT 1 returned {one:?}"
-        )))
-    }
+    ensure!(one == Some(1), "wrong answer: SELECT 1 returned {one:?}");
+    Ok(())
 }
 
-fn check_user(found: Option<String>, email: &str) -> Result<(), BenchError> {
+fn check_user(found: Option<String>, email: &str) -> anyhow::Result<()> {
     match found {
         Some(found) if found == email => Ok(()),
-        other => Err(BenchError::WrongAnswer(format!(
-            "looked up {email}, found {other:?}"
-        ))),
+        other => bail!("wrong answer: looked up {email}, found {other:?}"),
     }
 }
 
@@ -412,16 +392,21 @@ mod tests {
         };
         for case in Case::ALL {
             let result = Prepared::new(case, &target);
+            let err = result.err().map(|e| e.to_string());
             assert!(
-                matches!(result, Err(BenchError::InvalidPoolSize(0))),
-                "{case:?}"
+                err.as_deref()
+                    .is_some_and(|e| e.contains("a pool of 0 connections")),
+                "{case:?}: a pool of 0 connections must be refused, got {err:?}"
             );
         }
     }
 
     #[test]
     fn every_case_has_a_distinct_key_and_label() {
-        let keys: std::collections::HashSet<_> = Case::ALL.iter().map(|c| c.key()).collect();
+        let keys: std::collections::HashSet<_> = Case::ALL
+            .iter()
+            .map(|c| serde_json::to_string(c).expect("a case is a string in JSON"))
+            .collect();
         let labels: std::collections::HashSet<_> = Case::ALL.iter().map(|c| c.label()).collect();
         assert_eq!(
             (keys.len(), labels.len()),

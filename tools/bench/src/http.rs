@@ -1,8 +1,8 @@
 //! Lesson 9's server measured over HTTP, next to the direct database call for the same work.
 //!
 //! The server runs in this process on `127.0.0.1:0`: `lesson9::serve` with the offline agent and
-//! lesson 9's own pool (lesson 5's r2d2, a ping on every checkout). Two endpoints, each with one
-//! client and with several at once:
+//! lesson 9's own pool (lesson 5's r2d2: a ping only for a connection idle 500 ms or more, nothing
+//! on return). Two endpoints, each with one client and with several at once:
 //! - `GET /users/{id}/conversations`: the 20 newest messages of a user who has 20;
 //! - `POST /users/{id}/chat`: a question, the offline agent's answer, both saved in one transaction.
 //!
@@ -19,11 +19,11 @@
 //! Every answer is checked: the status, and the body parsed as JSON (20 messages; a question and
 //! the answer that replies to it).
 
-use std::collections::HashMap;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use anyhow::{Context, anyhow, bail, ensure};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use serde::Serialize;
@@ -31,9 +31,8 @@ use serde::de::IgnoredAny;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 
-use crate::BenchError;
-use crate::run::{Rounds, ThreadResult, combine, measure_threads};
-use crate::stats::{self, Summary};
+use crate::run::{Progress, ThreadResult, combine, interleave, measure_threads, panicked};
+use crate::stats::{Rates, Summary};
 
 /// How many messages `GET /users/{id}/conversations` returns without `?limit=`, and how many each
 /// of its users has.
@@ -43,25 +42,19 @@ pub const CONVERSATION_LIMIT: u32 = 20;
 pub const QUESTION: &str = "Why does a connection pool make a server faster?";
 
 /// An endpoint of lesson 9's server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Endpoint {
     /// `GET /users/{id}/conversations`: a read.
+    #[serde(rename = "get_conversations")]
     Conversations,
     /// `POST /users/{id}/chat`: the agent's answer, then a transaction that writes two rows.
+    #[serde(rename = "post_chat")]
     Chat,
 }
 
 impl Endpoint {
     /// Both endpoints, in report order.
     pub const ALL: [Endpoint; 2] = [Endpoint::Conversations, Endpoint::Chat];
-
-    /// A short stable name, used in JSON.
-    pub fn key(self) -> &'static str {
-        match self {
-            Endpoint::Conversations => "get_conversations",
-            Endpoint::Chat => "post_chat",
-        }
-    }
 
     /// The name shown in the report.
     pub fn label(self) -> &'static str {
@@ -72,14 +65,9 @@ impl Endpoint {
     }
 }
 
-impl Serialize for Endpoint {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
-}
-
 /// How a request reaches the database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Via {
     /// The same database work called directly, on the same pool: the floor.
     Direct,
@@ -91,14 +79,6 @@ impl Via {
     /// Both, in report order: the floor first.
     pub const ALL: [Via; 2] = [Via::Direct, Via::Http];
 
-    /// A short stable name, used in JSON.
-    pub fn key(self) -> &'static str {
-        match self {
-            Via::Direct => "direct",
-            Via::Http => "http",
-        }
-    }
-
     /// The name shown in the report.
     pub fn label(self) -> &'static str {
         match self {
@@ -108,14 +88,8 @@ impl Via {
     }
 }
 
-impl Serialize for Via {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.key())
-    }
-}
-
 /// What to measure over HTTP, and how much.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HttpPlan {
     /// Measured requests per endpoint, client count and way (summed over clients and rounds)
     /// for `GET` conversations.
@@ -124,11 +98,8 @@ pub struct HttpPlan {
     pub chat_ops: usize,
     /// Untimed requests per client before each round (at most as many as it then measures).
     pub warmup: usize,
-    /// Rounds each measurement is split into, interleaved.
     pub rounds: usize,
-    /// The client counts, e.g. `[1, 16]`.
     pub clients: Vec<usize>,
-    /// Connections in lesson 9's pool.
     pub pool_size: u32,
 }
 
@@ -153,64 +124,42 @@ impl HttpPlan {
     }
 }
 
-/// The result of one endpoint, client count and way.
-#[derive(Debug, Clone, PartialEq)]
+/// The result of one endpoint, client count and way (in JSON a request is an "op").
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpMeasurement {
-    /// The endpoint.
     pub endpoint: Endpoint,
-    /// How many clients sent requests at the same time.
     pub clients: usize,
-    /// Over HTTP, or the direct call.
     pub via: Via,
-    /// Each round's requests and wall time, in the order they ran.
-    pub rounds: Vec<(usize, Duration)>,
     /// The latency of each request. `latency.count` is the number of requests.
+    #[serde(flatten)]
     pub latency: Summary,
+    /// The rounds' wall time and throughput.
+    #[serde(flatten)]
+    pub rates: Rates,
+    /// Direct requests/s ÷ these requests/s, same endpoint and clients (set by
+    /// [`crate::report::Report::new`]).
+    pub ratio_to_direct: Option<f64>,
 }
 
 impl HttpMeasurement {
     /// Requests per second, all clients together: the median of the rounds' throughputs.
     pub fn ops_per_sec(&self) -> f64 {
-        stats::median_f64(&self.round_ops_per_sec()).unwrap_or(0.0)
-    }
-
-    /// Each round's requests per second, in the order the rounds ran.
-    pub fn round_ops_per_sec(&self) -> Vec<f64> {
-        stats::rounds_ops_per_sec(&self.rounds)
+        self.rates.ops_per_sec
     }
 }
 
-/// Where the HTTP run is, for the progress line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HttpProgress {
-    /// This step, from 1.
-    pub step: usize,
-    /// All steps.
-    pub steps: usize,
-    /// This round, from 1.
-    pub round: usize,
-    /// All rounds.
-    pub rounds: usize,
-    /// The endpoint being measured.
-    pub endpoint: Endpoint,
-    /// How many clients.
-    pub clients: usize,
-    /// Over HTTP or directly.
-    pub via: Via,
-}
+/// Where the HTTP run is, for the progress line: endpoint, clients and way.
+pub type HttpProgress = Progress<(Endpoint, usize, Via)>;
 
 /// Lesson 9's server, serving in this process, and the clients that talk to it.
 /// Dropping it stops the server (the requests in flight finish first) and closes its pool.
 pub struct Server {
-    /// `http://127.0.0.1:port`.
     pub base_url: String,
     /// The server's state: its pool is the one the direct call uses too.
     pub state: lesson9::AppState,
-    /// The users whose conversations are read, one per client.
     pub readers: Vec<u64>,
     /// The users who chat, one per client (each chat adds to their conversation, not the readers').
     pub chatters: Vec<u64>,
-    /// How the database server names the host of the pool's connections.
     pub pool_sees: String,
     server_runtime: Runtime,
     client_runtime: Runtime,
@@ -230,7 +179,7 @@ impl Server {
         users: &[u64],
         clients: usize,
         pool_size: u32,
-    ) -> Result<Server, BenchError> {
+    ) -> anyhow::Result<Server> {
         assert!(
             users.len() >= 2 * clients,
             "{clients} clients need {} users, {} were given",
@@ -238,15 +187,14 @@ impl Server {
             users.len()
         );
         let (readers, chatters) = users[..2 * clients].split_at(clients);
-        let pool = lesson9::build_pool(config, pool_size).map_err(lesson("lesson9::build_pool"))?;
+        let pool = lesson9::build_pool(config, pool_size).context("lesson9::build_pool failed")?;
         let pool_sees = {
-            let mut conn = lesson5::checkout(&pool, crate::args::CHECKOUT_TIMEOUT)
-                .map_err(lesson("lesson5::checkout"))?;
+            let mut conn = lesson5::checkout(&pool, crate::args::CHECKOUT_TIMEOUT)?;
             for &user in readers {
                 for _ in 0..CONVERSATION_LIMIT / 2 {
                     let answer = lesson9::OfflineAgent::reply(QUESTION);
                     lesson8::save_exchange(&mut conn, user, QUESTION, &answer)
-                        .map_err(lesson("lesson8::save_exchange"))?;
+                        .context("could not seed a conversation")?;
                 }
             }
             crate::setup::client_host_seen_by_server(&mut conn)?
@@ -254,15 +202,14 @@ impl Server {
         let state = lesson9::AppState::new(pool, Arc::new(lesson9::OfflineAgent));
 
         // The server gets tokio's usual runtime (a worker per core); the clients one thread.
-        let server_runtime = Runtime::new().map_err(BenchError::Io)?;
+        let server_runtime = Runtime::new()?;
         let client_runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()
-            .map_err(BenchError::Io)?;
+            .build()?;
         let listener = server_runtime
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .map_err(BenchError::Io)?;
-        let address = listener.local_addr().map_err(BenchError::Io)?;
+            .context("lesson 9's server could not listen on 127.0.0.1")?;
+        let address = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let served = server_runtime.spawn(lesson9::serve(listener, state.clone(), async {
             let _ = stopped.await;
@@ -272,7 +219,7 @@ impl Server {
             for _ in 0..clients {
                 senders.push(Arc::new(tokio::sync::Mutex::new(connect(address).await?)));
             }
-            Ok::<_, BenchError>(senders)
+            anyhow::Ok(senders)
         })?;
         Ok(Server {
             base_url: format!("http://{address}"),
@@ -296,80 +243,56 @@ impl Server {
         &self,
         plan: &HttpPlan,
         progress: &mut dyn FnMut(&HttpProgress) -> ControlFlow<()>,
-    ) -> Result<Vec<HttpMeasurement>, BenchError> {
-        let mut collected: HashMap<(Endpoint, usize, Via), Rounds> = HashMap::new();
-        let mut step = 0;
-        for round in 0..plan.rounds {
-            for endpoint in Endpoint::ALL {
-                for &clients in &plan.clients {
-                    for i in 0..Via::ALL.len() {
-                        let via = Via::ALL[(i + round) % Via::ALL.len()];
-                        step += 1;
-                        let go_on = progress(&HttpProgress {
-                            step,
-                            steps: plan.steps(),
-                            round: round + 1,
-                            rounds: plan.rounds,
-                            endpoint,
-                            clients,
-                            via,
-                        });
-                        if go_on.is_break() {
-                            return Err(BenchError::Interrupted);
-                        }
-                        let per_client = plan.ops_per_client_per_round(endpoint, clients);
-                        let warmup = plan.warmup.min(per_client);
-                        let round = match via {
-                            Via::Direct => {
-                                measure_threads(clients, per_client, warmup, Ok, |&mut client| {
-                                    self.direct(endpoint, client)
-                                })?
-                            }
-                            Via::Http => self.http_round(endpoint, clients, per_client, warmup)?,
-                        };
-                        collected
-                            .entry((endpoint, clients, via))
-                            .or_default()
-                            .add(round);
-                    }
-                }
-            }
-        }
-
-        let mut measurements = Vec::new();
+    ) -> anyhow::Result<Vec<HttpMeasurement>> {
+        let mut keys = Vec::new();
         for endpoint in Endpoint::ALL {
             for &clients in &plan.clients {
-                for via in Via::ALL {
-                    if let Some((latency, rounds)) = collected
-                        .remove(&(endpoint, clients, via))
-                        .and_then(Rounds::summary)
-                    {
-                        measurements.push(HttpMeasurement {
-                            endpoint,
-                            clients,
-                            via,
-                            rounds,
-                            latency,
-                        });
-                    }
-                }
+                keys.extend(Via::ALL.map(|via| (endpoint, clients, via)));
             }
         }
-        Ok(measurements)
+        let measured = interleave(&keys, Via::ALL.len(), plan.rounds, progress, |_, key| {
+            let (endpoint, clients, via) = key;
+            let per_client = plan.ops_per_client_per_round(endpoint, clients);
+            let warmup = plan.warmup.min(per_client);
+            match via {
+                Via::Direct => measure_threads(clients, per_client, warmup, Ok, |&mut client| {
+                    self.direct(endpoint, client)
+                }),
+                Via::Http => self.http_round(endpoint, clients, per_client, warmup),
+            }
+            .with_context(|| {
+                let (what, via) = (endpoint.label(), via.label());
+                format!("{what}, {clients} client(s), {via} failed")
+            })
+        })?;
+        let measurements =
+            measured
+                .into_iter()
+                .map(
+                    |((endpoint, clients, via), latency, rates)| HttpMeasurement {
+                        endpoint,
+                        clients,
+                        via,
+                        latency,
+                        rates,
+                        ratio_to_direct: None,
+                    },
+                );
+        Ok(measurements.collect())
     }
 
     /// The direct call: the database work of one request of `endpoint` for client number `client`,
     /// on the server's own pool, in this thread.
-    pub fn direct(&self, endpoint: Endpoint, client: usize) -> Result<(), BenchError> {
+    pub fn direct(&self, endpoint: Endpoint, client: usize) -> anyhow::Result<()> {
         let pool = &self.state.pool;
         let timeout = self.state.checkout_timeout;
-        let checkout = || lesson5::checkout(pool, timeout).map_err(lesson("lesson5::checkout"));
+        let checkout = || lesson5::checkout(pool, timeout);
         match endpoint {
             Endpoint::Conversations => {
                 let user = self.readers[client];
                 let messages =
                     lesson7::get_recent_conversations(&mut **checkout()?, user, CONVERSATION_LIMIT)
-                        .map_err(lesson("lesson7::get_recent_conversations"))?;
+                        .context("lesson7::get_recent_conversations failed")?;
                 check_conversation(user, messages.len())
             }
             Endpoint::Chat => {
@@ -377,23 +300,21 @@ impl Server {
                 // borrowed), then both rows are saved and read back on a second checkout.
                 let user = self.chatters[client];
                 let exists = lesson6::user_exists(&mut **checkout()?, user)
-                    .map_err(lesson("lesson6::user_exists"))?;
-                if !exists {
-                    return Err(BenchError::WrongAnswer(format!("user {user} is missing")));
-                }
+                    .context("lesson6::user_exists failed")?;
+                ensure!(exists, "wrong answer: user {user} is missing");
                 let answer = lesson9::OfflineAgent::reply(QUESTION);
                 let mut conn = checkout()?;
                 let saved = lesson8::save_exchange(&mut conn, user, QUESTION, &answer)
-                    .map_err(lesson("lesson8::save_exchange"))?;
+                    .context("lesson8::save_exchange failed")?;
                 let reply = lesson9::read_exchange(&mut conn, saved)
-                    .map_err(lesson("lesson9::read_exchange"))?;
+                    .context("lesson9::read_exchange failed")?;
                 check_reply(&reply)
             }
         }
     }
 
     /// One request of `endpoint` over HTTP for client number `client`, its answer checked.
-    pub fn over_http(&self, endpoint: Endpoint, client: usize) -> Result<(), BenchError> {
+    pub fn over_http(&self, endpoint: Endpoint, client: usize) -> anyhow::Result<()> {
         let request = Request::new(self, endpoint, client);
         let client = &self.clients[client];
         self.client_runtime
@@ -408,7 +329,7 @@ impl Server {
         clients: usize,
         per_client: usize,
         warmup: usize,
-    ) -> Result<(Vec<u64>, Duration), BenchError> {
+    ) -> anyhow::Result<(Vec<u64>, Duration)> {
         let barrier = Arc::new(tokio::sync::Barrier::new(clients));
         let results: Vec<ThreadResult> = self.client_runtime.block_on(async {
             let tasks: Vec<_> = (0..clients)
@@ -443,7 +364,7 @@ impl Server {
                 .collect();
             let mut results = Vec::with_capacity(clients);
             for task in tasks {
-                results.push(task.await.unwrap_or(Err(BenchError::ThreadPanicked)));
+                results.push(task.await.unwrap_or_else(|_| Err(panicked())));
             }
             results
         });
@@ -469,15 +390,11 @@ impl Drop for Server {
 type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
 
 /// Opens a client's connection; its I/O is driven by a task on the client runtime.
-async fn connect(address: std::net::SocketAddr) -> Result<Sender, BenchError> {
-    let stream = tokio::net::TcpStream::connect(address)
-        .await
-        .map_err(BenchError::Io)?;
-    stream.set_nodelay(true).map_err(BenchError::Io)?;
+async fn connect(address: std::net::SocketAddr) -> anyhow::Result<Sender> {
+    let stream = tokio::net::TcpStream::connect(address).await?;
+    stream.set_nodelay(true)?;
     let (sender, connection) =
-        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-            .await
-            .map_err(BenchError::Http)?;
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     Ok(sender)
 }
@@ -508,7 +425,7 @@ impl Request {
     }
 
     /// Sends the request on `sender` and checks the answer: the status, then the body as JSON.
-    async fn send(&self, sender: &mut Sender) -> Result<(), BenchError> {
+    async fn send(&self, sender: &mut Sender) -> anyhow::Result<()> {
         let builder = hyper::Request::builder()
             .uri(&self.path)
             .header(hyper::header::HOST, &self.host);
@@ -531,20 +448,19 @@ impl Request {
         };
         let (status, body) = tokio::time::timeout(crate::args::CHECKOUT_TIMEOUT * 2, exchange)
             .await
-            .map_err(|_| BenchError::WrongAnswer(format!("{} did not answer in time", self.path)))?
-            .map_err(BenchError::Http)?;
-        if status != expected {
-            return Err(BenchError::WrongAnswer(format!(
-                "{} answered {status}, not {expected}: {}",
-                self.path,
-                String::from_utf8_lossy(&body)
-            )));
-        }
+            .map_err(|_| anyhow!("wrong answer: {} did not answer in time", self.path))?
+            .context("an HTTP request to lesson 9's server failed")?;
+        ensure!(
+            status == expected,
+            "wrong answer: {} answered {status}, not {expected}: {}",
+            self.path,
+            String::from_utf8_lossy(&body)
+        );
         let not_json = |err: serde_json::Error| {
-            BenchError::WrongAnswer(format!(
-                "{} answered something else than JSON: {err}",
+            anyhow!(
+                "wrong answer: {} answered something else than JSON: {err}",
                 self.path
-            ))
+            )
         };
         match self.endpoint {
             Endpoint::Conversations => {
@@ -557,35 +473,19 @@ impl Request {
     }
 }
 
-fn check_conversation(user: u64, messages: usize) -> Result<(), BenchError> {
-    if messages == CONVERSATION_LIMIT as usize {
-        Ok(())
-    } else {
-        Err(BenchError::WrongAnswer(format!(
-            "user {user}'s conversation has {messages} messages, not {CONVERSATION_LIMIT}"
-        )))
-    }
+fn check_conversation(user: u64, messages: usize) -> anyhow::Result<()> {
+    ensure!(
+        messages == CONVERSATION_LIMIT as usize,
+        "wrong answer: user {user}'s conversation has {messages} messages, not {CONVERSATION_LIMIT}"
+    );
+    Ok(())
 }
 
-fn check_reply(reply: &lesson9::ChatReply) -> Result<(), BenchError> {
+fn check_reply(reply: &lesson9::ChatReply) -> anyhow::Result<()> {
     let (question, answer) = (&reply.question, &reply.answer);
     if question.role == "user" && answer.role == "assistant" && answer.reply_to == Some(question.id)
     {
-        Ok(())
-    } else {
-        Err(BenchError::WrongAnswer(format!(
-            "a chat stored {question:?} and {answer:?}, not a question and its answer"
-        )))
+        return Ok(());
     }
-}
-
-/// Wraps the error of a lesson's function, named by `call`, as the benchmark's error.
-fn lesson<E>(call: &'static str) -> impl FnOnce(E) -> BenchError
-where
-    E: std::error::Error + Send + Sync + 'static,
-{
-    move |err| BenchError::Lesson {
-        call,
-        source: Box::new(err),
-    }
+    bail!("wrong answer: a chat stored {question:?} and {answer:?}, not a question and its answer")
 }

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use anyhow::bail;
 use bench::args::{Args, CHECKOUT_TIMEOUT};
-use bench::http::{HttpProgress, Server};
+use bench::http::Server;
 use bench::report::{self, HttpSettings, Report, Settings};
 use bench::run::{self, Progress};
 use bench::setup::Environment;
+use bench::targets;
 use clap::Parser;
 
 fn main() -> anyhow::Result<()> {
@@ -24,12 +26,10 @@ fn main() -> anyhow::Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
 
     let config = shared::Config::from_env()?;
-    let plan = args.plan();
-    let http_plan = args.http_plan();
+    let (plan, http_plan) = (args.plan(), args.http_plan());
     // Lesson 9's server needs two users per client: one whose conversation is read, one who chats.
-    let users = args
-        .users
-        .max(http_plan.as_ref().map_or(0, |p| 2 * p.max_clients()));
+    let clients = http_plan.as_ref().map_or(0, |p| p.max_clients());
+    let users = args.users.max(2 * clients);
 
     // The throwaway database is dropped when `env` goes out of scope, also on an error or a panic.
     let env = Environment::prepare(args.transport(), users, args.pool_size, CHECKOUT_TIMEOUT)?;
@@ -37,25 +37,19 @@ fn main() -> anyhow::Result<()> {
     // stops (and its pool closes) when `server` goes out of scope, before `env` drops the database.
     let server = match &http_plan {
         Some(p) => {
-            let users = env.user_ids(2 * p.max_clients())?;
-            Some(Server::start(
-                env.config(),
-                &users,
-                p.max_clients(),
-                p.pool_size,
-            )?)
+            let ids = env.user_ids(2 * clients)?;
+            Some(Server::start(env.config(), &ids, clients, p.pool_size)?)
         }
         None => None,
     };
-    let http = match (&http_plan, &server) {
-        (Some(plan), Some(server)) => Some(HttpSettings {
+    let http = http_plan
+        .as_ref()
+        .zip(server.as_ref())
+        .map(|(plan, server)| HttpSettings {
             plan: plan.clone(),
             address: server.base_url.clone(),
             pool_sees: server.pool_sees.clone(),
-        }),
-        _ => None,
-    };
-
+        });
     let settings = Settings {
         server_version: env.server_version.clone(),
         address: config.address(),
@@ -78,89 +72,72 @@ fn main() -> anyhow::Result<()> {
         println!("{}", report::render_settings(&settings));
     }
 
-    let mut line = ProgressLine::new(&interrupted);
-    let started = Instant::now();
-    let measurements = run::run(&plan, &env.target, &mut |p: &Progress| {
-        let what = format!(
-            "{}, {} thread(s), {}",
-            p.workload.label(),
-            p.threads,
-            p.case.label()
+    // The progress line on stderr: on a terminal one line updated in place; in a log, one line per
+    // round. Each step also asks whether Ctrl+C was pressed.
+    let terminal = std::io::stderr().is_terminal();
+    let show = |p: Progress<()>, what: String| {
+        let line = format!(
+            "[{:>3}/{}] round {}/{}: {what}",
+            p.step, p.steps, p.round, p.rounds
         );
-        line.show(p.step, p.steps, p.round, p.rounds, &what)
+        if terminal {
+            eprint!("\r{line:<80}");
+            let _ = std::io::stderr().flush();
+        } else if p.step == 1 || p.step % (p.steps / p.rounds).max(1) == 1 {
+            eprintln!("{line}");
+        }
+        match interrupted.load(Ordering::SeqCst) {
+            true => ControlFlow::Break(()),
+            false => ControlFlow::Continue(()),
+        }
+    };
+    let started = Instant::now();
+    let measurements = run::run(&plan, &env.target, &mut |p| {
+        let (workload, threads, case) = p.key;
+        let what = format!(
+            "{}, {threads} thread(s), {}",
+            workload.label(),
+            case.label()
+        );
+        show(p.without_key(), what)
     });
     let http_measurements = match (&http_plan, &server, &measurements) {
-        (Some(plan), Some(server), Ok(_)) => server.run(plan, &mut |p: &HttpProgress| {
-            let what = format!(
-                "{}, {} client(s), {}",
-                p.endpoint.label(),
-                p.clients,
-                p.via.label()
-            );
-            line.show(p.step, p.steps, p.round, p.rounds, &what)
+        (Some(plan), Some(server), Ok(_)) => server.run(plan, &mut |p| {
+            let (endpoint, clients, via) = p.key;
+            let what = format!("{}, {clients} client(s), {}", endpoint.label(), via.label());
+            show(p.without_key(), what)
         }),
         _ => Ok(Vec::new()),
     };
-    line.clear();
-    let report = Report {
+    if terminal {
+        eprint!("\r{:<80}\r", "");
+    }
+    let report = Report::new(
         settings,
-        measurements: measurements?,
-        http: http_measurements?,
-        total: started.elapsed(),
-    };
+        measurements?,
+        http_measurements?,
+        started.elapsed(),
+    );
 
     if args.json {
         print!("{}", report::render_json(&report));
     } else {
         print!("{}", report::render_results(&report));
     }
+    if args.check_targets {
+        let checks = targets::check(&report);
+        // With --json, stdout stays one JSON document.
+        match args.json {
+            true => eprint!("{}", targets::render(&checks)),
+            false => print!("\n{}", targets::render(&checks)),
+        }
+        let missed = checks.iter().filter(|c| c.met != Some(true)).count();
+        if missed > 0 {
+            bail!(
+                "{missed} of {} targets missed or not measured",
+                checks.len()
+            );
+        }
+    }
     Ok(())
-}
-
-/// The progress line on stderr: on a terminal one line updated in place; in a log, one line per
-/// round. Each step also asks whether Ctrl+C was pressed.
-struct ProgressLine<'a> {
-    stderr: std::io::Stderr,
-    terminal: bool,
-    interrupted: &'a AtomicBool,
-}
-
-impl<'a> ProgressLine<'a> {
-    fn new(interrupted: &'a AtomicBool) -> ProgressLine<'a> {
-        let stderr = std::io::stderr();
-        let terminal = stderr.is_terminal();
-        ProgressLine {
-            stderr,
-            terminal,
-            interrupted,
-        }
-    }
-
-    fn show(
-        &mut self,
-        step: usize,
-        steps: usize,
-        round: usize,
-        rounds: usize,
-        what: &str,
-    ) -> ControlFlow<()> {
-        let line = format!("[{step:>3}/{steps}] round {round}/{rounds}: {what}");
-        if self.terminal {
-            let _ = write!(self.stderr, "\r{line:<80}");
-            let _ = self.stderr.flush();
-        } else if step == 1 || step % (steps / rounds).max(1) == 1 {
-            let _ = writeln!(self.stderr, "{line}");
-        }
-        if self.interrupted.load(Ordering::SeqCst) {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-
-    fn clear(&mut self) {
-        if self.terminal {
-            let _ = write!(self.stderr, "\r{:<80}\r", "");
-        }
-    }
 }

@@ -21,12 +21,14 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::BenchError;
+use anyhow::{Context, anyhow};
+use serde::Serialize;
+
 use crate::cases::{Case, Prepared, Target, Workload};
-use crate::stats::{self, Summary};
+use crate::stats::{Rates, Summary};
 
 /// What to measure and how much.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Plan {
     /// Measured operations per case, workload and thread count (summed over threads and rounds).
     pub ops: usize,
@@ -34,13 +36,9 @@ pub struct Plan {
     pub per_call_ops: usize,
     /// Untimed operations per thread before each round (at most as many as it then measures).
     pub warmup: usize,
-    /// Rounds each measurement is split into.
     pub rounds: usize,
-    /// The thread counts, e.g. `[1, 8]`.
     pub threads: Vec<usize>,
-    /// The cases, in report order.
     pub cases: Vec<Case>,
-    /// The workloads, in report order.
     pub workloads: Vec<Workload>,
 }
 
@@ -74,165 +72,176 @@ impl Plan {
 }
 
 /// The result of one case on one workload with one thread count.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Measurement {
-    /// The case.
-    pub case: Case,
-    /// The workload.
     pub workload: Workload,
-    /// How many threads ran operations at the same time.
     pub threads: usize,
-    /// Each round's operations and wall time, in the order they ran.
-    pub rounds: Vec<(usize, Duration)>,
+    pub case: Case,
     /// The latency of each operation: median, p99 and more. `latency.count` is the number of operations.
+    #[serde(flatten)]
     pub latency: Summary,
+    /// The rounds' wall time and throughput.
+    #[serde(flatten)]
+    pub rates: Rates,
+    /// Held ops/s ÷ this case's ops/s, same workload and threads (set by [`crate::report::Report::new`]).
+    pub ratio_to_held: Option<f64>,
 }
 
 impl Measurement {
     /// Operations per second, all threads together: the median of the rounds' throughputs.
     pub fn ops_per_sec(&self) -> f64 {
-        stats::median_f64(&self.round_ops_per_sec()).unwrap_or(0.0)
-    }
-
-    /// Each round's operations per second, in the order the rounds ran.
-    pub fn round_ops_per_sec(&self) -> Vec<f64> {
-        stats::rounds_ops_per_sec(&self.rounds)
-    }
-
-    /// Measured wall time, all rounds together.
-    pub fn elapsed(&self) -> Duration {
-        stats::rounds_elapsed(&self.rounds)
+        self.rates.ops_per_sec
     }
 }
 
-/// Where the run is, for the progress line.
+/// Where the run is, for the progress line: step and round from 1, and what is measured (here
+/// workload, threads and case; for lesson 9's server endpoint, clients and way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Progress {
-    /// This step, from 1.
+pub struct Progress<K = (Workload, usize, Case)> {
     pub step: usize,
-    /// All steps.
     pub steps: usize,
-    /// This round, from 1.
     pub round: usize,
-    /// All rounds.
     pub rounds: usize,
-    /// The case being measured.
-    pub case: Case,
-    /// Its workload.
-    pub workload: Workload,
-    /// Its thread count.
-    pub threads: usize,
+    pub key: K,
+}
+
+impl<K> Progress<K> {
+    /// The counts alone.
+    pub fn without_key(&self) -> Progress<()> {
+        let (step, steps, round, rounds) = (self.step, self.steps, self.round, self.rounds);
+        Progress {
+            step,
+            steps,
+            round,
+            rounds,
+            key: (),
+        }
+    }
 }
 
 /// Opens every case's pool, then runs the plan. `progress` is called before each step; when it
-/// returns `ControlFlow::Break` (Ctrl+C was pressed), the run stops there with
-/// [`BenchError::Interrupted`], so the caller still drops its database on the way out.
+/// returns `ControlFlow::Break` (Ctrl+C was pressed), the run stops there with an error (see
+/// [`interrupted`]), so the caller still drops its database on the way out.
 /// The measurements come back in report order: workload, then thread count, then case.
 pub fn run(
     plan: &Plan,
     target: &Target,
     progress: &mut dyn FnMut(&Progress) -> ControlFlow<()>,
-) -> Result<Vec<Measurement>, BenchError> {
+) -> anyhow::Result<Vec<Measurement>> {
     // Each thread count gets its own pools, of as many connections as it has threads, at most
     // `target.pool_size`: one thread never uses more than one connection at a time, so it gets one,
     // like the held case. (A bigger FIFO pool would hand a lone thread a different, colder
     // connection each time, which measures the server's thread wake-ups rather than the pool.)
-    // One list of prepared cases per entry of `plan.threads`, in the same order.
-    let mut prepared_by_threads: Vec<Vec<(Case, Prepared)>> = Vec::new();
+    let mut prepared = HashMap::new();
     for &threads in &plan.threads {
+        let pool_size = target.pool_size.min(threads);
         let sized = Target {
-            pool_size: target.pool_size.min(threads),
+            pool_size,
             ..target.clone()
         };
-        let prepared = plan
-            .cases
-            .iter()
-            .map(|&case| Ok((case, Prepared::new(case, &sized)?)))
-            .collect::<Result<_, BenchError>>()?;
-        prepared_by_threads.push(prepared);
-    }
-
-    // Per case, workload and thread count: what its rounds measured.
-    let mut collected: HashMap<(Case, Workload, usize), Rounds> = HashMap::new();
-    let mut step = 0;
-    for round in 0..plan.rounds {
-        for &workload in &plan.workloads {
-            for (&threads, prepared) in plan.threads.iter().zip(&prepared_by_threads) {
-                for i in 0..prepared.len() {
-                    // Rotate the order each round, so no case always runs right after the same one.
-                    let (case, ref pool) = prepared[(i + round) % prepared.len()];
-                    step += 1;
-                    let go_on = progress(&Progress {
-                        step,
-                        steps: plan.steps(),
-                        round: round + 1,
-                        rounds: plan.rounds,
-                        case,
-                        workload,
-                        threads,
-                    });
-                    if go_on.is_break() {
-                        return Err(BenchError::Interrupted);
-                    }
-                    let per_thread = plan.ops_per_thread_per_round(case, threads);
-                    let warmup = plan.warmup_per_thread_per_round(case, threads);
-                    let seed = (round as u64) << 32;
-                    let round =
-                        run_round(pool, target, workload, threads, per_thread, warmup, seed)?;
-                    collected
-                        .entry((case, workload, threads))
-                        .or_default()
-                        .add(round);
-                }
-            }
+        for &case in &plan.cases {
+            let pool = Prepared::new(case, &sized)
+                .with_context(|| format!("could not open {}", case.label()))?;
+            prepared.insert((case, threads), pool);
         }
     }
 
-    let mut measurements = Vec::new();
+    let mut keys = Vec::new();
     for &workload in &plan.workloads {
         for &threads in &plan.threads {
-            for &case in &plan.cases {
-                if let Some((latency, rounds)) = collected
-                    .remove(&(case, workload, threads))
-                    .and_then(Rounds::summary)
+            keys.extend(plan.cases.iter().map(|&case| (workload, threads, case)));
+        }
+    }
+    let measured = interleave(
+        &keys,
+        plan.cases.len(),
+        plan.rounds,
+        progress,
+        |round, key| {
+            let (workload, threads, case) = key;
+            let per_thread = plan.ops_per_thread_per_round(case, threads);
+            let warmup = plan.warmup_per_thread_per_round(case, threads);
+            let pool = &prepared[&(case, threads)];
+            let seed = (round as u64) << 32;
+            run_round(pool, target, workload, threads, per_thread, warmup, seed).with_context(
+                || {
+                    let (case, workload) = (case.label(), workload.label());
+                    format!("{case}, {workload}, {threads} thread(s) failed")
+                },
+            )
+        },
+    )?;
+    let measurements = measured
+        .into_iter()
+        .map(|((workload, threads, case), latency, rates)| Measurement {
+            workload,
+            threads,
+            case,
+            latency,
+            rates,
+            ratio_to_held: None,
+        });
+    Ok(measurements.collect())
+}
+
+/// Measures every key `rounds` times, interleaved: round 1 of every key, then round 2, ... and
+/// within each group of `group` consecutive keys the order rotates by one place each round, so no
+/// key always runs right after the same one. `progress` is called before each step and may stop
+/// the run. The results come back in the order of `keys`.
+pub(crate) fn interleave<K: Copy>(
+    keys: &[K],
+    group: usize,
+    rounds: usize,
+    progress: &mut dyn FnMut(&Progress<K>) -> ControlFlow<()>,
+    mut measure: impl FnMut(usize, K) -> anyhow::Result<(Vec<u64>, Duration)>,
+) -> anyhow::Result<Vec<(K, Summary, Rates)>> {
+    // Per key: every latency, and each round's (operations, wall time) in the order they ran.
+    let mut latencies = vec![Vec::new(); keys.len()];
+    let mut walls = vec![Vec::new(); keys.len()];
+    let (mut step, steps) = (0, rounds * keys.len());
+    for round in 0..rounds {
+        for start in (0..keys.len()).step_by(group.max(1)) {
+            let n = group.max(1).min(keys.len() - start);
+            for i in 0..n {
+                let k = start + (i + round) % n;
+                step += 1;
+                let (round, key) = (round + 1, keys[k]);
+                if progress(&Progress {
+                    step,
+                    steps,
+                    round,
+                    rounds,
+                    key,
+                })
+                .is_break()
                 {
-                    measurements.push(Measurement {
-                        case,
-                        workload,
-                        threads,
-                        rounds,
-                        latency,
-                    });
+                    return Err(interrupted());
                 }
+                let (measured, elapsed) = measure(round - 1, key)?;
+                walls[k].push((measured.len(), elapsed));
+                latencies[k].extend(measured);
             }
         }
     }
-    Ok(measurements)
+    let all = keys.iter().zip(latencies).zip(walls);
+    Ok(all
+        .filter_map(|((&key, latencies), walls)| {
+            Some((
+                key,
+                Summary::from_nanos(latencies)?,
+                Rates::from_rounds(&walls),
+            ))
+        })
+        .collect())
 }
 
-/// What the rounds of one measured combination gathered: every latency, and each round's
-/// (operations, wall time) in the order they ran.
-#[derive(Debug, Default)]
-pub(crate) struct Rounds {
-    latencies: Vec<u64>,
-    rounds: Vec<(usize, Duration)>,
-}
-
-impl Rounds {
-    /// Adds one round, as [`measure_threads`] returns it.
-    pub(crate) fn add(&mut self, (latencies, elapsed): (Vec<u64>, Duration)) {
-        self.rounds.push((latencies.len(), elapsed));
-        self.latencies.extend(latencies);
-    }
-
-    /// The latencies summed up, and the rounds; `None` when nothing was measured.
-    pub(crate) fn summary(self) -> Option<(Summary, Vec<(usize, Duration)>)> {
-        Some((Summary::from_nanos(self.latencies)?, self.rounds))
-    }
+/// The error of a run stopped by Ctrl+C (its message is what the user sees).
+pub fn interrupted() -> anyhow::Error {
+    anyhow!("interrupted (Ctrl+C) before the measuring finished: nothing to report")
 }
 
 /// What one thread measured: its latencies, and when it started and ended measuring.
-pub(crate) type ThreadResult = Result<(Vec<u64>, Instant, Instant), BenchError>;
+pub(crate) type ThreadResult = anyhow::Result<(Vec<u64>, Instant, Instant)>;
 
 /// One round of one case: `threads` threads, each `warmup` untimed and `per_thread` timed operations.
 /// Returns every latency in nanoseconds and the round's wall time.
@@ -244,7 +253,7 @@ pub fn run_round(
     per_thread: usize,
     warmup: usize,
     seed: u64,
-) -> Result<(Vec<u64>, Duration), BenchError> {
+) -> anyhow::Result<(Vec<u64>, Duration)> {
     measure_threads(
         threads,
         per_thread,
@@ -261,9 +270,9 @@ pub fn measure_threads<W>(
     threads: usize,
     per_thread: usize,
     warmup: usize,
-    worker: impl Fn(usize) -> Result<W, BenchError> + Sync,
-    op: impl Fn(&mut W) -> Result<(), BenchError> + Sync,
-) -> Result<(Vec<u64>, Duration), BenchError> {
+    worker: impl Fn(usize) -> anyhow::Result<W> + Sync,
+    op: impl Fn(&mut W) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<(Vec<u64>, Duration)> {
     let barrier = Barrier::new(threads);
     let results: Vec<ThreadResult> = thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
@@ -277,9 +286,9 @@ pub fn measure_threads<W>(
                         for _ in 0..warmup {
                             op(&mut w)?;
                         }
-                        Ok::<_, BenchError>(w)
+                        anyhow::Ok(w)
                     }))
-                    .unwrap_or(Err(BenchError::ThreadPanicked));
+                    .unwrap_or_else(|_| Err(panicked()));
                     barrier.wait();
                     let mut w = ready?;
                     let mut latencies = Vec::with_capacity(per_thread);
@@ -297,14 +306,18 @@ pub fn measure_threads<W>(
             .collect();
         handles
             .into_iter()
-            .map(|handle| handle.join().unwrap_or(Err(BenchError::ThreadPanicked)))
+            .map(|handle| handle.join().unwrap_or_else(|_| Err(panicked())))
             .collect()
     });
     combine(results)
 }
 
+pub(crate) fn panicked() -> anyhow::Error {
+    anyhow!("a measuring thread panicked")
+}
+
 /// All threads' (or tasks') latencies together, and the wall time from the first start to the last end.
-pub(crate) fn combine(results: Vec<ThreadResult>) -> Result<(Vec<u64>, Duration), BenchError> {
+pub(crate) fn combine(results: Vec<ThreadResult>) -> anyhow::Result<(Vec<u64>, Duration)> {
     let mut all = Vec::new();
     let mut first_start: Option<Instant> = None;
     let mut last_end: Option<Instant> = None;
@@ -366,6 +379,6 @@ mod tests {
 
     #[test]
     fn steps_count_every_round_of_every_combination() {
-        assert_eq!(plan(10, 10, 5).steps(), 5 * 2 * 2 * 6);
+        assert_eq!(plan(10, 10, 5).steps(), 5 * 2 * 2 * Case::ALL.len());
     }
 }

@@ -12,11 +12,12 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
+use anyhow::{Context, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, TxOpts};
+use serde::Serialize;
 use shared::testing::TestDb;
 
-use crate::BenchError;
 use crate::cases::Target;
 
 /// Which transport to use for every connection.
@@ -33,8 +34,9 @@ pub enum TransportChoice {
     PreferSocket,
 }
 
-/// The transport in use, with where it goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The transport in use, with where it goes (in JSON: `{"kind": "tcp", "to": "127.0.0.1:3306"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "to", rename_all = "snake_case")]
 pub enum Transport {
     /// TCP to this `host:port`.
     Tcp(String),
@@ -42,17 +44,6 @@ pub enum Transport {
     Socket(String),
     /// `prefer_socket` from this `host:port` (see [`TransportChoice::PreferSocket`]).
     PreferSocket(String),
-}
-
-impl Transport {
-    /// `"tcp"`, `"socket"` or `"prefer_socket"`, used in JSON.
-    pub fn key(&self) -> &'static str {
-        match self {
-            Transport::Tcp(_) => "tcp",
-            Transport::Socket(_) => "socket",
-            Transport::PreferSocket(_) => "prefer_socket",
-        }
-    }
 }
 
 impl fmt::Display for Transport {
@@ -72,11 +63,8 @@ impl fmt::Display for Transport {
 /// A database of the benchmark's own, filled and ready, and what the report says about it.
 /// Dropping it drops the database (also when the benchmark panics).
 pub struct Environment {
-    /// What the cases connect to and look up.
     pub target: Target,
-    /// `VERSION()` of the server.
     pub server_version: String,
-    /// The transport every case uses.
     pub transport: Transport,
     /// The client address as the server sees it (`127.0.0.1:port` over TCP, `localhost` over the socket).
     pub server_sees: String,
@@ -92,12 +80,14 @@ impl Environment {
         users: usize,
         pool_size: usize,
         checkout_timeout: Duration,
-    ) -> Result<Environment, BenchError> {
-        let db = TestDb::new()?;
+    ) -> anyhow::Result<Environment> {
+        let setting_up = "could not set up the benchmark's throwaway database";
+        let db = TestDb::new().context(setting_up)?;
         let config = db.config();
         let tcp_opts: Opts = config.opts_builder().prefer_socket(false).into();
-        let mut conn =
-            Conn::new(tcp_opts.clone()).map_err(|err| shared::Error::from_mysql(err, config))?;
+        let mut conn = Conn::new(tcp_opts.clone())
+            .map_err(|err| shared::Error::from_mysql(err, config))
+            .context(setting_up)?;
 
         let transport = match choice {
             TransportChoice::Tcp => Transport::Tcp(config.address()),
@@ -114,7 +104,7 @@ impl Environment {
             Transport::PreferSocket(_) => config.opts_builder().prefer_socket(true).into(),
         };
 
-        let emails = seed_users(&mut conn, users)?;
+        let emails = seed_users(&mut conn, users).context("could not seed the users")?;
         let server_version: String = conn.query_first("SELECT VERSION()")?.unwrap_or_default();
         drop(conn);
 
@@ -128,10 +118,10 @@ impl Environment {
             Transport::PreferSocket(_) => false,
         };
         if mismatch {
-            return Err(BenchError::TransportMismatch {
-                chosen: if tcp { "a Unix socket" } else { "TCP" },
-                server_sees,
-            });
+            let chosen = if tcp { "a Unix socket" } else { "TCP" };
+            bail!(
+                "chose {chosen}, but the server sees the client as {server_sees:?}: the numbers would mix transports"
+            );
         }
         Ok(Environment {
             target: Target {
@@ -158,7 +148,7 @@ impl Environment {
     }
 
     /// The ids of the first `n` seeded users.
-    pub fn user_ids(&self, n: usize) -> Result<Vec<u64>, BenchError> {
+    pub fn user_ids(&self, n: usize) -> anyhow::Result<Vec<u64>> {
         let mut conn = Conn::new(self.target.opts.clone())?;
         Ok(conn.exec("SELECT id FROM users ORDER BY id LIMIT ?", (n,))?)
     }
@@ -170,7 +160,7 @@ pub fn seeded_email(i: usize) -> String {
 }
 
 /// Inserts `users` users in one transaction (one commit instead of one per row) and returns their emails.
-fn seed_users(conn: &mut Conn, users: usize) -> Result<Vec<String>, BenchError> {
+fn seed_users(conn: &mut Conn, users: usize) -> anyhow::Result<Vec<String>> {
     let emails: Vec<String> = (0..users).map(seeded_email).collect();
     let mut tx = conn.start_transaction(TxOpts::default())?;
     tx.exec_batch(
@@ -185,22 +175,21 @@ fn seed_users(conn: &mut Conn, users: usize) -> Result<Vec<String>, BenchError> 
 }
 
 /// The server's Unix socket, if the server runs on this machine and has one.
-fn server_socket(conn: &mut Conn) -> Result<String, BenchError> {
+fn server_socket(conn: &mut Conn) -> anyhow::Result<String> {
     let socket: Option<Option<String>> = conn.query_first("SELECT @@socket")?;
-    match socket.flatten().filter(|path| !path.is_empty()) {
-        None => Err(BenchError::SocketUnavailable(
-            "the server has no socket".into(),
-        )),
-        Some(path) if !Path::new(&path).exists() => Err(BenchError::SocketUnavailable(format!(
+    let why = match socket.flatten().filter(|path| !path.is_empty()) {
+        None => "the server has no socket".to_string(),
+        Some(path) if !Path::new(&path).exists() => format!(
             "the server's socket {path} is not on this machine (a server in Docker or on another host?)"
-        ))),
-        Some(path) => Ok(path),
-    }
+        ),
+        Some(path) => return Ok(path),
+    };
+    bail!("cannot use the server's Unix socket: {why}. Run with --tcp instead.")
 }
 
 /// How the server names this connection's client: `127.0.0.1:40312` (MariaDB: `localhost:40312`)
 /// over TCP, plain `localhost` over a socket.
-pub fn client_host_seen_by_server(conn: &mut Conn) -> Result<String, BenchError> {
+pub fn client_host_seen_by_server(conn: &mut Conn) -> anyhow::Result<String> {
     let host = shared::own_session(conn)?.map(|session| session.host);
     Ok(host.unwrap_or_else(|| "(unknown)".into()))
 }

@@ -7,21 +7,33 @@
 
 use std::time::Duration;
 
-/// The summary of one case's latencies, in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+use serde::{Serialize, Serializer};
+
+/// The summary of one case's latencies, in nanoseconds (in JSON: `ops` and microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Summary {
     /// How many operations were measured.
+    #[serde(rename = "ops")]
     pub count: usize,
     /// The fastest operation.
+    #[serde(rename = "min_us", serialize_with = "micros")]
     pub min: u64,
     /// The median (nearest-rank p50).
+    #[serde(rename = "median_us", serialize_with = "micros")]
     pub median: u64,
     /// The 99th percentile (nearest-rank p99): 99 % of operations took at most this long.
+    #[serde(rename = "p99_us", serialize_with = "micros")]
     pub p99: u64,
     /// The slowest operation.
+    #[serde(rename = "max_us", serialize_with = "micros")]
     pub max: u64,
     /// The arithmetic mean, rounded down.
+    #[serde(rename = "mean_us", serialize_with = "micros")]
     pub mean: u64,
+}
+
+fn micros<S: Serializer>(nanos: &u64, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(*nanos as f64 / 1000.0)
 }
 
 impl Summary {
@@ -71,17 +83,31 @@ pub fn ops_per_sec(ops: usize, elapsed: Duration) -> f64 {
     if secs > 0.0 { ops as f64 / secs } else { 0.0 }
 }
 
-/// Each round's operations per second, from its `(operations, wall time)`, in the order given.
-pub fn rounds_ops_per_sec(rounds: &[(usize, Duration)]) -> Vec<f64> {
-    rounds
-        .iter()
-        .map(|&(ops, elapsed)| ops_per_sec(ops, elapsed))
-        .collect()
+/// What the rounds of one measurement add up to: its wall time and its throughput, which is the
+/// **median of the rounds' throughputs** (so a burst of load that spoils a round or two does not
+/// decide it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    pub elapsed_s: f64,
+    /// Operations per second, all threads together: the median round's.
+    pub ops_per_sec: f64,
+    pub ops_per_sec_by_round: Vec<f64>,
 }
 
-/// The wall time of all rounds together.
-pub fn rounds_elapsed(rounds: &[(usize, Duration)]) -> Duration {
-    rounds.iter().map(|&(_, elapsed)| elapsed).sum()
+impl Rates {
+    /// The rates of rounds given as `(operations, wall time)`.
+    pub fn from_rounds(rounds: &[(usize, Duration)]) -> Rates {
+        let by_round: Vec<f64> = rounds.iter().map(|&(n, t)| ops_per_sec(n, t)).collect();
+        Rates {
+            elapsed_s: rounds
+                .iter()
+                .map(|&(_, t)| t)
+                .sum::<Duration>()
+                .as_secs_f64(),
+            ops_per_sec: median_f64(&by_round).unwrap_or(0.0),
+            ops_per_sec_by_round: by_round,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -181,6 +207,18 @@ mod tests {
         assert_eq!(median_f64(&[20_000.0, 4_000.0, 21_000.0]), Some(20_000.0));
         assert_eq!(median_f64(&[3.0, 1.0, 4.0, 2.0]), Some(2.0));
         assert_eq!(median_f64(&[]), None);
+    }
+
+    #[test]
+    fn the_rates_of_rounds_are_their_median_throughput_and_their_total_time() {
+        let rates = Rates::from_rounds(&[
+            (100, Duration::from_millis(10)),
+            (100, Duration::from_millis(50)),
+            (100, Duration::from_millis(20)),
+        ]);
+        assert_eq!(rates.ops_per_sec_by_round, vec![10_000.0, 2_000.0, 5_000.0]);
+        assert_eq!(rates.ops_per_sec, 5_000.0, "the middle round, not the mean");
+        assert!((rates.elapsed_s - 0.08).abs() < 1e-9, "{rates:?}");
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use bench::BenchError;
 use bench::http::{Endpoint, HttpPlan, HttpProgress, QUESTION, Server, Via};
 use bench::setup::{Environment, TransportChoice};
 use mysql::prelude::Queryable;
@@ -62,7 +61,7 @@ fn every_endpoint_is_measured_over_http_and_directly_and_each_chat_is_stored() -
         "one progress call per step: {seen:?}"
     );
     assert_eq!(
-        (seen[0].via, seen[plan.steps() / 2].via),
+        (seen[0].key.2, seen[plan.steps() / 2].key.2),
         (Via::Direct, Via::Http),
         "the direct call goes first in round 1, HTTP first in round 2"
     );
@@ -124,7 +123,9 @@ fn a_conversation_that_is_not_what_was_seeded_stops_the_run() -> anyhow::Result<
         (Via::Http, server.over_http(Endpoint::Conversations, 0)),
     ] {
         assert!(
-            matches!(&result, Err(BenchError::WrongAnswer(why)) if why.contains("10 messages")),
+            result
+                .as_ref()
+                .is_err_and(|why| why.to_string().contains("10 messages")),
             "{via:?}: 10 messages instead of 20 is a wrong answer, not a measurement: {result:?}"
         );
     }
