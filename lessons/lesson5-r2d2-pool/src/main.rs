@@ -90,14 +90,21 @@ fn main() -> anyhow::Result<()> {
     // the one safe exception to binding values, since a u32 cannot carry SQL.
     admin.query_drop(format!("KILL {hot}"))?;
     wait_until_gone(&mut admin, &BTreeSet::from([hot]))?;
+    // A connection given back less than liveness_window ago is lent without a ping; past it, the
+    // checkout pings first. Wait past it, as an idle server would.
+    thread::sleep(settings.liveness_window + Duration::from_millis(100));
     let served_after = run_calls(&pool, 100)?;
     anyhow::ensure!(
         !served_after.contains_key(&hot),
         "the killed connection {hot} was lent: {served_after:?}"
     );
-    println!("   killed {hot}; 100 more calls, all succeeded: {served_after:?}");
     println!(
-        "   test_on_check_out pinged {hot} before lending it, found it dead, dropped it and lent another"
+        "   killed {hot}, idle for longer than the liveness window ({:?}); 100 more calls, all \
+         succeeded: {served_after:?}",
+        settings.liveness_window
+    );
+    println!(
+        "   the checkout pinged {hot} before lending it, found it dead, dropped it and lent another"
     );
     let deadline = Instant::now() + settings.connection_timeout;
     while pool.state().connections < settings.max_size && Instant::now() < deadline {
