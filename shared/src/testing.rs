@@ -155,6 +155,14 @@ impl Drop for TestDb {
     }
 }
 
+/// The configured server (`.env`, environment, defaults), started first if nothing answers, as
+/// [`TestDb::new`] does: for a test that talks to the server itself rather than to a database of its own.
+pub fn configured_server() -> Result<Config, Error> {
+    let configured = Config::from_env()?;
+    start_server_once(&configured)?;
+    Ok(configured)
+}
+
 /// [`crate::start_server_if_needed`], once per test binary: its tests run in parallel, and the
 /// first one starts the server while the others wait here (test binaries that run at the same time
 /// wait on the set-up's lock, as two `cargo run -p db -- up` do). A failure is reported to every test.

@@ -8,23 +8,25 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
+use shared::testing::configured_server;
 use shared::{Config, Error, SETUP_COMMAND, STATUS_COMMAND, SslMode, check_server, connect};
 
 const SECRET: &str = "a-password-nobody-may-see-9z";
 
 /// The configured server with a password nobody uses.
 fn configured() -> Config {
-    let mut config = Config::from_env().expect("DB_* variables are valid");
+    let mut config = configured_server().expect("DB_* variables are valid, and the server answers");
     config.password = SECRET.to_string();
     config
 }
 
-/// The configured user, pointed at a port on 127.0.0.1.
+/// The configured user, with a password nobody uses, pointed at a port on 127.0.0.1.
 fn at_local_port(port: u16) -> Config {
     Config {
         host: "127.0.0.1".into(),
         port,
-        ..configured()
+        password: SECRET.to_string(),
+        ..Config::from_env().expect("DB_* variables are valid")
     }
 }
 
@@ -136,7 +138,7 @@ fn a_web_server_on_the_port_is_reported_as_not_a_mysql_server() {
 /// A TCP relay on 127.0.0.1 to the configured server, for one client; dropping the returned
 /// stream's twin (`cut`) closes both sides, as a server restart does.
 fn relay_to_the_configured_server() -> (u16, TcpStream) {
-    let real = Config::from_env().unwrap();
+    let real = configured_server().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = TcpStream::connect((real.host.as_str(), real.port)).unwrap();
@@ -162,7 +164,7 @@ fn relay_to_the_configured_server() -> (u16, TcpStream) {
 
 #[test]
 fn a_connection_the_server_closes_after_it_worked_says_the_server_closed_it() {
-    let real = Config::from_env().unwrap();
+    let real = configured_server().unwrap();
     let (port, cut) = relay_to_the_configured_server();
     let through_relay = Config {
         host: "127.0.0.1".into(),
@@ -202,7 +204,7 @@ fn a_wrong_password_names_the_user_and_not_the_password() {
 
 #[test]
 fn a_server_error_is_passed_on_once_in_the_drivers_words() {
-    let config = Config::from_env().unwrap();
+    let config = configured_server().unwrap();
     let mut conn = connect(&config).unwrap();
     let failed = conn
         .query_drop("SELECT * FROM no_such_table_9z")
@@ -222,7 +224,7 @@ fn a_server_error_is_passed_on_once_in_the_drivers_words() {
 
 #[test]
 fn an_unknown_database_says_to_run_the_setup() {
-    let real = Config::from_env().unwrap();
+    let real = configured_server().unwrap();
     // A name under the test prefix: the user may use such names, so the server says "unknown
     // database" (1049) rather than "access denied to database" (1044).
     let config = real.with_database("llmagent_test_that_does_not_exist");
@@ -245,7 +247,7 @@ fn an_unknown_database_says_to_run_the_setup() {
 
 #[test]
 fn a_database_the_user_may_not_use_names_user_and_database() {
-    let real = Config::from_env().unwrap();
+    let real = configured_server().unwrap();
     // Outside the demo database and the test prefix, the user has no rights: the server answers 1044.
     let config = real.with_database("somebody_elses_database");
 
@@ -261,7 +263,7 @@ fn a_database_the_user_may_not_use_names_user_and_database() {
 
 #[test]
 fn the_configured_server_accepts_the_configured_user() {
-    let config = Config::from_env().unwrap();
+    let config = configured_server().unwrap();
 
     let checked = check_server(&config);
 

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use shared::testing::{SCHEMA_SQL, SERVER_SETTLES, TEST_DB_PREFIX, TestDb, run_statements};
 
 fn database_exists(name: &str) -> bool {
-    let server = shared::Config::from_env().unwrap().with_database("");
+    let server = shared::testing::configured_server()
+        .unwrap()
+        .with_database("");
     let mut conn = shared::connect(&server).unwrap();
     let found: Option<String> = conn
         .exec_first(

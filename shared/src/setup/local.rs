@@ -64,6 +64,13 @@ impl LocalServer {
     fn secret_file(&self) -> PathBuf {
         self.dir.join("admin-password")
     }
+    /// The server's temporary files, in its own folder: two servers set up at once (two data folders,
+    /// as the tests do) otherwise share the system's, and one's start-up removed the other's files.
+    fn tmp_dir(&self) -> Result<PathBuf> {
+        let tmp = self.dir.join("tmp");
+        fs::create_dir_all(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        Ok(tmp)
+    }
 
     /// The port the server was last started on, if it was.
     pub fn recorded_port(&self) -> Option<u16> {
@@ -173,6 +180,7 @@ impl LocalServer {
             .arg(arg("--init-file=", &init_file))
             // mysqld aborts when --secure-file-priv names a folder that does not exist.
             .arg(arg("--secure-file-priv=", &files))
+            .arg(arg("--tmpdir=", &self.tmp_dir()?))
             .arg(format!("--port={}", config.port))
             .arg("--bind-address=127.0.0.1")
             .args([
@@ -243,6 +251,7 @@ impl LocalServer {
                 let mut command = Command::new(&server.path);
                 command
                     .args(["--no-defaults", "--initialize-insecure"])
+                    .arg(arg("--tmpdir=", &self.tmp_dir()?))
                     .arg(arg("--datadir=", &data));
                 command
             }
@@ -257,6 +266,7 @@ impl LocalServer {
                 } else {
                     command
                         .args(["--no-defaults", "--skip-test-db"])
+                        .arg(arg("--tmpdir=", &self.tmp_dir()?))
                         .arg(arg("--datadir=", &data));
                 }
                 command

@@ -419,13 +419,11 @@ fn bad_arguments_fail_with_a_message_and_help_succeeds() -> anyhow::Result<()> {
 
 #[test]
 fn a_refused_connection_is_printed_once_under_what_the_benchmark_was_doing() -> anyhow::Result<()> {
-    // Port 1 on loopback: nothing listens there, so the connection is refused at once (and
-    // DB_AUTOSTART=0: no course server may be started there first).
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
     let output = Command::new(env!("CARGO_BIN_EXE_bench"))
         .env("DB_HOST", "127.0.0.1")
         .env("DB_PORT", "1")
         // Else the course's own server would be started there (shared's autostart).
-        .env("DB_AUTOSTART", "0")
         .env("DB_AUTOSTART", "0")
         .env("RUST_BACKTRACE", "0")
         .output()?;
