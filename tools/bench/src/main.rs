@@ -11,7 +11,7 @@ use anyhow::bail;
 use bench::args::{Args, CHECKOUT_TIMEOUT};
 use bench::http::Server;
 use bench::report::{self, HttpSettings, Report, Settings};
-use bench::run::{self, Progress};
+use bench::run;
 use bench::setup::Environment;
 use bench::targets;
 use clap::Parser;
@@ -75,15 +75,12 @@ fn main() -> anyhow::Result<()> {
     // The progress line on stderr: on a terminal one line updated in place; in a log, one line per
     // round. Each step also asks whether Ctrl+C was pressed.
     let terminal = std::io::stderr().is_terminal();
-    let show = |p: Progress<()>, what: String| {
-        let line = format!(
-            "[{:>3}/{}] round {}/{}: {what}",
-            p.step, p.steps, p.round, p.rounds
-        );
+    let show = |(step, steps, round, rounds): (usize, usize, usize, usize), what: String| {
+        let line = format!("[{step:>3}/{steps}] round {round}/{rounds}: {what}");
         if terminal {
             eprint!("\r{line:<80}");
             let _ = std::io::stderr().flush();
-        } else if p.step == 1 || p.step % (p.steps / p.rounds).max(1) == 1 {
+        } else if step == 1 || step % (steps / rounds).max(1) == 1 {
             eprintln!("{line}");
         }
         match interrupted.load(Ordering::SeqCst) {
@@ -99,13 +96,13 @@ fn main() -> anyhow::Result<()> {
             workload.label(),
             case.label()
         );
-        show(p.without_key(), what)
+        show((p.step, p.steps, p.round, p.rounds), what)
     });
     let http_measurements = match (&http_plan, &server, &measurements) {
         (Some(plan), Some(server), Ok(_)) => server.run(plan, &mut |p| {
             let (endpoint, clients, via) = p.key;
             let what = format!("{}, {clients} client(s), {}", endpoint.label(), via.label());
-            show(p.without_key(), what)
+            show((p.step, p.steps, p.round, p.rounds), what)
         }),
         _ => Ok(Vec::new()),
     };

@@ -105,20 +105,6 @@ pub struct Progress<K = (Workload, usize, Case)> {
     pub key: K,
 }
 
-impl<K> Progress<K> {
-    /// The counts alone.
-    pub fn without_key(&self) -> Progress<()> {
-        let (step, steps, round, rounds) = (self.step, self.steps, self.round, self.rounds);
-        Progress {
-            step,
-            steps,
-            round,
-            rounds,
-            key: (),
-        }
-    }
-}
-
 /// Opens every case's pool, then runs the plan. `progress` is called before each step; when it
 /// returns `ControlFlow::Break` (Ctrl+C was pressed), the run stops there with an error (see
 /// [`interrupted`]), so the caller still drops its database on the way out.
