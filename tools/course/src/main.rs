@@ -1,9 +1,9 @@
-//! The course runner: `cargo run -p course -- list | watch | hint | solution | verify`.
+//! The course runner: `cargo run -p course -- list | watch | hint | solution | verify | reset`.
 //!
 //! It reads every lesson's `exercises.toml`, runs an exercise's tests with
 //! `cargo test -p lessonN --features exercise --test exercises <filter>` and reads libtest's report.
-//! It remembers only the exercise watch mode is on and how many hints of each were shown
-//! (`target/course-state.json`).
+//! It remembers only the exercise watch mode is on, how many hints of each were shown and which
+//! exercises passed when last run (`target/course-state.json`).
 
 mod cargo_env;
 mod exercises;
