@@ -3,13 +3,14 @@
 # both serve the same throwaway database, wrk loads each endpoint of each server the same way, and
 # the table gives req/s, p50, p99, CPU per request and the ratio lesson9/python.
 #
-#   bash tools/bench/peer/compare.sh              # 2 s warm-up + 10 s measured per endpoint and server
-#   bash tools/bench/peer/compare.sh --smoke      # 1 s each: proves it runs, measures nothing
-#   bash tools/bench/peer/compare.sh --duration 30
+#   bash tools/bench/peer/compare.sh              # 2 s warm-up, then 5 rounds of 4 s per endpoint and server
+#   bash tools/bench/peer/compare.sh --smoke      # 1 s each, 1 round: proves it runs, measures nothing
+#   bash tools/bench/peer/compare.sh --rounds 9 --seconds 5
 #
 # Needs: wrk (Debian: apt-get install wrk), python3 with venv, the mysql (or mariadb) client, cargo.
 # The Python packages (requirements.txt) go into a venv under the target folder (PEER_VENV to change).
-# Settings: the course's DB_HOST, DB_PORT, DB_USER, DB_PASSWORD (DB_PORT=3307 for MySQL 9.7).
+# Settings: the course's DB_HOST, DB_PORT, DB_USER, DB_PASSWORD (DB_PORT=3307 for MySQL 9.7), and
+# PEER_UVICORN_ARGS, more uvicorn options for a what-if (e.g. "--no-access-log", "--http h11 --loop asyncio").
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -17,15 +18,17 @@ root=$(cd "$here/../../.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 venv=${PEER_VENV:-$target/peer-venv}
 
-duration=10
-warmup=2
+rounds=5     # measured rounds, each endpoint on each server once per round
+seconds=4    # per measurement in a round
+warmup=2     # per endpoint and server, once, before the first round
 connections=16
 while [ $# -gt 0 ]; do
   case "$1" in
-    --smoke) duration=1; warmup=1 ;;
-    --duration) duration=$2; shift ;;
+    --smoke) rounds=1; seconds=1; warmup=1 ;;
+    --rounds) rounds=$2; shift ;;
+    --seconds) seconds=$2; shift ;;
     --connections) connections=$2; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -102,7 +105,7 @@ unknown=$((readers + chatters + 1000))
 #    mysql crate's prefer_socket moves its connections from 127.0.0.1 to the server's Unix socket
 #    when the socket is reachable. The Python server is then given the transport lesson 9 ended up
 #    on, as the server itself reports it, so both pay the same for each round trip.
-bound=$(( (warmup + duration + 15) * 4 + 120 ))
+bound=$(( (warmup + 35 + rounds * (seconds + 35)) * 4 + 120 ))
 rust_port=$(free_port)
 python_port=$(free_port)
 env DB_NAME="$db" DB_SSL_MODE=disabled DB_AUTOSTART=0 AGENT=offline DB_POOL_SIZE=8 \
@@ -134,8 +137,9 @@ else
   socket=""
   transport="TCP without TLS for both servers (the server sees lesson 9's connections as $(echo "$lesson9_hosts" | head -1), with a port)"
 fi
+read -ra extra <<<"${PEER_UVICORN_ARGS:-}"  # words, on purpose
 (cd "$here" && exec env DB_NAME="$db" PEER_POOL_SIZE=4 PEER_UNIX_SOCKET="$socket" timeout "$bound" \
-  "$venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$python_port" --workers 2) \
+  "$venv/bin/uvicorn" app:app --host 127.0.0.1 --port "$python_port" --workers 2 "${extra[@]}") \
   >"$workdir/python.log" 2>&1 &
 pids+=($!)
 python_pid=$!
@@ -147,8 +151,8 @@ echo "Lesson 9 beside a lecture-style Python server, $(date -u '+%Y-%m-%d %H:%M 
 echo "  database   $server_version at $DB_HOST:$DB_PORT, throwaway $db"
 echo "  transport  $transport"
 echo "  lesson9    release build, axum + lesson 5's r2d2 pool of 8, offline agent, on :$rust_port"
-echo "  python     FastAPI + pymysql + the lecture's Queue pool, uvicorn --workers 2 (4 connections each), on :$python_port"
-echo "  load       wrk, 1 thread, $connections connections, ${warmup} s warm-up then ${duration} s measured, each endpoint and server in turn"
+echo "  python     FastAPI + pymysql + the lecture's Queue pool, uvicorn --workers 2 ${PEER_UVICORN_ARGS:-}(4 connections each), on :$python_port"
+echo "  load       wrk, 1 thread, $connections connections; ${warmup} s warm-up, then $rounds rounds of ${seconds} s per endpoint and server, interleaved"
 echo "  machine    $(nproc) CPU cores shared by both servers, the database and wrk; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$venv/bin/python" "$here/check.py" "http://127.0.0.1:$rust_port" "http://127.0.0.1:$python_port" \
   1 "$((readers + 1))" "$unknown"
@@ -170,32 +174,46 @@ ticks() {
 db_pid=$(ss -ltnpH "sport = :$DB_PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | head -1 | cut -d= -f2 || true)
 tick=$(getconf CLK_TCK)
 
-declare -A rps p50 p99 app_cpu db_cpu
-load() { # $1 endpoint, $2 server name, $3 port, $4 server pid
+declare -A requests_of micros_of p50_of p99_of app_of db_of
+measure() { # $1 endpoint, $2 server name, $3 port, $4 server pid, $5 seconds, $6 round ("" for a warm-up)
   local users=$reader_ids
   [ "$1" = chat ] && users=$chatter_ids
-  local url="http://127.0.0.1:$3" out app0 db0 app1 db1
-  timeout $((warmup + 30)) wrk -t1 -c"$connections" -d"${warmup}s" -s "$here/load.lua" "$url" -- "$1" "$users" >/dev/null
+  local out app0 db0 app1 db1 requests micros p50us p99us socket_errors bad_status
   app0=$(ticks "$4"); db0=$(ticks ${db_pid:+"$db_pid"})
-  out=$(timeout $((duration + 30)) wrk -t1 -c"$connections" -d"${duration}s" --timeout 10s \
-    -s "$here/load.lua" "$url" -- "$1" "$users")
+  out=$(timeout $(($5 + 30)) wrk -t1 -c"$connections" -d"${5}s" --timeout 10s \
+    -s "$here/load.lua" "http://127.0.0.1:$3" -- "$1" "$users")
   app1=$(ticks "$4"); db1=$(ticks ${db_pid:+"$db_pid"})
   read -r _ requests micros p50us p99us socket_errors bad_status <<<"$(grep '^RESULT' <<<"$out")"
   if [ "$socket_errors" != 0 ] || [ "$bad_status" != 0 ]; then
     echo "$2 $1: $socket_errors socket errors and $bad_status answers that were not 2xx; wrk said:" >&2
     echo "$out" >&2; tail -20 "$workdir/$2.log" >&2; exit 1
   fi
-  rps[$1,$2]=$(awk -v n="$requests" -v us="$micros" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
-  p50[$1,$2]=$p50us
-  p99[$1,$2]=$p99us
-  app_cpu[$1,$2]=$(awk -v t=$((app1 - app0)) -v n="$requests" -v hz="$tick" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
-  db_cpu[$1,$2]=-
-  [ -n "$db_pid" ] && db_cpu[$1,$2]=$(awk -v t=$((db1 - db0)) -v n="$requests" -v hz="$tick" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }')
-  echo "  measured   $1 on $2: $requests requests" >&2
+  [ -n "$6" ] || return 0
+  local key="$1,$2,$6"
+  requests_of[$key]=$requests; micros_of[$key]=$micros; p50_of[$key]=$p50us; p99_of[$key]=$p99us
+  app_of[$key]=$((app1 - app0)); db_of[$key]=$((db1 - db0))
+  echo "  round $6/$rounds  $1 on $2: $requests requests" >&2
 }
+
+# A warm-up for each endpoint and server, then the rounds, interleaved: in each round every
+# endpoint on both servers, the servers' order swapped every other round. A burst of someone else's
+# work on the machine then spoils a round of both servers, not one server's whole figure.
 for endpoint in conversations chat; do
-  load "$endpoint" lesson9 "$rust_port" "$rust_pid"
-  load "$endpoint" python "$python_port" "$python_pid"
+  measure "$endpoint" lesson9 "$rust_port" "$rust_pid" "$warmup" ""
+  measure "$endpoint" python "$python_port" "$python_pid" "$warmup" ""
+done
+for round in $(seq 1 "$rounds"); do
+  servers=(lesson9 python)
+  [ $((round % 2)) = 0 ] && servers=(python lesson9)
+  for endpoint in conversations chat; do
+    for server in "${servers[@]}"; do
+      if [ "$server" = lesson9 ]; then
+        measure "$endpoint" lesson9 "$rust_port" "$rust_pid" "$seconds" "$round"
+      else
+        measure "$endpoint" python "$python_port" "$python_pid" "$seconds" "$round"
+      fi
+    done
+  done
 done
 
 # Every chat stored both rows: no question without its answer, in either server's writes.
@@ -203,18 +221,48 @@ orphans=$(echo "SELECT COUNT(*) FROM conversations q LEFT JOIN conversations a O
   WHERE q.role = 'user' AND a.id IS NULL" | sql "$db")
 [ "$orphans" = 0 ] || { echo "$orphans questions have no answer" >&2; exit 1; }
 
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; } # the lower middle
+per_round() { # $1 endpoint, $2 server, $3 what: req/s, p50, p99 of each round, one per line
+  local round key
+  for round in $(seq 1 "$rounds"); do
+    key="$1,$2,$round"
+    case "$3" in
+      rps) awk -v n="${requests_of[$key]}" -v us="${micros_of[$key]}" 'BEGIN { print n / (us / 1e6) }' ;;
+      p50) echo "${p50_of[$key]}" ;;
+      p99) echo "${p99_of[$key]}" ;;
+    esac
+  done
+}
+cpu_per_request() { # $1 endpoint, $2 server, $3 app or db: µs of CPU per request over all rounds
+  local round key ticks=0 requests=0
+  for round in $(seq 1 "$rounds"); do
+    key="$1,$2,$round"
+    requests=$((requests + requests_of[$key]))
+    if [ "$3" = app ]; then ticks=$((ticks + app_of[$key])); else ticks=$((ticks + db_of[$key])); fi
+  done
+  awk -v t="$ticks" -v n="$requests" -v hz="$tick" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }'
+}
 ms() { awk -v us="$1" 'BEGIN { printf "%.2f ms", us / 1000 }'; }
+
 echo
-printf '  %-36s %-8s %9s %10s %10s %13s %12s\n' endpoint server req/s p50 p99 "app CPU/req" "db CPU/req"
+echo "Results (req/s, p50, p99: the median of the $rounds rounds; CPU per request: over all of them)"
+echo
+printf '  %-30s %-8s %9s %10s %10s %12s %12s\n' endpoint server req/s p50 p99 "app CPU/req" "db CPU/req"
 for endpoint in conversations chat; do
   name="GET /users/{id}/conversations"
   [ "$endpoint" = chat ] && name="POST /users/{id}/chat"
   for server in lesson9 python; do
-    printf '  %-36s %-8s %9s %10s %10s %10s µs %9s µs\n' "$name" "$server" "${rps[$endpoint,$server]}" \
-      "$(ms "${p50[$endpoint,$server]}")" "$(ms "${p99[$endpoint,$server]}")" \
-      "${app_cpu[$endpoint,$server]}" "${db_cpu[$endpoint,$server]}"
+    db_cpu=-
+    [ -n "$db_pid" ] && db_cpu="$(cpu_per_request "$endpoint" "$server" db) µs"
+    printf '  %-30s %-8s %9.0f %10s %10s %12s %12s\n' "$name" "$server" \
+      "$(per_round "$endpoint" "$server" rps | median)" \
+      "$(ms "$(per_round "$endpoint" "$server" p50 | median)")" \
+      "$(ms "$(per_round "$endpoint" "$server" p99 | median)")" \
+      "$(cpu_per_request "$endpoint" "$server" app) µs" "$db_cpu"
   done
-  awk -v r="${rps[$endpoint,lesson9]}" -v p="${rps[$endpoint,python]}" -v name="$name" \
-    'BEGIN { printf "  %-36s lesson9/python: %.1fx the requests/s\n", name, r / p }'
+  # The ratio of each round (both servers measured one after the other), and their median.
+  ratios=$(paste <(per_round "$endpoint" lesson9 rps) <(per_round "$endpoint" python rps) | awk '{ printf "%.1f\n", $1 / $2 }')
+  printf '  %-30s lesson9/python: %sx the requests/s (rounds: %s)\n' "$name" \
+    "$(median <<<"$ratios")" "$(paste -sd' ' <<<"$ratios")"
 done
-echo "  ($orphans questions without an answer after the chats; CPU per request from /proc, over the measured ${duration} s)"
+echo "  ($orphans questions without an answer after the chats; CPU per request from /proc)"
