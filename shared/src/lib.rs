@@ -1,6 +1,10 @@
 //! What every lesson builds on: where the database is ([`Config`]), how to reach it
 //! ([`Config::opts`], [`connect`]), and errors that tell a student what to do next ([`Error`]).
 //!
+//! A program that needs the server calls [`start_server_if_needed`] first: when nothing answers on
+//! this machine, it starts the course's own server with [`setup`], the code behind
+//! `cargo run -p db -- up | down | status | reset`.
+//!
 //! With the `test-support` feature, `testing::TestDb` gives each test a database of its own.
 //!
 //! Data flows one way: `.env` / environment / defaults -> [`Config`] -> [`mysql::Opts`]
