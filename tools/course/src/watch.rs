@@ -50,8 +50,8 @@ pub fn watch(app: &App, id: Option<&str>) -> Result<ExitCode> {
             "{}",
             tr!(
                 lang,
-                "Every exercise passes. Well done!",
-                "모든 연습 문제를 통과했습니다. 수고하셨습니다!"
+                "The course is finished: every exercise passes. Well done! (`watch <id>` opens one again.)",
+                "코스를 마쳤습니다. 모든 연습 문제를 통과했습니다. 수고하셨습니다! (`watch <ID>`로 다시 열 수 있습니다.)"
             )
         );
         return Ok(ExitCode::SUCCESS);
