@@ -324,7 +324,6 @@ pub fn render_results(report: &Report) -> String {
     }
     let comparisons = &report.per_call_vs_pools;
     if !comparisons.is_empty() {
-        let _ = writeln!(out);
         let _ = writeln!(
             out,
             "A connection per call against each pool (each pool's ops/s over the per-call ops/s)"

@@ -174,3 +174,25 @@ fn a_dropped_server_no_longer_accepts_connections() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_round_after_a_pause_longer_than_the_servers_header_timeout_still_runs() -> anyhow::Result<()> {
+    // Lesson 9's server closes a connection that waited 10 s for a request's headers; in a real run
+    // the connection cases keep the clients idle longer than that before the first HTTP round.
+    let (server, _env) = server(2, 1)?;
+    std::thread::sleep(Duration::from_secs(11));
+
+    let plan = HttpPlan {
+        clients: vec![1],
+        rounds: 1,
+        ..tiny_plan()
+    };
+    let measurements = server.run(&plan, &mut |_: &HttpProgress| ControlFlow::Continue(()))?;
+
+    assert_eq!(
+        measurements.len(),
+        4,
+        "both endpoints, directly and over HTTP, after the pause: {measurements:?}"
+    );
+    Ok(())
+}
