@@ -684,6 +684,49 @@ mod tests {
     }
 
     #[test]
+    fn the_course_is_finished_only_when_every_exercise_passed_when_last_run() {
+        let repository = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        // The state file of this test lives in a folder of its own, not in the student's target/.
+        let root = std::env::temp_dir().join(format!("course-finished-{}", std::process::id()));
+        let app = App {
+            course: Course::load(&repository).expect("the course loads"),
+            root: root.clone(),
+            lang: Lang::En,
+        };
+        let ids: Vec<String> = app
+            .course
+            .exercises()
+            .map(|(_, ex)| ex.id.clone())
+            .collect();
+        let mut saved = Saved::default();
+        for id in &ids[1..] {
+            saved.record_state(id, &State::Done);
+        }
+        saved.save(&root).expect("the state is saved");
+        assert!(
+            !app.course_finished(),
+            "{} never passed, yet the course counts as finished",
+            ids[0]
+        );
+        saved.record_state(&ids[0], &State::Done);
+        saved.save(&root).expect("the state is saved");
+        let finished = app.course_finished();
+        saved.record_state(&ids[1], &State::NotStarted);
+        saved.save(&root).expect("the state is saved");
+        let after_a_failure = app.course_finished();
+        let _ = std::fs::remove_dir_all(&root);
+        assert!(
+            finished,
+            "every exercise passed, yet the course is not finished"
+        );
+        assert!(
+            !after_a_failure,
+            "{} fails again, yet the course still counts as finished",
+            ids[1]
+        );
+    }
+
+    #[test]
     fn untouched_stubs_whose_tests_all_fail_have_no_problem() {
         let lesson = lesson_with_steps(&["step_a::", "step_b::"]);
         let failed = || Outcome::Failed("not yet implemented".to_string());
