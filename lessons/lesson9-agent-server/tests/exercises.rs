@@ -12,6 +12,7 @@ use std::thread::{self, ThreadId};
 use common::{FnAgent, pool, totals};
 use lesson5::MysqlManager;
 use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
+use mysql::prelude::Queryable;
 use shared::testing::{TestDb, insert_user};
 
 /// A state over `db` with a pool of `size` and `agent`, and a user to chat as.
@@ -83,18 +84,73 @@ async fn the_agent_is_asked_while_the_request_holds_no_pooled_connection() {
 #[tokio::test(flavor = "multi_thread")]
 async fn when_the_agent_fails_the_error_is_the_agents_and_nothing_is_stored() {
     let db = TestDb::new().unwrap();
-    let (state, user_id) = setup(&db, 2, FnAgent::new(|_| Err(AgentError::Status(503))));
+    let agent = FnAgent::new(|_| Err(AgentError::Status(503)));
+    let (state, user_id) = setup(&db, 2, agent.clone());
 
     let result = lesson9::chat(&state, user_id, "hello?".to_string()).await;
 
     assert!(
         matches!(result, Err(ApiError::Agent(AgentError::Status(503)))),
-        "{result:?}"
+        "when the agent fails, chat must return ApiError::Agent with the agent's own error (here \
+         AgentError::Status(503)), not another error; got {result:?}"
+    );
+    assert!(
+        agent.calls() == 1,
+        "the agent was asked {} times for one question: a failed answer is reported, not asked \
+         again (the client decides whether to retry)",
+        agent.calls()
     );
     assert!(
         totals(&db) == (0, 0),
         "nothing stored: (messages, questions without an answer) = {:?}",
         totals(&db)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_question_is_stored_exactly_as_the_user_wrote_it() {
+    let db = TestDb::new().unwrap();
+    let (state, user_id) = setup(&db, 2, FnAgent::new(echo));
+    let typed = "  트랜잭션이 뭐예요?\n  (indented)  ";
+
+    let result = lesson9::chat(&state, user_id, typed.to_string()).await;
+
+    let stored: Vec<String> = lesson7::get_recent_conversations(&mut db.conn(), user_id, 10)
+        .unwrap()
+        .into_iter()
+        .map(|message| message.content)
+        .collect();
+    assert!(
+        stored.last().is_some_and(|question| question == typed),
+        "the question was stored as {:?}, but the user wrote {typed:?}: only an empty question \
+         is refused, a question is never changed (result: {result:?})",
+        stored.last()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_database_error_during_the_user_check_is_not_an_unknown_user() {
+    let db = TestDb::new().unwrap();
+    let agent = FnAgent::new(echo);
+    let (state, user_id) = setup(&db, 2, agent.clone());
+    // The check's query now fails on the server: the table it reads is gone.
+    db.conn()
+        .query_drop("RENAME TABLE users TO users_moved_away")
+        .unwrap();
+
+    let result = lesson9::chat(&state, user_id, "is anyone there?".to_string()).await;
+
+    assert!(
+        result
+            .as_ref()
+            .is_err_and(|err| err.status().is_server_error()),
+        "the user check failed in the database, and chat answered {result:?}: a database error \
+         must be passed on (a 5xx), not read as \"no such user\" (a 404 tells the client the user \
+         is gone for good)"
+    );
+    assert!(
+        agent.calls() == 0,
+        "the agent was asked although the user check failed"
     );
 }
 
@@ -134,7 +190,8 @@ async fn an_empty_question_is_invalid_and_never_reaches_the_agent() {
                     ..
                 })
             ),
-            "{empty:?}: {result:?}"
+            "a question of only whitespace ({empty:?}) must be ApiError::Invalid for the field \
+             \"question\", refused before anything else; got {result:?}"
         );
     }
     assert!(
