@@ -22,13 +22,18 @@ use crate::{MysqlPool, PoolError, PoolSettings, PooledConn};
 /// waits (at most `settings.connection_timeout`) until its first `min_idle` connections are open.
 ///
 /// Contract: settings r2d2 would panic on are `PoolError::InvalidSettings`, found before anything is
-/// built; every field of `settings` reaches r2d2 (none left at r2d2's default); connections are
-/// opened with `config` as every lesson opens them (short connect and read timeouts); a failed build
-/// becomes `PoolError::from_build(err, config)`, which says why as lesson 1 does. Concept: r2d2 is
-/// lesson 4's pool, plus a *manager* that knows how to open and ping one kind of connection.
+/// built; every field of `settings` reaches r2d2 or the manager (none left at a default; the
+/// liveness window is the manager's); connections are opened with `config` as every lesson opens
+/// them (short connect and read timeouts) and checked by the course's manager (see `src/lib.rs`); a
+/// failed build becomes `PoolError::from_build(err, config)`, which says why as lesson 1 does.
+/// Concept: r2d2 is lesson 4's pool, plus a *manager* that knows how to open and check one kind of
+/// connection.
 ///
-/// 5a. `settings`를 하나도 빠짐없이 적용한 r2d2 커넥션 풀을 만듭니다. r2d2가 panic할 설정은 만들기 전에
-/// `PoolError::InvalidSettings`, 실패한 build는 `PoolError::from_build(err, config)`입니다.
+/// 5a. `settings`를 하나도 빠짐없이 적용한 r2d2 커넥션 풀을 만듭니다. 모든 필드가 r2d2나 매니저에 닿아야
+/// 합니다(기본값으로 남는 것 없이. 생존 확인 창은 매니저의 설정). 커넥션은 모든 레슨처럼 `config`로 열고(짧은
+/// 접속·읽기 타임아웃), 이 코스의 매니저가 확인합니다(`src/lib.rs` 참고). r2d2가 panic할 설정은 만들기 전에
+/// `PoolError::InvalidSettings`, 실패한 build는 `PoolError::from_build(err, config)`입니다. 개념: r2d2는 레슨 4의
+/// 풀에, 한 종류의 커넥션을 여는 법과 확인하는 법을 아는 *매니저*를 더한 것입니다.
 pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool, PoolError> {
     let _ = (config, settings); // the stub's placeholder: delete this line
     todo!("5a: build the r2d2 pool with every setting / 모든 설정으로 r2d2 풀 만들기")
