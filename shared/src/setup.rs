@@ -13,6 +13,7 @@ pub mod docker;
 pub mod local;
 pub mod probe;
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,10 +48,28 @@ pub fn run_statements(conn: &mut Conn, sql: &str) -> mysql::Result<()> {
     Ok(())
 }
 
-/// Prints one line of progress. Straight to stdout, not through `println!`: inside a test, libtest
-/// would hold `println!`'s output back, and the student would not see the test run start a server.
+thread_local! {
+    /// Whether [`say`] writes past libtest's capture on this thread (see [`say_past_capture`]).
+    static PAST_CAPTURE: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Prints one line of progress.
 pub fn say(message: impl AsRef<str>) {
-    let _ = writeln!(std::io::stdout().lock(), "db: {}", message.as_ref());
+    let line = format!("db: {}", message.as_ref());
+    if PAST_CAPTURE.get() {
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    } else {
+        println!("{line}");
+    }
+}
+
+/// Runs `work` with [`say`] writing straight to stdout. Inside a test, libtest holds back what
+/// `println!` prints until the test fails; the test fixture's start of the server must be seen.
+pub fn say_past_capture<T>(work: impl FnOnce() -> T) -> T {
+    let before = PAST_CAPTURE.replace(true);
+    let result = work();
+    PAST_CAPTURE.set(before);
+    result
 }
 
 /// The tool, with its settings.

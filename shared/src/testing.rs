@@ -168,7 +168,10 @@ pub fn configured_server() -> Result<Config, Error> {
 /// wait on the set-up's lock, as two `cargo run -p db -- up` do). A failure is reported to every test.
 fn start_server_once(configured: &Config) -> Result<(), Error> {
     static OUTCOME: OnceLock<Result<(), Error>> = OnceLock::new();
-    let outcome = OUTCOME.get_or_init(|| crate::start_server_if_needed(configured).map(drop));
+    let outcome = OUTCOME.get_or_init(|| {
+        // The student sees the `db: ...` lines of a start, as from `cargo run -p db -- up`.
+        crate::setup::say_past_capture(|| crate::start_server_if_needed(configured).map(drop))
+    });
     match outcome {
         Ok(()) => Ok(()),
         // The only two ways the autostart fails; rebuilt for each test, as an Error is not Clone.
