@@ -106,7 +106,7 @@ pub struct OfflineAgent;
 const TOPICS: [(&[&str], &str, &str); 4] = [
     (
         &["트랜잭션", "transaction"],
-        "트랜잭션은 여러 문장을 하나로 묶어요: 모두 커밋되거나, 모두 롤백돼요.",
+        "트랜잭션은 여러 SQL 문을 하나로 묶어요: 모두 커밋되거나, 모두 롤백돼요.",
         "A transaction groups statements: all of them are committed, or all are rolled back.",
     ),
     (
