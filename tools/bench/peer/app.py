@@ -8,6 +8,11 @@ thread pool), and the SQL is the lecture's (lessons 2, 7 and 8). Same JSON contr
     GET  /users/{id}/conversations?limit=N   200 [message, ...] newest first; 404; 422
     POST /users/{id}/chat {"question": ...}  201 {"question": message, "answer": message}; 404; 422
 
+One flaw of the lecture's way is kept on purpose: with autocommit off, a GET's SELECT opens a
+transaction that nothing ends, so under InnoDB's REPEATABLE READ that pooled connection keeps seeing
+the snapshot of its first read until a later chat on it commits (lessons/lesson2-create-read's
+README). The benchmark's data does not change under its readers, so the figures are not affected.
+
 Run it (compare.sh does): uvicorn app:app --workers 2 --port 8002, from this folder.
 Settings: the course's DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, PEER_POOL_SIZE
 (connections per worker process, default 4 as in the lecture) and PEER_UNIX_SOCKET (a socket path
