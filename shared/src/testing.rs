@@ -8,6 +8,10 @@
 //! ```
 //!
 //! Tests therefore run in parallel without seeing each other's rows, and leave nothing behind.
+//! [`relay`] and [`proxy`] stand between a test's connections and the server, to hold or cut them.
+
+pub mod proxy;
+pub mod relay;
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};

@@ -35,7 +35,8 @@ pub struct Exercise {
     pub file: PathBuf,
     /// The reference, relative to the lesson's folder.
     pub solution: PathBuf,
-    /// The libtest name filter that selects this exercise's tests ("" = all of the lesson's).
+    /// The libtest name filter, below the test binary's `exercises::` module, that selects this
+    /// exercise's tests ("" = all of the lesson's exercise tests).
     pub tests: String,
     /// Level 1 (the idea), 2 (the types and API), 3 (a sketch).
     #[serde(default)]

@@ -7,7 +7,12 @@ use std::thread::JoinHandle;
 
 use anyhow::{Context, Result};
 
-/// What one `cargo test` run of a lesson's `tests/exercises.rs` showed.
+/// Each lesson's integration tests are one binary, `tests/suite/main.rs`; the exercises' tests are its
+/// module `exercises` (`exercises::step_a::...`), and `tests` filters of exercises.toml match below it.
+const TEST_BINARY: &str = "suite";
+const EXERCISES: &str = "exercises::";
+
+/// What one `cargo test` run of a lesson's `tests/suite/exercises.rs` showed.
 #[derive(Debug, Clone, Default)]
 pub struct Run {
     /// Each test that reported a result, in the order libtest printed them.
@@ -24,7 +29,7 @@ pub struct Run {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TestResult {
-    /// The full name, e.g. `step_a::the_guard_gives_the_connection_back`.
+    /// The name below `exercises::`, e.g. `step_a::the_guard_gives_the_connection_back`.
     pub name: String,
     pub outcome: Outcome,
 }
@@ -37,7 +42,7 @@ pub enum Outcome {
     Ignored,
 }
 
-/// `cargo test -p <package> --features exercise --test exercises [<filter>]` in `root`, until it ends.
+/// `cargo test -p <package> --features exercise --test suite exercises::<filter>` in `root`, until it ends.
 pub fn run_exercise_tests(root: &Path, package: &str, filter: &str) -> Result<Run> {
     Running::start(root, package, filter)?.finish()
 }
@@ -64,11 +69,10 @@ impl Running {
             "--features",
             "exercise",
             "--test",
-            "exercises",
+            TEST_BINARY,
+            "--",
+            &format!("{EXERCISES}{filter}"),
         ]);
-        if !filter.is_empty() {
-            command.args(["--", filter]);
-        }
         // A backtrace after every failed assertion buries the message the test wrote for the student.
         command.env("RUST_BACKTRACE", "0");
         command
@@ -133,6 +137,9 @@ pub fn parse(stdout: &str, stderr: &str) -> Run {
     for test in &mut run.tests {
         if let Outcome::Failed(message) = &mut test.outcome {
             *message = failure_output(stdout, &test.name);
+        }
+        if let Some(name) = test.name.strip_prefix(EXERCISES) {
+            test.name = name.to_string();
         }
     }
     for block in diagnostics(stderr) {
@@ -235,29 +242,29 @@ mod tests {
     /// failing in a thread it started, as a watchdog test does.
     const STDOUT: &str = "
 running 4 tests
-test step_a::the_guard_gives_the_connection_back ... ok
-test step_b::checkout_waits_only_what_remains ... FAILED
-test step_b::checkout_times_out ... ok
-test step_a::drop_on_the_error_path ... FAILED
+test exercises::step_a::the_guard_gives_the_connection_back ... ok
+test exercises::step_b::checkout_waits_only_what_remains ... FAILED
+test exercises::step_b::checkout_times_out ... ok
+test exercises::step_a::drop_on_the_error_path ... FAILED
 
 failures:
 
----- step_b::checkout_waits_only_what_remains stdout ----
+---- exercises::step_b::checkout_waits_only_what_remains stdout ----
 
-thread 'step_b::checkout_waits_only_what_remains' panicked at lessons/lesson4-queue-pool/tests/exercises.rs:88:5:
+thread 'exercises::step_b::checkout_waits_only_what_remains' panicked at lessons/lesson4-queue-pool/tests/suite/exercises.rs:88:5:
 the checkout waited 2.0 s in all; expected at most 1.2 s: does it wait the full timeout again after a wakeup?
 note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace
 
----- step_a::drop_on_the_error_path stdout ----
+---- exercises::step_a::drop_on_the_error_path stdout ----
 
 thread '<unnamed>' panicked at lessons/lesson4-queue-pool/src/exercise.rs:20:9:
 not yet implemented: 4a: give the connection back
-thread 'step_a::drop_on_the_error_path' panicked at lessons/lesson4-queue-pool/tests/exercises.rs:40:5:
+thread 'exercises::step_a::drop_on_the_error_path' panicked at lessons/lesson4-queue-pool/tests/suite/exercises.rs:40:5:
 the pool's code panicked
 
 failures:
-    step_a::drop_on_the_error_path
-    step_b::checkout_waits_only_what_remains
+    exercises::step_a::drop_on_the_error_path
+    exercises::step_b::checkout_waits_only_what_remains
 
 test result: FAILED. 2 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 2.01s
 ";
@@ -273,12 +280,12 @@ warning: unused variable: `deadline`
 
 warning: `lesson4` (lib) generated 1 warning
     Finished `test` profile [unoptimized + debuginfo] target(s) in 3.10s
-     Running tests/exercises.rs (target/debug/deps/exercises-0123)
-error: test failed, to rerun pass `-p lesson4 --test exercises`
+     Running tests/suite/main.rs (target/debug/deps/suite-0123)
+error: test failed, to rerun pass `-p lesson4 --test suite`
 ";
 
     #[test]
-    fn every_result_line_is_read_with_its_name() {
+    fn every_result_line_is_read_with_its_name_below_exercises() {
         let run = parse(STDOUT, STDERR);
         let names: Vec<&str> = run.tests.iter().map(|t| t.name.as_str()).collect();
         assert!(
@@ -311,7 +318,7 @@ error: test failed, to rerun pass `-p lesson4 --test exercises`
             "libtest's note kept: {message:?}"
         );
         assert!(
-            !message.contains("---- step_a"),
+            !message.contains("---- exercises::step_a"),
             "the next test's section leaked in: {message:?}"
         );
     }

@@ -1,7 +1,7 @@
 //! The course runner: `cargo run -p course -- list | watch | hint | solution | verify | reset`.
 //!
 //! It reads every lesson's `exercises.toml`, runs an exercise's tests with
-//! `cargo test -p lessonN --features exercise --test exercises <filter>` and reads libtest's report.
+//! `cargo test -p lessonN --features exercise --test suite exercises::<filter>` and reads libtest's report.
 //! It remembers only the exercise watch mode is on, how many hints of each were shown and which
 //! exercises passed when last run (`target/course-state.json`).
 
@@ -391,7 +391,7 @@ impl App {
     }
 
     /// CI's check on the untouched stubs: every lesson with a stub has exercises, every exercise has
-    /// tests, every one of them fails, and no test of `tests/exercises.rs` is outside every exercise.
+    /// tests, every one of them fails, and no test of `tests/suite/exercises.rs` is outside every exercise.
     fn verify_untouched(&self) -> Result<ExitCode> {
         if !self.database_answers() {
             return Ok(ExitCode::FAILURE);

@@ -2,11 +2,9 @@
 //! part once, which errors count as a lost connection, the watched guard, `close_all` as the
 //! server sees it, and a Debug output without the password. Real server, each test its own database.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{all_idle, connection_id, kill};
+use crate::common::{all_idle, connection_id, kill};
 use lesson4::{Pool, PoolError, is_connection_lost};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;

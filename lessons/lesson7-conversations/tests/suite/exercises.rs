@@ -5,8 +5,6 @@
 //! Every check reads the table with plain SQL, on another connection where it matters: that is
 //! what is stored for everyone, whatever the code under test believes.
 
-mod support;
-
 use lesson7::{Conversation, ConversationError, Role};
 use mysql::Conn;
 use mysql::prelude::Queryable;
@@ -186,8 +184,8 @@ mod step_a {
 }
 
 mod step_b {
-    use super::support::relay::{At, Relay};
     use super::*;
+    use shared::testing::relay::{At, Relay};
 
     #[test]
     fn an_answer_is_one_row_with_role_assistant_linked_to_its_question() -> anyhow::Result<()> {

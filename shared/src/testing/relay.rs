@@ -9,9 +9,7 @@
 //!
 //! The client cannot tell the two cuts apart: both are "connection lost". The relay's threads end
 //! when either side closes; the client's own read timeout (shared's options) bounds every wait.
-//! Loopback only. Used by lessons 7 and 8 (lesson 8's tests include this file).
-
-#![allow(dead_code)] // each test file uses a part
+//! Loopback only. Used by the tests of lessons 7 and 8.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
@@ -19,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
-use shared::testing::TestDb;
+use super::TestDb;
 
 /// What the relay does with the statement that holds the marker.
 pub enum At {

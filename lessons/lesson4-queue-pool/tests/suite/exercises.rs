@@ -2,13 +2,11 @@
 //! its deadline, `step_c` the ping and reconnect. Most tests use a fake connection type, so that
 //! they can count exactly (which connection comes out, how many opened, closed, pinged); the others
 //! use the real server, each in its own database.
-//! Run with `cargo test -p lesson4 --features exercise --test exercises step_a` (or `step_b`, `step_c`).
-
-mod common;
+//! Run with `cargo test -p lesson4 --features exercise --test suite exercises::step_a` (or `step_b`, `step_c`).
 
 use std::time::Duration;
 
-use common::{HANG, all_idle, fake_pool, watchdog};
+use crate::common::{HANG, all_idle, fake_pool, watchdog};
 use lesson4::{Pool, PoolOptions};
 use shared::testing::TestDb;
 
@@ -28,7 +26,7 @@ fn real_pool(db: &TestDb, max_size: usize, liveness_window: Duration) -> Pool {
 /// Step 4a: the guard's `Drop` gives the connection back.
 mod step_a {
     use super::*;
-    use common::{TRUST, checkout_id};
+    use crate::common::{TRUST, checkout_id};
     use mysql::prelude::Queryable;
 
     #[test]
@@ -143,7 +141,7 @@ mod step_a {
 /// Step 4b: the checkout, with a deadline.
 mod step_b {
     use super::*;
-    use common::{FakeConn, FakeManager, TRUST, connection_id};
+    use crate::common::{FakeConn, FakeManager, TRUST, connection_id};
     use lesson4::PoolError;
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;
@@ -459,7 +457,7 @@ mod step_b {
 /// Step 4c: ping, and reconnect.
 mod step_c {
     use super::*;
-    use common::{ALWAYS_PING, checkout_id, connection_id, kill};
+    use crate::common::{ALWAYS_PING, checkout_id, connection_id, kill};
     use lesson4::PoolError;
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;

@@ -3,9 +3,7 @@
 //! rule inside a transaction, and which errors allow a retry.
 //! Not exercises: they pass before you write any code.
 
-mod common;
-
-use common::add_user;
+use crate::common::add_user;
 use lesson8::{
     ConversationError, ExchangeError, MAX_CONTENT_BYTES, count_messages, orphaned_questions,
     save_exchange_autocommit,

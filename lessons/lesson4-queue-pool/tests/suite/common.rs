@@ -1,4 +1,4 @@
-//! What more than one test file of this lesson needs: a fake server for the queue logic, the
+//! What more than one test module of this lesson needs: a fake server for the queue logic, the
 //! server's view of the real one, and a watchdog for tests that a wrong pool could hang.
 
 // Each test file uses its own subset of these helpers.

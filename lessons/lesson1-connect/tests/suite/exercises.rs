@@ -2,14 +2,12 @@
 //! against a stand-in server that records what it was asked.
 //! Run against your version with `cargo test -p lesson1 --features exercise`.
 
-mod stand_in;
-
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::stand_in::{self, StandIn};
 use mysql::prelude::Queryable;
 use shared::Config;
 use shared::testing::TestDb;
-use stand_in::StandIn;
 
 /// Runs `select_one`, turning a panic into a failure that says what the test was checking.
 fn select_one_without_panic(

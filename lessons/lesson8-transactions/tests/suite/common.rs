@@ -1,12 +1,6 @@
-//! What both test files of this lesson need.
-
-#![allow(dead_code)] // each test file uses a part
+//! What both test modules of this lesson need.
 
 use mysql::prelude::Queryable;
-
-/// The relay of lesson 7's tests: it holds or cuts one statement on its way to the server.
-#[path = "../../../lesson7-conversations/tests/support/relay.rs"]
-pub mod relay;
 
 /// Creates a user named `name` (email `<name>@example.com`) with plain SQL; its id.
 pub fn add_user(conn: &mut impl Queryable, name: &str) -> mysql::Result<u64> {

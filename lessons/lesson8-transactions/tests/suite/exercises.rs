@@ -5,21 +5,19 @@
 //! the world sees, and rows of a transaction that was not committed are not part of it.
 //!
 //! To make something happen exactly between the question and the answer, some tests connect
-//! through a relay on 127.0.0.1 (lesson 7's `tests/support/relay.rs`) that holds the answer's
+//! through a relay on 127.0.0.1 (`shared::testing::relay`) that holds the answer's
 //! INSERT on its way to the server, or cuts the connection there: your code needs no hook for it.
-
-mod common;
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, mpsc};
 
-use common::relay::{At, Relay};
-use common::{add_user, total_messages};
+use crate::common::{add_user, total_messages};
 use lesson8::{ConversationError, ExchangeError, Role, count_messages, save_exchange};
 use mysql::Conn;
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
+use shared::testing::relay::{At, Relay};
 
 #[test]
 fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::Result<()> {

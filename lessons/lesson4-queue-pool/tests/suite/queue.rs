@@ -1,15 +1,15 @@
 //! What the pool does outside the exercise (`src/pool.rs` and `src/plumbing.rs`), with the fake
-//! connection type of tests/common: start-up, the liveness window, `get`'s configured deadline,
+//! connection type of `common`: start-up, the liveness window, `get`'s configured deadline,
 //! `close_all`. No database.
-
-mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::Duration;
 
-use common::{ALWAYS_PING, FakeConn, FakeManager, Server, TRUST, all_idle, checkout_id, fake_pool};
+use crate::common::{
+    ALWAYS_PING, FakeConn, FakeManager, Server, TRUST, all_idle, checkout_id, fake_pool,
+};
 use lesson4::{Pool, PoolError, PoolOptions};
 
 #[test]

@@ -1,0 +1,4 @@
+//! The integration tests of the benchmark, in one test binary (one link instead of one per file).
+
+mod http;
+mod runs;

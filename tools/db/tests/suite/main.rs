@@ -1,0 +1,4 @@
+//! The integration tests of the set-up tool, in one test binary (one link instead of one per file).
+
+mod local_server;
+mod rust_version;
