@@ -205,7 +205,7 @@ impl Error {
             }
             mysql::Error::IoError(io)
             | mysql::Error::CodecError(
-                mysql::mysql_common::proto::codec::error::PacketCodecError::Io(io),
+                mysql_common::proto::codec::error::PacketCodecError::Io(io),
             ) => io.kind(),
             _ => return Error::Mysql(err),
         };
@@ -235,7 +235,7 @@ impl Error {
     /// login, as "not a MySQL server": at that moment, nothing else explains them.
     pub fn from_connect(err: mysql::Error, config: &Config) -> Error {
         use mysql::DriverError as D;
-        use mysql::mysql_common::proto::codec::error::PacketCodecError as C;
+        use mysql_common::proto::codec::error::PacketCodecError as C;
         let not_mysql = matches!(
             &err,
             mysql::Error::CodecError(
@@ -411,7 +411,7 @@ impl std::error::Error for Error {
 mod tests {
     use super::*;
     use mysql::DriverError;
-    use mysql::mysql_common::proto::codec::error::PacketCodecError;
+    use mysql_common::proto::codec::error::PacketCodecError;
 
     fn config() -> Config {
         Config::from_lookup(|_| None).unwrap()

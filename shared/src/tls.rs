@@ -35,7 +35,7 @@ pub(crate) fn ssl_opts(config: &Config) -> Option<SslOpts> {
 /// Whether an error comes from TLS: a server without it, the crate's own TLS error, or a failed
 /// handshake, which rustls reports through the stream as "invalid data".
 pub(crate) fn is_tls_failure(err: &mysql::Error, config: &Config) -> bool {
-    use mysql::mysql_common::proto::codec::error::PacketCodecError;
+    use mysql_common::proto::codec::error::PacketCodecError;
     match err {
         mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)
         | mysql::Error::TlsError(_) => true,
