@@ -204,9 +204,9 @@ impl Error {
                 };
             }
             mysql::Error::IoError(io)
-            | mysql::Error::CodecError(
-                mysql_common::proto::codec::error::PacketCodecError::Io(io),
-            ) => io.kind(),
+            | mysql::Error::CodecError(mysql_common::proto::codec::error::PacketCodecError::Io(
+                io,
+            )) => io.kind(),
             _ => return Error::Mysql(err),
         };
         match kind {
