@@ -1,6 +1,6 @@
 //! Switching between the runner and a hand-typed `cargo test` rebuilds nothing, both ways.
 //!
-//! This test binary is started by cargo, so its environment is what a program started by
+//! The test binary is started by cargo, so its environment is what a program started by
 //! `cargo run` has (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...): the runner started from here is in the
 //! student's situation. The hand-typed `cargo` gets the environment of the terminal instead, read from
 //! the `cargo` that started this test (on Linux; elsewhere, this environment without cargo's variables).
