@@ -8,10 +8,9 @@
 //! ```
 //!
 //! Tests therefore run in parallel without seeing each other's rows, and leave nothing behind.
-//! [`relay`] and [`proxy`] stand between a test's connections and the server, to hold or cut them.
-
-pub mod proxy;
-pub mod relay;
+//! Three loopback stand-ins go between a test's connections and the server: a [`relay`] holds or
+//! cuts one statement, a [`proxy`] cuts every connection (a restart), a [`CommandLog`] notes every
+//! command.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -26,6 +25,8 @@ use mysql::{Conn, Opts};
 use crate::{Config, Error, connect};
 
 mod commands;
+pub mod proxy;
+pub mod relay;
 pub use commands::{Command, CommandLog};
 
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
