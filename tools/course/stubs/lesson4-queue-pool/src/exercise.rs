@@ -2,9 +2,9 @@
 //! 연습 문제 4: 강의의 풀을 Rust로. 먼저 `src/pool.rs`(큐, 가드)를 읽으세요. 다른 파일은 읽지 않아도 됩니다.
 //!
 //! Three steps, in order: `cargo run -p course -- watch` runs each one's tests and gives hints.
-//! `cargo test -p lesson4 --features exercise --test exercises step_a` runs step 4a's tests yourself.
+//! `cargo test -p lesson4 --features exercise --test suite exercises::step_a` runs step 4a's tests yourself.
 //! 세 단계를 순서대로: `cargo run -p course -- watch`가 단계마다 테스트를 돌리고 힌트를 줍니다.
-//! 4a의 테스트만 직접 돌리려면 `cargo test -p lesson4 --features exercise --test exercises step_a`.
+//! 4a의 테스트만 직접 돌리려면 `cargo test -p lesson4 --features exercise --test suite exercises::step_a`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! `validate_name`, `validate_email`, `is_email_taken` and `UserError`
 //! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
 //!
-//! Test one exercise: `cargo test -p lesson6 --features exercise --test exercises step_a::`
+//! Test one exercise: `cargo test -p lesson6 --features exercise --test suite exercises::step_a::`
 //! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 6a`.
 //!
 //! The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an error

@@ -8,7 +8,7 @@
 //! - `ConversationError::refused_answer(conn, user_id, question_id)` says why an answer's INSERT
 //!   stored no row.
 //!
-//! Test one exercise: `cargo test -p lesson7 --features exercise --test exercises step_a::`
+//! Test one exercise: `cargo test -p lesson7 --features exercise --test suite exercises::step_a::`
 //! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 7a`.
 //!
 //! 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽습니다. 먼저 이 파일과 `src/lib.rs`를

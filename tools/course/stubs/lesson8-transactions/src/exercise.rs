@@ -6,7 +6,7 @@
 //! `Begin(mysql::Error)`, `Question(ConversationError)`, `Answer(ConversationError)`,
 //! `Commit(mysql::Error)`.
 //!
-//! Test: `cargo test -p lesson8 --features exercise --test exercises`.
+//! Test: `cargo test -p lesson8 --features exercise --test suite exercises::`.
 //! Demo on your code: `cargo run -p lesson8 --features exercise`.
 //! Hints, one level at a time: `cargo run -p course -- hint 8a`.
 //!
