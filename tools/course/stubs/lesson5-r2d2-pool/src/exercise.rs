@@ -5,7 +5,7 @@
 //! methods are (`max_size`, `min_idle`, `connection_timeout`, `test_on_check_out`, `idle_timeout`,
 //! `max_lifetime`), and `settings.validate()` reports what r2d2's builder would panic on. The README's
 //! table says what each setting replaces of lesson 4.
-//! Test one exercise: `cargo test -p lesson5 --features exercise --test exercises step_a::`
+//! Test one exercise: `cargo test -p lesson5 --features exercise --test suite exercises::step_a::`
 //! (`step_b::`). Hints: `cargo run -p course -- hint 5a`.
 //!
 //! 연습 문제 5a, 5b: 레슨 4의 커넥션 풀을 크레이트로. 이 파일과 `src/lib.rs`(타입 `MysqlPool`, `PooledConn`)만

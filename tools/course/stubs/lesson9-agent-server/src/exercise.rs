@@ -3,7 +3,7 @@
 //! Read: this file, `src/lib.rs` (`AppState::db`) and `src/error.rs` (`ApiError`); the lessons'
 //! functions to reuse: `lesson7::check_length`, `lesson6::user_exists`, `lesson8::save_exchange`
 //! and `read_exchange` (in `src/routes.rs`).
-//! Check: `cargo test -p lesson9 --features exercise --test exercises` · demo: `cargo run -p lesson9 --features exercise`
+//! Check: `cargo test -p lesson9 --features exercise --test suite exercises::` · demo: `cargo run -p lesson9 --features exercise`
 //!
 //! **Goal.** Write the heart of `POST /users/{id}/chat`: get the agent's answer to a user's question
 //! and store the question and the answer.
@@ -31,7 +31,7 @@
 //!
 //! 읽을 파일: 이 파일, `src/lib.rs`(`AppState::db`), `src/error.rs`(`ApiError`). 다시 쓸 레슨 함수:
 //! `lesson7::check_length`, `lesson6::user_exists`, `lesson8::save_exchange`, `read_exchange`(`src/routes.rs`).
-//! 확인: `cargo test -p lesson9 --features exercise --test exercises` · 데모: `cargo run -p lesson9 --features exercise`
+//! 확인: `cargo test -p lesson9 --features exercise --test suite exercises::` · 데모: `cargo run -p lesson9 --features exercise`
 //!
 //! **목표.** `POST /users/{id}/chat`의 핵심을 작성합니다. 사용자의 질문에 대한 에이전트의 답을 받고,
 //! 질문과 답을 저장합니다.

@@ -5,13 +5,11 @@
 //! Without chromium and chromedriver the test says loudly why it skips, and fails when `CI=true`.
 //! Paths: `CHROME_BIN` and `CHROMEDRIVER`, or /usr/bin/chromium and /usr/bin/chromedriver.
 
-mod common;
-
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{offline_server, totals};
+use crate::common::{offline_server, totals};
 use lesson9::OfflineAgent;
 use serde_json::{Value, json};
 use shared::testing::TestDb;
@@ -145,7 +143,7 @@ async fn in_the_browser_a_question_is_answered_shown_and_stored() {
             .spawn()
             .expect("chromedriver starts"),
     );
-    let http = common::client();
+    let http = crate::common::client();
     let driver = format!("http://127.0.0.1:{port}");
     let deadline = Instant::now() + Duration::from_secs(10);
     while !matches!(http.get(format!("{driver}/status")).send().await, Ok(r) if r.status() == 200) {

@@ -2,16 +2,14 @@
 //! an error status, a timeout, a malformed reply, a closed port; and a failing service seen
 //! through the server (502, nothing stored, no key anywhere).
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::common::{Server, client, create_user, pool, totals};
 use axum::Json;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use common::{Server, client, create_user, pool, totals};
 use lesson9::{Agent, AgentError, AppState, OpenAiAgent, OpenAiConfig};
 use serde_json::{Value, json};
 use shared::testing::TestDb;

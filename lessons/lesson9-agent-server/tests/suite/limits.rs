@@ -1,13 +1,11 @@
 //! What a client may hold of the server: a connection limit, and deadlines for a request's headers
 //! and body. Raw TCP clients on 127.0.0.1 play the slow or greedy clients.
 
-mod common;
-
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{client, pool};
+use crate::common::{client, pool};
 use lesson9::{AppState, Limits, OfflineAgent};
 use shared::testing::TestDb;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

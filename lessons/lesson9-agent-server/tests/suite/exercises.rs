@@ -1,15 +1,13 @@
 //! Exercise 9a: the chat handler's order (`lesson9::chat`). `cargo test -p lesson9 --features
-//! exercise --test exercises` runs these against your `src/exercise.rs`.
+//! exercise --test suite exercises::` runs these against your `src/exercise.rs`.
 //!
 //! The function is called directly, without HTTP, with agents the tests control.
-
-mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 
-use common::{FnAgent, pool, totals};
+use crate::common::{FnAgent, pool, totals};
 use lesson5::MysqlManager;
 use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
 use mysql::prelude::Queryable;

@@ -1,16 +1,14 @@
 //! Checks Exercise 5 against the real server, each test in its own database: `step_a` the pool
 //! `build_pool` makes, `step_b` the checkout. What r2d2 itself does (the order it lends in, its
-//! pings, a KILL, closing) is pinned in tests/r2d2_behaviour.rs.
-//! Run with `cargo test -p lesson5 --features exercise --test exercises step_a::` (or `step_b::`).
+//! pings, a KILL, closing) is pinned in tests/suite/r2d2_behaviour.rs.
+//! Run with `cargo test -p lesson5 --features exercise --test suite exercises::step_a::` (or `step_b::`).
 //!
 //! Careful in tests: `{:?}` of an r2d2 pool (also inside `unwrap_err()` on a `Result<MysqlPool, _>`)
 //! prints the manager's Opts, password included. Match on the result instead.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{small_pool, wait_for_count};
+use crate::common::{small_pool, wait_for_count};
 use lesson5::{BuildError, PoolError, PoolSettings, build_pool, checkout};
 use shared::testing::TestDb;
 
@@ -61,7 +59,7 @@ mod step_a {
             liveness_window: Duration::from_secs(7),
         };
 
-        let pool = common::pool_with(&db, settings);
+        let pool = crate::common::pool_with(&db, settings);
 
         let applied = PoolSettings {
             max_size: pool.max_size(),
@@ -93,15 +91,15 @@ mod step_a {
             liveness_window,
             ..PoolSettings::default()
         };
-        let pool = common::pool_with(&db, settings);
+        let pool = crate::common::pool_with(&db, settings);
         let mut watcher = db.conn();
         let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
-        common::kill(&mut watcher, victim)?;
+        crate::common::kill(&mut watcher, victim)?;
         db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
         std::thread::sleep(pause);
 
         let mut next = checkout(&pool, Duration::from_secs(2))?;
-        Ok((victim, common::connection_id(&mut next)))
+        Ok((victim, crate::common::connection_id(&mut next)))
     }
 
     #[test]
@@ -149,7 +147,7 @@ mod step_a {
             ..PoolSettings::default()
         };
 
-        let pool = common::pool_with(&db, settings);
+        let pool = crate::common::pool_with(&db, settings);
         let at_start = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 1);
         let busy: Vec<_> = (0..3)
             .map(|_| pool.get_timeout(Duration::from_secs(2)))

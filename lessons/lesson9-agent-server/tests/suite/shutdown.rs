@@ -1,12 +1,10 @@
 //! Graceful shutdown: the request in flight is answered, new connections are refused, and the
 //! binary prints each step on SIGTERM.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{Server, client, create_user, pool, totals};
+use crate::common::{Server, client, create_user, pool, totals};
 use lesson9::{Agent, AnswerFuture, AppState};
 use serde_json::json;
 use shared::testing::TestDb;

@@ -1,10 +1,10 @@
-//! What both test files of this lesson need: a pool for the test's database, and the server's
+//! What both test modules of this lesson need: a pool for the test's database, and the server's
 //! view of its connections.
 //!
 //! Careful in tests: `{:?}` of an r2d2 pool (also inside `unwrap_err()` on a `Result<MysqlPool, _>`)
 //! prints the manager's Opts, password included. Match on the result instead.
 
-// Each test file uses its own subset of these helpers.
+// Each test module uses its own subset of these helpers.
 #![allow(dead_code)]
 
 use lesson5::{MysqlPool, PoolSettings, build_pool};

@@ -1,9 +1,7 @@
-//! What the test files share: a server in this process on a free loopback port, an HTTP client,
-//! agents the test controls, and a TCP proxy that plays a database restart.
-// Each test file uses only some of these helpers.
+//! What the test modules share: a server in this process on a free loopback port, an HTTP client,
+//! and agents the test controls (the proxy that plays a database restart is shared::testing::proxy).
+// Each test module uses only some of these helpers.
 #![allow(dead_code)]
-
-pub mod proxy;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

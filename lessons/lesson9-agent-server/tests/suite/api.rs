@@ -1,11 +1,9 @@
 //! The contract, status by status, over real HTTP against the real database (one per test).
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{FnAgent, Server, client, create_user, offline_server, pool, totals};
+use crate::common::{FnAgent, Server, client, create_user, offline_server, pool, totals};
 use lesson9::{AgentError, AppState, OfflineAgent};
 use mysql::prelude::Queryable;
 use reqwest::StatusCode;

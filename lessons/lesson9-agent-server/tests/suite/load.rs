@@ -1,17 +1,15 @@
 //! Under load: many clients at once, two server instances on one database, and a database that
 //! goes away in the middle and comes back.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::proxy::Proxy;
-use common::{Server, client, create_user, offline_server, totals};
+use crate::common::{Server, client, create_user, offline_server, totals};
 use lesson5::{MysqlManager, PoolSettings};
 use lesson9::{AppState, OfflineAgent};
 use serde_json::{Value, json};
 use shared::testing::TestDb;
+use shared::testing::proxy::Proxy;
 
 const CLIENTS: usize = 16;
 const CHATS_PER_CLIENT: usize = 50;
@@ -152,14 +150,14 @@ async fn two_instances_on_one_database_lose_and_duplicate_nothing() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_database_restart_during_a_load_gives_503s_then_recovers_with_no_orphan() {
     let db = TestDb::new().unwrap();
-    let proxy = Proxy::start(db.config().address()).await;
+    let proxy = Proxy::start(&db);
     // Through the proxy, over TCP only: by default the mysql crate moves a loopback connection to
     // the server's Unix socket, which would bypass the proxy.
     let config = db.config().clone();
     let opts = config
         .opts_builder()
         .ip_or_hostname(Some("127.0.0.1"))
-        .tcp_port(proxy.port)
+        .tcp_port(proxy.port())
         .prefer_socket(false);
     let pool = tokio::task::spawn_blocking(move || {
         r2d2::Pool::builder()

@@ -1,12 +1,10 @@
 //! What a request sends to the database, counted through a relay, and what a failed request leaves
 //! behind on its connection: nothing the next request could read.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{Server, client, pool_through};
+use crate::common::{Server, client, pool_through};
 use lesson9::{AppState, OfflineAgent, PoolSettings};
 use mysql::prelude::Queryable;
 use serde_json::{Value, json};

@@ -3,14 +3,12 @@
 //! `test_on_check_out`, and how a pool is closed without a `close_all`. Only what the lesson
 //! teaches about r2d2: r2d2's own test suite covers the rest (threads, panics, waiters).
 
-mod common;
-
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use common::{connection_id, kill, pool_with, wait_for_count};
+use crate::common::{connection_id, kill, pool_with, wait_for_count};
 use lesson5::{MySqlConnectionManager, MysqlManager, PoolSettings, checkout};
 use mysql::prelude::Queryable;
 use shared::testing::TestDb;
