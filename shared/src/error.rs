@@ -124,9 +124,27 @@ pub enum Error {
 
 /// MySQL's "connections using insecure transport are prohibited" (`require_secure_transport`).
 const SECURE_TRANSPORT_REQUIRED: u16 = 3159;
-/// Server errors that mean the session is gone: shutdown in progress (1053), the connection was
-/// killed (MariaDB 1927), disconnected for inactivity (MySQL 4031).
-const SESSION_ENDED: [u16; 3] = [1053, 1927, 4031];
+/// Server errors that mean the session is gone (the server sends one just before it closes the
+/// socket). The two servers share the codes below 1900; 1927 is unused in MySQL and 3169 unused in
+/// MariaDB. 4031 is not: MariaDB uses it for a missing trigger in `CREATE TRIGGER .. FOLLOWS`,
+/// which no statement of this course runs (and if one did, the cost would be one reconnect).
+const SESSION_ENDED: [u16; 4] = [
+    1053, // ER_SERVER_SHUTDOWN: shutdown in progress
+    1927, // MariaDB ER_CONNECTION_KILLED
+    3169, // MySQL ER_SESSION_WAS_KILLED
+    4031, // MySQL ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
+];
+
+/// Whether `err` means the connection itself is gone, so that retrying on it is pointless and a
+/// pool must close it rather than lend it again: the driver's I/O and protocol errors
+/// (`is_connectivity_error`), and the server errors that announce the end of the session.
+/// The one list every lesson, the pool and [`Error::from_mysql`] go by.
+pub fn is_connection_lost(err: &mysql::Error) -> bool {
+    match err {
+        mysql::Error::MySqlError(server) => SESSION_ENDED.contains(&server.code),
+        other => other.is_connectivity_error(),
+    }
+}
 
 impl Error {
     /// Describes why `.env` could not be read. dotenvy's own message for a line it cannot parse
@@ -477,6 +495,44 @@ mod tests {
             "{at_connect:?}"
         );
         assert!(matches!(later, Error::Mysql(_)), "{later:?}");
+    }
+
+    fn server_error(code: u16) -> mysql::Error {
+        mysql::Error::MySqlError(mysql::MySqlError {
+            state: "HY000".into(),
+            message: "from the test".into(),
+            code,
+        })
+    }
+
+    #[test]
+    fn a_lost_connection_is_an_io_error_or_a_server_error_that_ends_the_session() {
+        let io_error = io(io::ErrorKind::ConnectionReset);
+        assert!(
+            is_connection_lost(&io_error),
+            "a reset connection must count as lost: {io_error:?}"
+        );
+        for (code, what) in [
+            (1053, "server shutdown"),
+            (1927, "MariaDB: connection killed"),
+            (3169, "MySQL: session killed"),
+            (4031, "MySQL: disconnected for inactivity (wait_timeout)"),
+        ] {
+            assert!(
+                is_connection_lost(&server_error(code)),
+                "server error {code} ({what}) ends the session, but was not counted as a lost connection"
+            );
+        }
+        for (code, what) in [
+            (1146, "no such table"),
+            (1062, "duplicate key"),
+            (1205, "lock wait timeout"),
+        ] {
+            assert!(
+                !is_connection_lost(&server_error(code)),
+                "server error {code} ({what}) leaves the session usable, but was counted as a lost connection"
+            );
+        }
     }
 
     #[test]

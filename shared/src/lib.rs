@@ -24,7 +24,7 @@ mod tls;
 pub mod testing;
 
 pub use config::{Config, SYSTEM_DATABASES, SslMode, check_database_name};
-pub use error::Error;
+pub use error::{Error, is_connection_lost};
 pub use setup::Autostart;
 
 /// How long to wait for the TCP connection to the server before giving up.
