@@ -11,25 +11,29 @@
 //!   [`Pool::get`], with [`DEFAULT_CHECKOUT_TIMEOUT`]) returns [`PoolError::Timeout`] instead.
 //!
 //! It keeps the lecture's `conn.ping(reconnect=True)`: a connection that fails its ping is replaced
-//! by a new one (재연결). `src/pool.rs` is the pool; `src/solution.rs` its checkout, ping and
-//! `Drop`, which the exercise asks for; `src/plumbing.rs` the rest (the connection manager the tests
-//! fake, the liveness window that skips most pings, the watched `Queryable` forwarding).
+//! by a new one (재연결). `src/pool.rs` is the pool, read top to bottom; the exercise,
+//! `src/exercise.rs`, writes its checkout, ping and `Drop`; `src/plumbing.rs` is the rest (the guard
+//! used as a `mysql::Conn`, `state`, `Clone`, `Debug`).
 //!
 //! Exercise mode: `cargo test -p lesson4 --features exercise` builds `src/exercise.rs` (your
-//! version) instead of `src/solution.rs`.
+//! version) instead of the reference, `reference/solution.rs`.
 
 mod error;
+mod plumbing;
 // The untouched exercise stub leaves some of the pool's parts unused (the reference uses them all).
 #[cfg_attr(feature = "exercise", allow(dead_code))]
-mod plumbing;
-#[cfg_attr(feature = "exercise", allow(dead_code))]
 mod pool;
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use error::PoolError;
-pub use plumbing::{
-    DEFAULT_CHECKOUT_TIMEOUT, DEFAULT_LIVENESS_WINDOW, ManageConnection, MysqlConnector,
-    PoolOptions, PoolState, is_connection_lost,
+pub use plumbing::PoolState;
+pub use pool::{
+    DEFAULT_CHECKOUT_TIMEOUT, DEFAULT_LIVENESS_WINDOW, ManageConnection, MysqlConnector, Pool,
+    PoolOptions, PooledConn,
 };
-pub use pool::{Pool, PooledConn};

@@ -1,96 +1,20 @@
 //! What makes the pool fit for the other lessons, but is not the lesson's idea. You need not read
-//! this file for the exercise.
+//! this file for the exercise: nothing in `src/exercise.rs` calls what is here.
 //!
-//! * [`ManageConnection`]: how to open and check a connection. [`MysqlConnector`] is the real one;
-//!   the tests use a fake, so that the queue logic can be checked exactly and without a server.
-//! * The liveness window: a connection given back cleanly less than
-//!   [`PoolOptions::liveness_window`] ago (500 ms, as HikariCP does) is lent without a ping.
-//! * The guard's `Queryable` forwarding: queries run on the guard are watched, and a connection
-//!   that failed with a connection-level error is closed on return instead of being lent again.
-//! * `close_all`, `state`, `Clone` and `Debug` (without the password).
+//! * The guard as a connection: `Deref` to `mysql::Conn`, and the `Queryable` forwarding that
+//!   watches the queries run on the guard, so that a connection that failed with a
+//!   connection-level error is closed on return instead of being lent again.
+//! * [`Pool::state`], `Clone` and `Debug` (without the password).
+//! * With the `test-support` feature, hooks only the tests use.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use mysql::prelude::{AsStatement, Queryable};
-use mysql::{Binary, Conn, Opts, Params, QueryResult, Statement, Text};
+use mysql::{Binary, Params, QueryResult, Statement, Text};
 
-use crate::pool::Shared;
-use crate::{Pool, PoolError, PooledConn};
-
-/// How long [`Pool::get`] waits for a free connection before it returns [`PoolError::Timeout`].
-/// A few seconds: long enough to ride out a burst, short enough that a stuck program says so.
-pub const DEFAULT_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// A connection given back less than this long ago is lent again without a ping
-/// (HikariCP's `aliveBypassWindowMs` is 500 ms too).
-pub const DEFAULT_LIVENESS_WINDOW: Duration = Duration::from_millis(500);
-
-/// What the pool needs to know about a kind of connection: how to open one and how to tell whether
-/// it still works. It is r2d2's `ManageConnection`, cut down to what this lesson uses.
-pub trait ManageConnection: Send + Sync + 'static {
-    /// The connection type the pool lends out.
-    type Connection: Send + 'static;
-
-    /// Opens a new connection.
-    fn connect(&self) -> Result<Self::Connection, mysql::Error>;
-
-    /// Whether `conn` still works. For MySQL, a `COM_PING` round trip.
-    fn is_alive(&self, conn: &mut Self::Connection) -> bool;
-}
-
-/// Opens `mysql::Conn`s with the given options and checks them with `COM_PING`.
-///
-/// Not `Debug`: `mysql::Opts`'s `Debug` output shows the password.
-#[derive(Clone)]
-pub struct MysqlConnector {
-    opts: Opts,
-}
-
-impl MysqlConnector {
-    /// A connector that opens connections with `opts` (for example `shared::Config::opts()`).
-    pub fn new(opts: Opts) -> MysqlConnector {
-        MysqlConnector { opts }
-    }
-}
-
-impl ManageConnection for MysqlConnector {
-    type Connection = Conn;
-
-    fn connect(&self) -> Result<Conn, mysql::Error> {
-        Conn::new(self.opts.clone())
-    }
-
-    fn is_alive(&self, conn: &mut Conn) -> bool {
-        conn.ping().is_ok()
-    }
-}
-
-/// The pool's settings. Start from [`PoolOptions::new`] and change what you need:
-/// `PoolOptions { liveness_window: Duration::ZERO, ..PoolOptions::new(4) }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PoolOptions {
-    /// How many connections the pool opens at start-up, and the most it ever holds (the lecture's `maxsize`).
-    pub max_size: usize,
-    /// How long [`Pool::get`] waits for a free connection.
-    pub checkout_timeout: Duration,
-    /// A connection given back less than this long ago, after a use the pool saw end cleanly, is
-    /// lent without a ping. `Duration::ZERO` pings on every checkout, as the lecture does.
-    pub liveness_window: Duration,
-}
-
-impl PoolOptions {
-    /// `max_size` connections, [`DEFAULT_CHECKOUT_TIMEOUT`], [`DEFAULT_LIVENESS_WINDOW`].
-    pub fn new(max_size: usize) -> PoolOptions {
-        PoolOptions {
-            max_size,
-            checkout_timeout: DEFAULT_CHECKOUT_TIMEOUT,
-            liveness_window: DEFAULT_LIVENESS_WINDOW,
-        }
-    }
-}
+use crate::{ManageConnection, Pool, PooledConn};
 
 /// How many connections a pool holds right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,70 +25,7 @@ pub struct PoolState {
     pub idle_connections: usize,
 }
 
-/// A connection in the queue, with what the liveness window needs.
-pub(crate) struct Idle<C> {
-    pub(crate) conn: C,
-    /// When it came back, or was opened.
-    returned_at: Instant,
-    /// False when the pool did not see its last use end: it is then pinged before its next use.
-    clean: bool,
-}
-
-impl<C> Idle<C> {
-    /// A connection just opened, or given back after a use the pool saw end well.
-    pub(crate) fn new(conn: C) -> Idle<C> {
-        Idle {
-            conn,
-            returned_at: Instant::now(),
-            clean: true,
-        }
-    }
-}
-
-impl<M: ManageConnection> Shared<M> {
-    /// Lends `idle`: as it is if it came back cleanly within the liveness window, else through the
-    /// ping (`ping_or_replace`, the exercise's step 4c).
-    pub(crate) fn hand_out(
-        self: &Arc<Self>,
-        idle: Idle<M::Connection>,
-    ) -> Result<PooledConn<M>, PoolError> {
-        if idle.clean && idle.returned_at.elapsed() < self.options.liveness_window {
-            return Ok(PooledConn::new(Arc::clone(self), idle.conn));
-        }
-        self.ping_or_replace(idle.conn)
-    }
-}
-
-impl Pool {
-    /// Opens `max_size` connections with `opts` now, as the lecture's `__init__` fills its Queue,
-    /// so a wrong password or a stopped server is reported at start-up, not at the first request.
-    pub fn new(opts: Opts, max_size: usize) -> Result<Pool, PoolError> {
-        Pool::with_manager(MysqlConnector::new(opts), PoolOptions::new(max_size))
-    }
-}
-
 impl<M: ManageConnection> Pool<M> {
-    /// Lends a connection, waiting at most `options.checkout_timeout` for one to come free.
-    pub fn get(&self) -> Result<PooledConn<M>, PoolError> {
-        self.get_timeout(self.shared.options.checkout_timeout)
-    }
-
-    /// Closes every idle connection and refuses further checkouts with [`PoolError::Closed`]
-    /// (threads waiting in a checkout get it too). Connections still lent out are closed when
-    /// their guards drop, instead of going back to the queue.
-    pub fn close_all(&self) {
-        let idle = {
-            let mut state = self.shared.lock();
-            state.closed = true;
-            let idle = std::mem::take(&mut state.idle);
-            state.open -= idle.len();
-            idle
-        };
-        self.shared.changed.notify_all();
-        // Dropping a mysql::Conn sends COM_QUIT and closes the socket: done outside the lock.
-        drop(idle);
-    }
-
     /// How many connections exist and how many are idle.
     pub fn state(&self) -> PoolState {
         let state = self.shared.lock();
@@ -173,18 +34,25 @@ impl<M: ManageConnection> Pool<M> {
             idle_connections: state.idle.len(),
         }
     }
+}
 
+/// Hooks the tests use, out of the public API unless the `test-support` feature is on (the
+/// lesson's own dev-dependency on itself turns it on for its tests).
+#[cfg(feature = "test-support")]
+impl<M: ManageConnection> Pool<M> {
     /// Wakes every checkout waiting for a connection without giving it one, as a spurious wakeup
-    /// of the `Condvar` would. The tests use it: a woken checkout must check again, and keep to its
-    /// deadline.
+    /// of the `Condvar` would: a woken checkout must check again, and keep to its deadline.
     pub fn wake_waiting_checkouts(&self) {
         let _state = self.shared.lock(); // a waiter is either asleep or holds the lock: none misses it
         self.shared.changed.notify_all();
     }
+}
 
-    /// The settings this pool was made with.
-    pub fn options(&self) -> &PoolOptions {
-        &self.shared.options
+#[cfg(feature = "test-support")]
+impl<M: ManageConnection> PooledConn<M> {
+    /// Whether this connection will be closed on drop instead of going back to the queue.
+    pub fn is_broken(&self) -> bool {
+        self.broken
     }
 }
 
@@ -208,52 +76,12 @@ impl<M: ManageConnection> fmt::Debug for Pool<M> {
 }
 
 impl<M: ManageConnection> PooledConn<M> {
-    /// Tells the pool that this connection must not be lent again (for example after a
-    /// connection-level error seen through `&mut Conn`): it is closed on drop, and a later
-    /// checkout opens a new one in its place.
-    pub fn mark_broken(&mut self) {
-        self.broken = true;
-    }
-
-    /// Whether this connection will be closed on drop instead of going back to the queue.
-    pub fn is_broken(&self) -> bool {
-        self.broken
-    }
-
-    /// `conn`, ready for the queue: stamped with the time it came back, and marked for a ping
-    /// before its next use if the pool did not see its last use end (a panic unwinding through
-    /// the caller, or queries run on the bare `&mut Conn`).
-    pub(crate) fn idle_entry(&self, conn: M::Connection) -> Idle<M::Connection> {
-        let mut idle = Idle::new(conn);
-        idle.clean = !self.unwatched && !std::thread::panicking();
-        idle
-    }
-
     /// Notes a connection-level error, and passes the result on unchanged.
     fn watch<T>(broken: &mut bool, result: mysql::Result<T>) -> mysql::Result<T> {
-        if matches!(&result, Err(err) if is_connection_lost(err)) {
+        if matches!(&result, Err(err) if shared::is_connection_lost(err)) {
             *broken = true;
         }
         result
-    }
-}
-
-/// Whether `err` means the connection itself is gone, so that retrying on it is pointless:
-/// the driver's I/O and protocol errors (`is_connectivity_error`), and the server errors that
-/// announce the end of the session (the server sends these just before closing the socket).
-pub fn is_connection_lost(err: &mysql::Error) -> bool {
-    // The two servers share the codes below 1900; 1927 is unused in MySQL and 3169 unused in
-    // MariaDB. 4031 is not: MariaDB uses it for a missing trigger in `CREATE TRIGGER .. FOLLOWS`,
-    // which no statement of this course runs (and if one did, the cost would be one reconnect).
-    const SESSION_ENDED: [u16; 4] = [
-        1053, // ER_SERVER_SHUTDOWN
-        1927, // MariaDB ER_CONNECTION_KILLED
-        3169, // MySQL ER_SESSION_WAS_KILLED
-        4031, // MySQL ER_CLIENT_INTERACTION_TIMEOUT (wait_timeout)
-    ];
-    match err {
-        mysql::Error::MySqlError(server) => SESSION_ENDED.contains(&server.code),
-        other => other.is_connectivity_error(),
     }
 }
 

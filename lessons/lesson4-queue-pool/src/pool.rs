@@ -1,11 +1,89 @@
 //! The pool, the lecture's `ConnectionPool`: a queue of connections behind a lock, and a guard that
-//! lends one. Read this file for the exercise; `src/plumbing.rs` you need not read.
+//! lends one. Read this file top to bottom for the exercise: everything `src/exercise.rs` uses is
+//! here. `src/plumbing.rs` (the guard used as a `mysql::Conn`, `Debug`, `Clone`, `state`) you need
+//! not read.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
-use crate::plumbing::Idle;
-use crate::{ManageConnection, MysqlConnector, PoolError, PoolOptions};
+use mysql::{Conn, Opts};
+
+use crate::PoolError;
+
+/// How long [`Pool::get`] waits for a free connection before it returns [`PoolError::Timeout`].
+/// A few seconds: long enough to ride out a burst, short enough that a stuck program says so.
+pub const DEFAULT_CHECKOUT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A connection given back less than this long ago is lent again without a ping
+/// (HikariCP's `aliveBypassWindowMs` is 500 ms too).
+pub const DEFAULT_LIVENESS_WINDOW: Duration = Duration::from_millis(500);
+
+/// What the pool needs to know about a kind of connection: how to open one and how to tell whether
+/// it still works. It is r2d2's `ManageConnection`, cut down to what this lesson uses. The real one
+/// is [`MysqlConnector`]; the tests use a fake, so that the queue logic can be checked exactly and
+/// without a server.
+pub trait ManageConnection: Send + Sync + 'static {
+    /// The connection type the pool lends out.
+    type Connection: Send + 'static;
+
+    /// Opens a new connection.
+    fn connect(&self) -> Result<Self::Connection, mysql::Error>;
+
+    /// Whether `conn` still works. For MySQL, a `COM_PING` round trip.
+    fn is_alive(&self, conn: &mut Self::Connection) -> bool;
+}
+
+/// Opens `mysql::Conn`s with the given options and checks them with `COM_PING`.
+///
+/// Not `Debug`: `mysql::Opts`'s `Debug` output shows the password.
+#[derive(Clone)]
+pub struct MysqlConnector {
+    opts: Opts,
+}
+
+impl MysqlConnector {
+    /// A connector that opens connections with `opts` (for example `shared::Config::opts()`).
+    pub fn new(opts: Opts) -> MysqlConnector {
+        MysqlConnector { opts }
+    }
+}
+
+impl ManageConnection for MysqlConnector {
+    type Connection = Conn;
+
+    fn connect(&self) -> Result<Conn, mysql::Error> {
+        Conn::new(self.opts.clone())
+    }
+
+    fn is_alive(&self, conn: &mut Conn) -> bool {
+        conn.ping().is_ok()
+    }
+}
+
+/// The pool's settings. Start from [`PoolOptions::new`] and change what you need:
+/// `PoolOptions { liveness_window: Duration::ZERO, ..PoolOptions::new(4) }`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolOptions {
+    /// How many connections the pool opens at start-up, and the most it ever holds (the lecture's `maxsize`).
+    pub max_size: usize,
+    /// How long [`Pool::get`] waits for a free connection.
+    pub checkout_timeout: Duration,
+    /// A connection given back less than this long ago, after a use the pool saw end cleanly, is
+    /// lent without a ping. `Duration::ZERO` pings on every checkout, as the lecture does.
+    pub liveness_window: Duration,
+}
+
+impl PoolOptions {
+    /// `max_size` connections, [`DEFAULT_CHECKOUT_TIMEOUT`], [`DEFAULT_LIVENESS_WINDOW`].
+    pub fn new(max_size: usize) -> PoolOptions {
+        PoolOptions {
+            max_size,
+            checkout_timeout: DEFAULT_CHECKOUT_TIMEOUT,
+            liveness_window: DEFAULT_LIVENESS_WINDOW,
+        }
+    }
+}
 
 /// A pool of connections, cheap to clone (an `Arc` inside) and shared between threads.
 /// `Pool` without type parameters is a pool of `mysql::Conn`.
@@ -36,12 +114,33 @@ pub(crate) struct State<C> {
     pub(crate) closed: bool,
 }
 
+/// A connection in the queue, with what the liveness window needs.
+pub(crate) struct Idle<C> {
+    pub(crate) conn: C,
+    /// When it came back, or was opened.
+    returned_at: Instant,
+    /// False when the pool did not see its last use end: it is then pinged before its next use.
+    clean: bool,
+}
+
+impl<C> Idle<C> {
+    /// A connection just opened, or given back after a use the pool saw end well.
+    pub(crate) fn new(conn: C) -> Idle<C> {
+        Idle {
+            conn,
+            returned_at: Instant::now(),
+            clean: true,
+        }
+    }
+}
+
 /// A connection lent by a [`Pool`]: use it as a `mysql::Conn`; dropping it gives it back (반납).
 pub struct PooledConn<M: ManageConnection = MysqlConnector> {
     pub(crate) pool: Arc<Shared<M>>,
     /// Always `Some` until `Drop` takes it out.
     pub(crate) conn: Option<M::Connection>,
-    /// The connection failed (or `mark_broken` was called): close it instead of queueing it.
+    /// The connection failed with a connection-level error (the guard watches the queries run on
+    /// it), or `mark_broken` was called: close it instead of queueing it.
     pub(crate) broken: bool,
     /// The bare `&mut Conn` was handed out, so its next checkout pings it.
     pub(crate) unwatched: bool,
@@ -52,6 +151,18 @@ impl<M: ManageConnection> Shared<M> {
     /// poisoned lock is used as it is.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<M::Connection>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Lends `idle`: as it is if it came back cleanly within the liveness window, else through the
+    /// ping (`ping_or_replace`, the exercise's step 4c).
+    pub(crate) fn hand_out(
+        self: &Arc<Self>,
+        idle: Idle<M::Connection>,
+    ) -> Result<PooledConn<M>, PoolError> {
+        if idle.clean && idle.returned_at.elapsed() < self.options.liveness_window {
+            return Ok(PooledConn::new(Arc::clone(self), idle.conn));
+        }
+        self.ping_or_replace(idle.conn)
     }
 
     /// Opens a connection for a slot the caller already counted in `open`, and lends it.
@@ -77,6 +188,30 @@ impl<M: ManageConnection> PooledConn<M> {
             broken: false,
             unwatched: false,
         }
+    }
+
+    /// `conn`, ready for the queue: stamped with the time it came back, and marked for a ping
+    /// before its next use if the pool did not see its last use end (a panic unwinding through
+    /// the caller, or queries run on the bare `&mut Conn`).
+    pub(crate) fn idle_entry(&self, conn: M::Connection) -> Idle<M::Connection> {
+        let mut idle = Idle::new(conn);
+        idle.clean = !self.unwatched && !std::thread::panicking();
+        idle
+    }
+
+    /// Tells the pool that this connection must not be lent again (for example after a
+    /// connection-level error seen through `&mut Conn`): it is closed on drop, and a later
+    /// checkout opens a new one in its place.
+    pub fn mark_broken(&mut self) {
+        self.broken = true;
+    }
+}
+
+impl Pool {
+    /// Opens `max_size` connections with `opts` now, as the lecture's `__init__` fills its Queue,
+    /// so a wrong password or a stopped server is reported at start-up, not at the first request.
+    pub fn new(opts: Opts, max_size: usize) -> Result<Pool, PoolError> {
+        Pool::with_manager(MysqlConnector::new(opts), PoolOptions::new(max_size))
     }
 }
 
@@ -105,5 +240,31 @@ impl<M: ManageConnection> Pool<M> {
                 changed,
             }),
         })
+    }
+
+    /// Lends a connection, waiting at most `options.checkout_timeout` for one to come free.
+    pub fn get(&self) -> Result<PooledConn<M>, PoolError> {
+        self.get_timeout(self.shared.options.checkout_timeout)
+    }
+
+    /// Closes every idle connection and refuses further checkouts with [`PoolError::Closed`]
+    /// (threads waiting in a checkout get it too). Connections still lent out are closed when
+    /// their guards drop, instead of going back to the queue.
+    pub fn close_all(&self) {
+        let idle = {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            idle
+        };
+        self.shared.changed.notify_all();
+        // Dropping a mysql::Conn sends COM_QUIT and closes the socket: done outside the lock.
+        drop(idle);
+    }
+
+    /// The settings this pool was made with.
+    pub fn options(&self) -> &PoolOptions {
+        &self.shared.options
     }
 }

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use crate::common::{all_idle, connection_id, kill};
-use lesson4::{Pool, PoolError, is_connection_lost};
+use lesson4::{Pool, PoolError};
 use mysql::prelude::Queryable;
+use shared::is_connection_lost;
 use shared::testing::TestDb;
 
 fn server_error(code: u16) -> mysql::Error {
