@@ -4,10 +4,16 @@
 //! closes the connection. Here it is in Rust: [`select_one`] does the same and also asks the server
 //! who it is, so the demo can show *where* it arrived.
 //!
-//! Exercise mode: `cargo test -p lesson1 --features exercise` builds `src/exercise.rs` (your version)
-//! instead of `src/solution.rs`, and runs the same tests against it.
+//! Exercise mode: `cargo test -p lesson1 --features exercise` builds `src/exercise.rs` (your
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use solution::select_one;

@@ -8,13 +8,19 @@
 //! Both take `&mut impl Queryable`, so the same function works on a plain `mysql::Conn`, inside a
 //! `mysql::Transaction`, or on a pooled connection (lesson 4's guard, or `&mut *guard` from r2d2).
 //!
-//! Exercise mode: `cargo test -p lesson2 --features exercise` builds `src/exercise.rs` (your version)
-//! instead of `src/solution.rs`, and runs the same tests against it.
+//! Exercise mode: `cargo test -p lesson2 --features exercise` builds `src/exercise.rs` (your
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
 use mysql::prelude::FromRow;
 
 mod messages;
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 mod validation;
 

@@ -9,15 +9,21 @@
 //! They take [`mysql::Opts`] rather than a [`shared::Config`] so that a caller can change how the
 //! connection is made, for example `prefer_socket(false)` to stay on TCP (see [`Transport`]).
 //!
-//! Exercise mode: `cargo test -p lesson3 --features exercise` builds `src/exercise.rs` (your version)
-//! instead of `src/solution.rs`, and runs the same tests against it.
+//! Exercise mode: `cargo test -p lesson3 --features exercise` builds `src/exercise.rs` (your
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
 use std::fmt;
 
 use lesson2::UserError;
 use mysql::Conn;
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use solution::{create_user, get_user_by_email};

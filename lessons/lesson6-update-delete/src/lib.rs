@@ -14,14 +14,20 @@
 //!
 //! The errors are lesson 2's [`UserError`]; the functions take `&mut impl Queryable` like lesson 2's.
 //!
-//! Exercise mode: `cargo test -p lesson6 --features exercise` builds `src/exercise.rs` (your version)
-//! instead of `src/solution.rs`, and runs the same tests against it.
+//! Exercise mode: `cargo test -p lesson6 --features exercise` builds `src/exercise.rs` (your
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
 use mysql::prelude::Queryable;
 
 pub use lesson2::UserError;
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use solution::{delete_user, update_user_email, update_user_name};

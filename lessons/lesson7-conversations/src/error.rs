@@ -93,7 +93,7 @@ impl ConversationError {
             }
         }
         // A session the server ended (KILL, shutdown) is a lost connection too.
-        if lesson4::is_connection_lost(&err) {
+        if shared::is_connection_lost(&err) {
             ConversationError::ConnectionLost(err)
         } else {
             ConversationError::Db(err)

@@ -14,13 +14,19 @@
 //! [`ConversationError::ConnectionLost`], where nobody can know without looking.
 //!
 //! Exercise mode: `cargo test -p lesson7 --features exercise` builds `src/exercise.rs` (your
-//! version) instead of `src/solution.rs`, and runs the same tests against it.
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
 use mysql::prelude::{FromRow, FromValue};
 
 mod error;
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use error::{

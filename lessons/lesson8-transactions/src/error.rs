@@ -59,7 +59,7 @@ impl ExchangeError {
     /// ```
     pub fn can_retry(&self) -> bool {
         match self {
-            ExchangeError::Begin(err) => lesson4::is_connection_lost(err),
+            ExchangeError::Begin(err) => shared::is_connection_lost(err),
             ExchangeError::Question(ConversationError::ConnectionLost(_))
             | ExchangeError::Answer(ConversationError::ConnectionLost(_)) => true,
             _ => false,

@@ -14,12 +14,18 @@
 //! says which part failed, and whether the whole exchange may be tried again.
 //!
 //! Exercise mode: `cargo test -p lesson8 --features exercise` builds `src/exercise.rs` (your
-//! version) instead of `src/solution.rs`, and runs the same tests against it.
+//! version) instead of the reference, `reference/solution.rs`, and runs the same tests against
+//! it.
 
 mod error;
 mod without_transaction;
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use error::ExchangeError;

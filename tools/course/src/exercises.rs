@@ -175,7 +175,7 @@ mod tests {
         id = "4a"
         title = { en = "The guard gives the connection back", ko = "가드가 커넥션을 반납한다" }
         file = "src/exercise.rs"
-        solution = "src/solution.rs"
+        solution = "reference/solution.rs"
         tests = "step_a::"
         [[exercise.hints]]
         en = "idea"
@@ -191,7 +191,7 @@ mod tests {
         id = "4b"
         title = { en = "The checkout", ko = "체크아웃" }
         file = "src/exercise.rs"
-        solution = "src/solution.rs"
+        solution = "reference/solution.rs"
         tests = "step_b::"
     "#;
 

@@ -656,7 +656,7 @@ mod tests {
             .map(|(i, filter)| {
                 format!(
                     "[[exercise]]\nid = \"4{}\"\ntitle = {{ en = \"t\", ko = \"t\" }}\n\
-                     file = \"src/exercise.rs\"\nsolution = \"src/solution.rs\"\ntests = \"{filter}\"\n",
+                     file = \"src/exercise.rs\"\nsolution = \"reference/solution.rs\"\ntests = \"{filter}\"\n",
                     (b'a' + i as u8) as char
                 )
             })
