@@ -112,7 +112,7 @@ impl ApiError {
         /// `ER_CON_COUNT_ERROR`: the server's `max_connections` are all taken.
         const TOO_MANY_CONNECTIONS: u16 = 1040;
         let busy = matches!(&err, mysql::Error::MySqlError(e) if e.code == TOO_MANY_CONNECTIONS);
-        if busy || lesson4::is_connection_lost(&err) {
+        if busy || shared::is_connection_lost(&err) {
             ApiError::Unavailable(err.into())
         } else {
             ApiError::Internal(err.into())
@@ -234,7 +234,7 @@ impl From<ExchangeError> for ApiError {
                 ApiError::Agent(AgentError::TooLong { bytes })
             }
             ExchangeError::Answer(err) => err.into(),
-            ExchangeError::Commit(err) if lesson4::is_connection_lost(&err) => {
+            ExchangeError::Commit(err) if shared::is_connection_lost(&err) => {
                 ApiError::OutcomeUnknown(err)
             }
             ExchangeError::Commit(err) => ApiError::from_db(err),
