@@ -4,7 +4,8 @@
 //! * The guard as a connection: `Deref` to `mysql::Conn`, and the `Queryable` forwarding that
 //!   watches the queries run on the guard, so that a connection that failed with a
 //!   connection-level error is closed on return instead of being lent again.
-//! * [`Pool::state`], `Clone` and `Debug` (without the password).
+//! * [`Pool::close_all`], [`Pool::state`], [`Pool::options`], `Clone` and `Debug` (without the
+//!   password).
 //! * With the `test-support` feature, hooks only the tests use.
 
 use std::fmt;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use mysql::prelude::{AsStatement, Queryable};
 use mysql::{Binary, Params, QueryResult, Statement, Text};
 
-use crate::{ManageConnection, Pool, PooledConn};
+use crate::{ManageConnection, Pool, PoolOptions, PooledConn};
 
 /// How many connections a pool holds right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,27 @@ pub struct PoolState {
 }
 
 impl<M: ManageConnection> Pool<M> {
+    /// Closes every idle connection and refuses further checkouts with [`PoolError::Closed`](crate::PoolError::Closed)
+    /// (threads waiting in a checkout get it too). Connections still lent out are closed when
+    /// their guards drop, instead of going back to the queue.
+    pub fn close_all(&self) {
+        let idle = {
+            let mut state = self.shared.lock();
+            state.closed = true;
+            let idle = std::mem::take(&mut state.idle);
+            state.open -= idle.len();
+            idle
+        };
+        self.shared.changed.notify_all();
+        // Dropping a mysql::Conn sends COM_QUIT and closes the socket: done outside the lock.
+        drop(idle);
+    }
+
+    /// The settings this pool was made with.
+    pub fn options(&self) -> &PoolOptions {
+        &self.shared.options
+    }
+
     /// How many connections exist and how many are idle.
     pub fn state(&self) -> PoolState {
         let state = self.shared.lock();

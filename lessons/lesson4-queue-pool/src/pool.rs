@@ -1,7 +1,7 @@
 //! The pool, the lecture's `ConnectionPool`: a queue of connections behind a lock, and a guard that
 //! lends one. Read this file top to bottom for the exercise: everything `src/exercise.rs` uses is
-//! here. `src/plumbing.rs` (the guard used as a `mysql::Conn`, `Debug`, `Clone`, `state`) you need
-//! not read.
+//! here. `src/plumbing.rs` (the guard used as a `mysql::Conn`, `close_all`, `state`, `Debug`, `Clone`)
+//! you need not read.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
@@ -245,26 +245,5 @@ impl<M: ManageConnection> Pool<M> {
     /// Lends a connection, waiting at most `options.checkout_timeout` for one to come free.
     pub fn get(&self) -> Result<PooledConn<M>, PoolError> {
         self.get_timeout(self.shared.options.checkout_timeout)
-    }
-
-    /// Closes every idle connection and refuses further checkouts with [`PoolError::Closed`]
-    /// (threads waiting in a checkout get it too). Connections still lent out are closed when
-    /// their guards drop, instead of going back to the queue.
-    pub fn close_all(&self) {
-        let idle = {
-            let mut state = self.shared.lock();
-            state.closed = true;
-            let idle = std::mem::take(&mut state.idle);
-            state.open -= idle.len();
-            idle
-        };
-        self.shared.changed.notify_all();
-        // Dropping a mysql::Conn sends COM_QUIT and closes the socket: done outside the lock.
-        drop(idle);
-    }
-
-    /// The settings this pool was made with.
-    pub fn options(&self) -> &PoolOptions {
-        &self.shared.options
     }
 }

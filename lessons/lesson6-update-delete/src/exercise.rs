@@ -1,19 +1,44 @@
-//! EXERCISES 6a, 6b, 6c: update and delete a user, by the count of affected rows.
+//! # Exercises 6a, 6b, 6c: update and delete a user, by the count of affected rows
 //!
-//! Read first: this file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
+//! **Read.** This file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
 //! `validate_name`, `validate_email`, `is_email_taken` and `UserError`
 //! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
 //!
-//! Test one exercise: `cargo test -p lesson6 --features exercise --test suite exercises::step_a::`
-//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 6a`.
-//!
-//! The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an error
-//! to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
+//! **Goal.** The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an
+//! error to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
 //! "no such user" into `UserError::NotFound` is your job, never a silent success.
 //!
-//! 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제합니다. 먼저 이 파일과 `src/lib.rs`를
-//! 읽으세요. `WHERE`에 맞는 행이 없는 `UPDATE`/`DELETE`는 서버에게 오류가 아닙니다. 0행으로 성공할 뿐입니다.
-//! "그런 사용자가 없음"을 `UserError::NotFound`로 바꾸는 것이 여러분의 일입니다.
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **6a** `update_user_name`: rename the user `id`.
+//! - **6b** `update_user_email`: change the email of the user `id`.
+//! - **6c** `delete_user`: delete the user `id`, and with it their conversations.
+//!
+//! **Test one step.** `cargo test -p lesson6 --features exercise --test suite exercises::step_a::` (6a;
+//! `step_b::`, `step_c::` for 6b, 6c).
+//!
+//! **Hints.** `cargo run -p course -- hint 6a` (`hint 6b`, `hint 6c`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제하기
+//!
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`user_exists`). 레슨 2(여러분이 작성한 것)에서
+//! `validate_name`, `validate_email`, `is_email_taken`과 `UserError`
+//! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`)를 씁니다.
+//!
+//! **목표.** 세 단계 모두의 개념: `WHERE`에 맞는 행이 없는 `UPDATE`나 `DELETE`는 서버에게 오류가 아닙니다.
+//! 성공하고, 영향받은 행이 0개라고 알려 줄 뿐입니다(Python의 `cursor.rowcount`). "그런 사용자가 없음"을
+//! `UserError::NotFound`로 바꾸는 것이 여러분의 일이며, 조용한 성공이어서는 안 됩니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **6a** `update_user_name`: 사용자 `id`의 이름을 바꿉니다.
+//! - **6b** `update_user_email`: 사용자 `id`의 이메일을 바꿉니다.
+//! - **6c** `delete_user`: 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson6 --features exercise --test suite exercises::step_a::` (6a. 6b, 6c는
+//! `step_b::`, `step_c::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 6a` (`hint 6b`, `hint 6c`), 한 단계씩.
 
 use mysql::prelude::Queryable;
 

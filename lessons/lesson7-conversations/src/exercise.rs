@@ -1,6 +1,6 @@
-//! EXERCISES 7a, 7b, 7c: an agent's messages, saved and read back.
+//! # Exercises 7a, 7b, 7c: an agent's messages, saved and read back
 //!
-//! Read first: this file and `src/lib.rs` (`Role`, `Conversation`, `check_length`). The table is
+//! **Read.** This file and `src/lib.rs` (`Role`, `Conversation`, `check_length`). The table is
 //! `conversations(id, user_id, role, content, reply_to, created_at)` (README); the server fills
 //! in `id` and `created_at`. `src/error.rs` holds the errors; you need two things from it:
 //! - `ConversationError::from_insert(err, user_id, reply_to)` turns an INSERT's error into what
@@ -8,11 +8,43 @@
 //! - `ConversationError::refused_answer(conn, user_id, question_id)` says why an answer's INSERT
 //!   stored no row.
 //!
-//! Test one exercise: `cargo test -p lesson7 --features exercise --test suite exercises::step_a::`
-//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 7a`.
+//! **Goal.** The agent stores every message, one row per message: the user's question and the agent's
+//! answer to it, and reads a user's recent messages back.
 //!
-//! 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽습니다. 먼저 이 파일과 `src/lib.rs`를
-//! 읽으세요. `src/error.rs`에서는 위의 두 함수만 알면 됩니다. 힌트: `cargo run -p course -- hint 7a`.
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **7a** `save_question`: store a user's question and return its new id.
+//! - **7b** `save_answer`: store the agent's answer to a question of the same user; return its id.
+//! - **7c** `get_recent_conversations`: a user's most recent messages, newest first.
+//!
+//! **Test one step.** `cargo test -p lesson7 --features exercise --test suite exercises::step_a::` (7a;
+//! `step_b::`, `step_c::` for 7b, 7c).
+//!
+//! **Hints.** `cargo run -p course -- hint 7a` (`hint 7b`, `hint 7c`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽기
+//!
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`Role`, `Conversation`, `check_length`). 테이블은
+//! `conversations(id, user_id, role, content, reply_to, created_at)`이고(README), `id`와 `created_at`은
+//! 서버가 채웁니다. `src/error.rs`에는 오류가 있고, 거기서 두 가지만 알면 됩니다.
+//! - `ConversationError::from_insert(err, user_id, reply_to)`는 INSERT의 오류를 그 의미로 바꿉니다
+//!   (없는 사용자나 질문, 두 번째 답변, 끊긴 커넥션).
+//! - `ConversationError::refused_answer(conn, user_id, question_id)`는 답변의 INSERT가 행을 저장하지
+//!   않은 이유를 알려 줍니다.
+//!
+//! **목표.** 에이전트는 모든 메시지를 한 메시지에 한 행씩 저장합니다. 사용자의 질문과 그에 대한 에이전트의
+//! 답변입니다. 그리고 사용자의 최근 메시지를 다시 읽습니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **7a** `save_question`: 사용자의 질문을 저장하고 새 id를 돌려줍니다.
+//! - **7b** `save_answer`: 같은 사용자의 질문에 대한 에이전트의 답변을 저장하고 그 id를 돌려줍니다.
+//! - **7c** `get_recent_conversations`: 사용자의 최근 메시지를 최신순으로 돌려줍니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson7 --features exercise --test suite exercises::step_a::` (7a. 7b, 7c는
+//! `step_b::`, `step_c::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 7a` (`hint 7b`, `hint 7c`), 한 단계씩.
 
 use mysql::prelude::Queryable;
 

@@ -1,18 +1,40 @@
-//! EXERCISE 8a: a question and its answer in one transaction.
+//! # Exercise 8a: a question and its answer in one transaction
 //!
-//! Read first: this file and `src/lib.rs` (`Exchange`). You call lesson 7's `save_question` and
+//! **Read.** This file and `src/lib.rs` (`Exchange`). You call lesson 7's `save_question` and
 //! `save_answer` (which you wrote), and return an `ExchangeError` (`src/error.rs`, which you need
 //! not read) that names the part that failed:
 //! `Begin(mysql::Error)`, `Question(ConversationError)`, `Answer(ConversationError)`,
 //! `Commit(mysql::Error)`.
 //!
-//! Test: `cargo test -p lesson8 --features exercise --test suite exercises::`.
-//! Demo on your code: `cargo run -p lesson8 --features exercise`.
-//! Hints, one level at a time: `cargo run -p course -- hint 8a`.
+//! **Goal.** The lecture's rule for a question and its answer: "if one fails, store neither".
 //!
-//! 연습 문제 8a: 질문과 답변을 한 트랜잭션으로 저장합니다. 먼저 이 파일과 `src/lib.rs`를 읽으세요.
-//! 레슨 7의 `save_question`과 `save_answer`를 호출하고, 실패한 부분을 말해 주는 `ExchangeError`
-//! (`Begin`, `Question`, `Answer`, `Commit`)를 돌려줍니다. 힌트: `cargo run -p course -- hint 8a`.
+//! **Steps.** The step's contract is the comment above its function, below.
+//! - **8a** `save_exchange`: save a user's question and the agent's answer together, both or neither.
+//!
+//! **Test.** `cargo test -p lesson8 --features exercise --test suite exercises::` runs 8a's tests on your code;
+//! `cargo run -p lesson8 --features exercise` runs the demo on it.
+//!
+//! **Hints.** `cargo run -p course -- hint 8a`, one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 8a: 질문과 답변을 한 트랜잭션으로
+//!
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`Exchange`). 레슨 7의 `save_question`과 `save_answer`(여러분이
+//! 작성한 것)를 호출하고, 실패한 부분을 말해 주는 `ExchangeError`(`src/error.rs`, 읽지 않아도 됩니다)를
+//! 돌려줍니다: `Begin(mysql::Error)`, `Question(ConversationError)`, `Answer(ConversationError)`,
+//! `Commit(mysql::Error)`.
+//!
+//! **목표.** 질문과 그 답변에 대한 강의의 규칙: "하나가 실패하면 둘 다 저장하지 않는다".
+//!
+//! **단계.** 이 단계의 약속은 아래 함수 위의 주석에 있습니다.
+//! - **8a** `save_exchange`: 사용자의 질문과 에이전트의 답변을 함께 저장합니다. 둘 다 저장되거나, 둘 다
+//!   저장되지 않거나.
+//!
+//! **테스트.** `cargo test -p lesson8 --features exercise --test suite exercises::`가 여러분의 코드로 8a의 테스트를
+//! 돌립니다. `cargo run -p lesson8 --features exercise`는 여러분의 코드로 데모를 실행합니다.
+//!
+//! **힌트.** `cargo run -p course -- hint 8a`, 한 단계씩.
 
 use mysql::Conn;
 
