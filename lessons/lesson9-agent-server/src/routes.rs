@@ -226,7 +226,7 @@ async fn create_user(
             match lesson2::create_user(conn, &name_sent, &email_sent) {
                 // The INSERT was sent and its answer lost (a timeout, a dropped connection): the
                 // server may have applied it, or may still apply it.
-                Err(UserError::Db(err)) if lesson4::is_connection_lost(&err) => {
+                Err(UserError::Db(err)) if shared::is_connection_lost(&err) => {
                     return Err(ApiError::OutcomeUnknown(err));
                 }
                 other => other?,
