@@ -51,9 +51,12 @@ use crate::UserError;
 /// changes. Careful: for an `UPDATE`, the server counts rows *changed*, not rows *matched*, and
 /// the function gets whatever connection the caller has (some count matched rows instead).
 ///
-/// 6a. 사용자 `id`의 이름을 바꿉니다. 잘못된 이름은 아무것도 보내기 전에 `Invalid`, 없는 id는
-/// `NotFound { id }`이고, 이미 그 이름이어도 성공입니다. 주의: `UPDATE`에서 서버는 *일치한* 행이 아니라
-/// *바뀐* 행을 셉니다.
+/// 6a. 사용자 `id`의 이름을 바꿉니다.
+///
+/// 약속: 잘못된 이름은 아무것도 보내기 전에 거절하는 `Invalid`, 아무도 갖지 않은 id는 `NotFound { id }`이고,
+/// 사용자가 이미 가진 이름으로 바꾸는 것은 성공입니다. 그 사용자의 이름만 바뀝니다. 주의: `UPDATE`에서
+/// 서버는 *일치한* 행이 아니라 *바뀐* 행을 세고, 함수는 호출하는 쪽이 가진 어떤 커넥션이든 받습니다(일치한
+/// 행을 세는 커넥션도 있습니다).
 pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Result<(), UserError> {
     let _ = (conn, id, name); // the stub's placeholder: delete this line
     todo!("6a: rename, NotFound only when no such user")
@@ -65,8 +68,11 @@ pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Resul
 /// `EmailTaken { email }` with nothing changed; a user may change the letter case of their own
 /// email. The unique key decides what "taken" means, in the same statement.
 ///
-/// 6b. 사용자 `id`의 이메일을 바꿉니다. 6a와 같고, 다른 사용자의 이메일이면 아무것도 바꾸지 않고
-/// `EmailTaken { email }`입니다. 무엇이 "이미 있는" 이메일인지는 유니크 키가 같은 문장 안에서 정합니다.
+/// 6b. 사용자 `id`의 이메일을 바꿉니다.
+///
+/// 약속: 6a와 같고(`validate_email`로 검사), 다른 사용자가 가진 이메일이면 아무것도 바꾸지 않고
+/// `EmailTaken { email }`입니다. 사용자는 자기 이메일의 대소문자를 바꿀 수 있습니다. 무엇이 "이미 있는"
+/// 이메일인지는 유니크 키가 같은 SQL 문 안에서 정합니다.
 pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Result<(), UserError> {
     let _ = (conn, id, email); // the stub's placeholder: delete this line
     todo!("6b: change the email, EmailTaken for another user's, NotFound only when no such user")
@@ -78,8 +84,11 @@ pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Res
 /// the user's messages go with them and no one else's do (the schema's `ON DELETE CASCADE` on
 /// `conversations.user_id` does that part).
 ///
-/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다. 없는 id는 `NotFound { id }`입니다.
-/// 메시지는 스키마의 `ON DELETE CASCADE`가 지웁니다.
+/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다.
+///
+/// 약속: 아무도 갖지 않은 id는 `NotFound { id }`이고, 두 번 삭제하면 두 번째는 `NotFound`입니다. 그 사용자의
+/// 메시지는 함께 지워지고 다른 사람의 메시지는 남습니다(그 부분은 `conversations.user_id`에 걸린 스키마의
+/// `ON DELETE CASCADE`가 합니다).
 pub fn delete_user(conn: &mut impl Queryable, id: u64) -> Result<(), UserError> {
     let _ = (conn, id); // the stub's placeholder: delete this line
     todo!("6c: delete, NotFound when no such user")
