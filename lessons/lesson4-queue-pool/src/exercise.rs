@@ -10,10 +10,12 @@
 //! **Steps.** Each step's contract and concepts are the comment above the code it asks for, below.
 //! - **4a** `Drop for PooledConn`: the guard gives its connection back (반납), on every path.
 //! - **4b** `Pool::get_timeout`: a checkout that never waits forever.
-//! - **4c** `Shared::ping_or_replace`: ping, and reconnect (재연결), the lecture's `conn.ping(reconnect=True)`.
+//! - **4c** `Shared::ping_or_replace`: ping, and reconnect (재연결), the lecture's
+//!   `conn.ping(reconnect=True)`.
 //!
-//! **Test one step.** `cargo test -p lesson4 --features exercise --test suite exercises::step_a` runs 4a's
-//! tests yourself (`step_b`, `step_c`); `cargo run -p course -- watch` runs each step's tests on every save.
+//! **Test one step.** `cargo test -p lesson4 --features exercise --test suite exercises::step_a` runs
+//! 4a's tests yourself (`step_b`, `step_c`); `cargo run -p course -- watch` runs each step's tests on
+//! every save.
 //!
 //! **Hints.** `cargo run -p course -- hint 4a` (`hint 4b`, `hint 4c`), one level at a time.
 //!
