@@ -16,12 +16,18 @@
 //! Print [`describe`] or `pool.state()` instead.
 //!
 //! Exercise mode: `cargo test -p lesson5 --features exercise` builds `src/exercise.rs` (your
-//! [`build_pool`] and [`checkout`]) instead of `src/solution.rs`.
+//! [`build_pool`] and [`checkout`]) instead of the reference,
+//! `reference/solution.rs`.
 
 mod error;
 mod manager;
 mod settings;
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use error::{BuildError, PoolError};

@@ -25,7 +25,8 @@
 //! ```
 //!
 //! Exercise mode: `cargo test -p lesson9 --features exercise` builds `src/exercise.rs` (your
-//! [`chat`]) instead of `src/solution.rs`.
+//! [`chat`]) instead of the reference,
+//! `reference/solution.rs`.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,7 +37,12 @@ mod error;
 mod routes;
 mod serve;
 
-#[cfg_attr(feature = "exercise", path = "exercise.rs")]
+// The reference lives outside `src/`, out of the student's way.
+#[cfg(not(feature = "exercise"))]
+#[path = "../reference/solution.rs"]
+mod solution;
+#[cfg(feature = "exercise")]
+#[path = "exercise.rs"]
 mod solution;
 
 pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, OpenAiConfig};
