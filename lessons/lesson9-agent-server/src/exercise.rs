@@ -15,12 +15,14 @@
 //!   * An empty question (or only spaces) is `ApiError::Invalid { field: "question", .. }`; a question
 //!     longer than a message may be (`lesson7::MAX_CONTENT_BYTES`, in bytes) is refused the same way.
 //!     Neither reaches the agent.
-//!   * A user that does not exist is `ApiError::UserNotFound`, and the agent is not asked.
+//!   * A user that does not exist is `ApiError::UserNotFound`, and the agent is not asked; a
+//!     database error while checking is passed on as it is, never read as an unknown user.
 //!   * Every database call goes through `state.db`, off the async thread.
 //!   * The agent is asked while this request holds no pooled connection and has no transaction open.
 //!   * When the agent fails, the error is `ApiError::Agent(..)` and nothing is stored; an answer too
 //!     long to store is the agent's failure too, and leaves no question behind.
-//!   * Otherwise the question and the answer are stored together, and returned as stored.
+//!   * Otherwise the question (exactly as written) and the answer are stored together, and
+//!     returned as stored.
 //!
 //! **Test.** `cargo test -p lesson9 --features exercise --test suite exercises::` runs 9a's tests on your code;
 //! `cargo run -p lesson9 --features exercise` runs the demo on it.
@@ -44,12 +46,13 @@
 //!   * 빈 질문(공백뿐인 질문 포함)은 `ApiError::Invalid { field: "question", .. }`입니다. 메시지에 들어갈 수
 //!     있는 것보다 긴 질문(`lesson7::MAX_CONTENT_BYTES`, 바이트 단위)도 같은 방식으로 거절합니다. 둘 다
 //!     에이전트에게 가지 않습니다.
-//!   * 없는 사용자는 `ApiError::UserNotFound`이고, 에이전트에게 묻지 않습니다.
+//!   * 없는 사용자는 `ApiError::UserNotFound`이고, 에이전트에게 묻지 않습니다. 확인하다가 난 데이터베이스
+//!     오류는 그대로 넘기고, 없는 사용자로 읽지 않습니다.
 //!   * 모든 데이터베이스 호출은 `state.db`를 거쳐 비동기 스레드 밖에서 실행됩니다.
 //!   * 에이전트에게 묻는 동안 이 요청은 풀의 커넥션을 쥐고 있지 않고, 열린 트랜잭션도 없습니다.
 //!   * 에이전트가 실패하면 오류는 `ApiError::Agent(..)`이고 아무것도 저장되지 않습니다. 저장하기에 너무 긴
 //!     답도 에이전트의 실패이며, 질문을 남기지 않습니다.
-//!   * 그 밖에는 질문과 답이 함께 저장되고, 저장된 그대로 반환됩니다.
+//!   * 그 밖에는 질문(쓴 그대로)과 답이 함께 저장되고, 저장된 그대로 반환됩니다.
 //!
 //! **테스트.** `cargo test -p lesson9 --features exercise --test suite exercises::`가 여러분의 코드로 9a의 테스트를
 //! 돌립니다. `cargo run -p lesson9 --features exercise`는 여러분의 코드로 데모를 실행합니다.

@@ -1,23 +1,41 @@
 //! # Exercises 2a and 2b: create a user, and find one by email
 //!
-//! Read: this file and `src/lib.rs` (`User`, `UserError`, `is_email_taken`). The checks
+//! **Read.** This file and `src/lib.rs` (`User`, `UserError`, `is_email_taken`). The checks
 //! `validate_name` / `validate_email` are given (src/validation.rs): call them, no need to read them.
-//! Check: `cargo test -p lesson2 --features exercise` · hints: `cargo run -p course -- hint 2a`
 //!
-//! **Concept.** Values travel as bound parameters (`?` in the SQL, the values beside it), never
-//! pasted into the SQL text: whatever a name contains, it stays data. The connection is in
-//! autocommit mode, so a successful INSERT is already committed. A row is read into a struct whose
-//! fields are named like the columns.
+//! **Goal.** The two functions everything else builds on. The concept: values travel as bound
+//! parameters (`?` in the SQL, the values beside it), never pasted into the SQL text: whatever a name
+//! contains, it stays data. The connection is in autocommit mode, so a successful INSERT is already
+//! committed. A row is read into a struct whose fields are named like the columns.
+//!
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **2a** `create_user`: store a user in `users` and return the id the server gave it.
+//! - **2b** `get_user_by_email`: find the user with this email, as a `User`.
+//!
+//! **Test one step.** `cargo test -p lesson2 --features exercise --test suite exercises::step_a::` (2a;
+//! `step_b::` for 2b).
+//!
+//! **Hints.** `cargo run -p course -- hint 2a` (`hint 2b`), one level at a time.
+//!
+//! ---
 //!
 //! # 연습 문제 2a, 2b: 사용자를 만들고, 이메일로 찾기
 //!
-//! 읽을 파일: 이 파일과 `src/lib.rs`(`User`, `UserError`, `is_email_taken`). 검사 함수
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`User`, `UserError`, `is_email_taken`). 검사 함수
 //! `validate_name` / `validate_email`은 주어져 있습니다(src/validation.rs). 호출만 하면 되고 읽을 필요는 없습니다.
-//! 확인: `cargo test -p lesson2 --features exercise` · 힌트: `cargo run -p course -- hint 2a`
 //!
-//! **개념.** 값은 파라미터 바인딩으로 보냅니다(SQL에는 `?`, 값은 그 옆에 따로). SQL 문자열에 붙여 넣지
-//! 않으므로 이름에 무엇이 들어 있든 데이터로 남습니다. 커넥션은 autocommit 모드라서 성공한 INSERT는 이미
-//! 커밋되어 있습니다. 행은 열과 이름이 같은 필드를 가진 구조체로 읽습니다.
+//! **목표.** 다른 모든 것이 딛고 서는 두 함수입니다. 개념: 값은 파라미터 바인딩으로 보냅니다(SQL에는 `?`,
+//! 값은 그 옆에 따로). SQL 문자열에 붙여 넣지 않으므로 이름에 무엇이 들어 있든 데이터로 남습니다. 커넥션은
+//! autocommit 모드라서 성공한 INSERT는 이미 커밋되어 있습니다. 행은 열과 이름이 같은 필드를 가진 구조체로 읽습니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **2a** `create_user`: `users`에 사용자를 저장하고 서버가 준 id를 반환합니다.
+//! - **2b** `get_user_by_email`: 이 이메일을 가진 사용자를 `User`로 찾습니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson2 --features exercise --test suite exercises::step_a::` (2a. 2b는
+//! `step_b::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 2a` (`hint 2b`), 한 단계씩.
 
 use mysql::prelude::Queryable;
 

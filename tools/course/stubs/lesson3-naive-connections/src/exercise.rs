@@ -1,25 +1,43 @@
 //! # Exercises 3a and 3b: a new connection for every call
 //!
-//! Read: this file, and `NaiveError` at the top of `src/lib.rs` (the rest of lib.rs is the demo's).
+//! **Read.** This file, and `NaiveError` at the top of `src/lib.rs` (the rest of lib.rs is the demo's).
 //! You call lesson 2's `create_user` / `get_user_by_email` and checks, which you know already.
-//! Check: `cargo test -p lesson3 --features exercise` · hints: `cargo run -p course -- hint 3a`
 //!
-//! **Concept.** The lecture's first server code opens a connection at the start of every function
-//! and closes it at the end: simple, always correct, and slow, because every call pays again for
-//! the TCP connect, the login handshake and the session set-up. Here you write exactly that, so the
-//! demo can measure it. `mysql::Opts` (not a `Config`) says how to connect, so a caller can choose
-//! TCP or the server's socket.
+//! **Goal.** The lecture's first server code opens a connection at the start of every function and
+//! closes it at the end: simple, always correct, and slow, because every call pays again for the TCP
+//! connect, the login handshake and the session set-up. Here you write exactly that, so the demo can
+//! measure it. `mysql::Opts` (not a `Config`) says how to connect, so a caller can choose TCP or the
+//! server's socket.
+//!
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **3a** `create_user`: create a user on a connection of this call's own.
+//! - **3b** `get_user_by_email`: look a user up on a connection of this call's own.
+//!
+//! **Test one step.** `cargo test -p lesson3 --features exercise --test suite exercises::step_a::` (3a;
+//! `step_b::` for 3b).
+//!
+//! **Hints.** `cargo run -p course -- hint 3a` (`hint 3b`), one level at a time.
+//!
+//! ---
 //!
 //! # 연습 문제 3a, 3b: 호출할 때마다 새 커넥션
 //!
-//! 읽을 파일: 이 파일, 그리고 `src/lib.rs` 맨 위의 `NaiveError`(lib.rs의 나머지는 데모용입니다).
+//! **읽을 파일.** 이 파일, 그리고 `src/lib.rs` 맨 위의 `NaiveError`(lib.rs의 나머지는 데모용입니다).
 //! 이미 아는 레슨 2의 `create_user` / `get_user_by_email`과 검사 함수를 호출합니다.
-//! 확인: `cargo test -p lesson3 --features exercise` · 힌트: `cargo run -p course -- hint 3a`
 //!
-//! **개념.** 강의의 첫 서버 코드는 함수가 시작할 때마다 커넥션을 열고 끝날 때 닫습니다. 단순하고 언제나
+//! **목표.** 강의의 첫 서버 코드는 함수가 시작할 때마다 커넥션을 열고 끝날 때 닫습니다. 단순하고 언제나
 //! 올바르지만 느립니다. 호출마다 TCP 연결, 로그인 핸드셰이크, 세션 준비 비용을 다시 치르기 때문입니다.
 //! 여기서는 바로 그것을 작성하고, 데모가 그 비용을 잽니다. 어떻게 연결할지는 `Config`가 아니라
 //! `mysql::Opts`가 정하므로, 호출하는 쪽이 TCP와 서버의 소켓 중에서 고를 수 있습니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **3a** `create_user`: 이 호출만의 커넥션에서 사용자를 만듭니다.
+//! - **3b** `get_user_by_email`: 이 호출만의 커넥션에서 사용자를 찾습니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson3 --features exercise --test suite exercises::step_a::` (3a. 3b는
+//! `step_b::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 3a` (`hint 3b`), 한 단계씩.
 
 use lesson2::User;
 use mysql::Opts;

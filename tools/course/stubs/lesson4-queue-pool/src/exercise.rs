@@ -1,10 +1,45 @@
-//! EXERCISE 4: the lecture's pool in Rust. Read `src/pool.rs` first (the queue, the guard); nothing else.
-//! 연습 문제 4: 강의의 풀을 Rust로. 먼저 `src/pool.rs`(큐, 가드)를 읽으세요. 다른 파일은 읽지 않아도 됩니다.
+//! # Exercises 4a, 4b, 4c: the lecture's pool in Rust
 //!
-//! Three steps, in order: `cargo run -p course -- watch` runs each one's tests and gives hints.
-//! `cargo test -p lesson4 --features exercise --test suite exercises::step_a` runs step 4a's tests yourself.
-//! 세 단계를 순서대로: `cargo run -p course -- watch`가 단계마다 테스트를 돌리고 힌트를 줍니다.
-//! 4a의 테스트만 직접 돌리려면 `cargo test -p lesson4 --features exercise --test suite exercises::step_a`.
+//! **Read.** `src/pool.rs` first, top to bottom (the queue, the guard, and every helper this file
+//! calls); the errors are `PoolError`, in `src/error.rs`. Nothing else.
+//!
+//! **Goal.** The lecture's pool keeps its shape (a queue, get, release, ping and reconnect) and loses
+//! its two faults: a connection lost when an exception strikes before `release_connection`, and a
+//! `Queue.get()` that waits forever. Three steps, in order.
+//!
+//! **Steps.** Each step's contract and concepts are the comment above the code it asks for, below.
+//! - **4a** `Drop for PooledConn`: the guard gives its connection back (반납), on every path.
+//! - **4b** `Pool::get_timeout`: a checkout that never waits forever.
+//! - **4c** `Shared::ping_or_replace`: ping, and reconnect (재연결), the lecture's
+//!   `conn.ping(reconnect=True)`.
+//!
+//! **Test one step.** `cargo test -p lesson4 --features exercise --test suite exercises::step_a` runs
+//! 4a's tests yourself (`step_b`, `step_c`); `cargo run -p course -- watch` runs each step's tests on
+//! every save.
+//!
+//! **Hints.** `cargo run -p course -- hint 4a` (`hint 4b`, `hint 4c`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 4a, 4b, 4c: 강의의 풀을 Rust로
+//!
+//! **읽을 파일.** 먼저 `src/pool.rs`를 위에서 아래로(큐, 가드, 그리고 이 파일이 부르는 모든 도우미 함수).
+//! 오류는 `src/error.rs`의 `PoolError`입니다. 다른 파일은 읽지 않아도 됩니다.
+//!
+//! **목표.** 강의의 풀은 그 모양(큐, get, release, 핑과 재연결)을 그대로 두고 두 가지 결함을 고칩니다.
+//! `release_connection` 전에 예외가 나면 커넥션을 잃는 것, 그리고 영원히 기다리는 `Queue.get()`입니다.
+//! 세 단계를 순서대로 합니다.
+//!
+//! **단계.** 단계마다 약속과 개념은 아래, 그 단계가 요구하는 코드 위의 주석에 있습니다.
+//! - **4a** `Drop for PooledConn`: 가드가 어느 경로에서든 커넥션을 반납합니다.
+//! - **4b** `Pool::get_timeout`: 영원히 기다리지 않는 대여.
+//! - **4c** `Shared::ping_or_replace`: 핑과 재연결, 강의의 `conn.ping(reconnect=True)`.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson4 --features exercise --test suite exercises::step_a`로 4a의
+//! 테스트를 직접 돌립니다(`step_b`, `step_c`). `cargo run -p course -- watch`는 저장할 때마다 단계의
+//! 테스트를 돌립니다.
+//!
+//! **힌트.** `cargo run -p course -- hint 4a` (`hint 4b`, `hint 4c`), 한 단계씩.
 
 use std::sync::Arc;
 use std::time::Duration;

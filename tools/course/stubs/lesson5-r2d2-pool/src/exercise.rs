@@ -1,16 +1,45 @@
-//! EXERCISES 5a, 5b: lesson 4's pool, taken from a crate.
+//! # Exercises 5a, 5b: lesson 4's pool, taken from a crate
 //!
-//! Read: this file, and `src/lib.rs` for the types `MysqlPool` and `PooledConn`. Nothing else:
+//! **Read.** This file, and `src/lib.rs` for the types `MysqlPool` and `PooledConn`. Nothing else:
 //! `PoolSettings` (in `src/settings.rs`) has one field per r2d2 setting, named as r2d2's builder
 //! methods are (`max_size`, `min_idle`, `connection_timeout`, `test_on_check_out`, `idle_timeout`,
 //! `max_lifetime`), and `settings.validate()` reports what r2d2's builder would panic on. The README's
 //! table says what each setting replaces of lesson 4.
-//! Test one exercise: `cargo test -p lesson5 --features exercise --test suite exercises::step_a::`
-//! (`step_b::`). Hints: `cargo run -p course -- hint 5a`.
 //!
-//! 연습 문제 5a, 5b: 레슨 4의 커넥션 풀을 크레이트로. 이 파일과 `src/lib.rs`(타입 `MysqlPool`, `PooledConn`)만
-//! 읽으세요. `PoolSettings`는 r2d2 빌더 메서드와 같은 이름의 필드를 설정마다 하나씩 가지고,
-//! `settings.validate()`는 r2d2 빌더가 panic할 설정을 오류로 알려 줍니다. 힌트: `cargo run -p course -- hint 5a`.
+//! **Goal.** The pool you wrote by hand in lesson 4, built from `r2d2` with every setting spelled out,
+//! and a checkout whose deadline a caller chooses.
+//!
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **5a** `build_pool`: an r2d2 pool of connections to `config`'s database, with every one of `settings`.
+//! - **5b** `checkout`: lend a connection, waiting at most `timeout` for one to come free.
+//!
+//! **Test one step.** `cargo test -p lesson5 --features exercise --test suite exercises::step_a::` (5a;
+//! `step_b::` for 5b).
+//!
+//! **Hints.** `cargo run -p course -- hint 5a` (`hint 5b`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 5a, 5b: 레슨 4의 커넥션 풀을 크레이트로
+//!
+//! **읽을 파일.** 이 파일, 그리고 타입 `MysqlPool`과 `PooledConn`을 위한 `src/lib.rs`. 그 밖에는 필요
+//! 없습니다. `PoolSettings`(`src/settings.rs`)는 r2d2 설정마다 필드를 하나씩 가지며, 이름은 r2d2 빌더
+//! 메서드와 같습니다(`max_size`, `min_idle`, `connection_timeout`, `test_on_check_out`, `idle_timeout`,
+//! `max_lifetime`). `settings.validate()`는 r2d2 빌더가 panic할 설정을 오류로 알려 줍니다. 각 설정이
+//! 레슨 4의 무엇을 대신하는지는 README의 표에 있습니다.
+//!
+//! **목표.** 레슨 4에서 직접 만든 풀을 `r2d2`로, 모든 설정을 빠짐없이 적어서 만들고, 호출하는 쪽이 기한을
+//! 정하는 대여를 작성합니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **5a** `build_pool`: `config`의 데이터베이스로 가는 커넥션의 r2d2 풀을, `settings`를 하나도 빠짐없이
+//!   적용해 만듭니다.
+//! - **5b** `checkout`: 최대 `timeout`만큼 기다려 커넥션을 빌려줍니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson5 --features exercise --test suite exercises::step_a::` (5a. 5b는
+//! `step_b::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 5a` (`hint 5b`), 한 단계씩.
 
 use std::time::Duration;
 
@@ -48,7 +77,10 @@ pub fn build_pool(config: &Config, settings: &PoolSettings) -> Result<MysqlPool,
 /// match.
 ///
 /// 5b. 최대 `timeout`만큼 기다려 커넥션을 빌려줍니다. 그 뒤에는 `PoolError::Timeout { waited, source }`.
-/// 기다린 시간은 풀의 `connection_timeout`이 아니라 `timeout`이 정합니다.
+///
+/// 약속: 기다리는 시간의 한도는 풀의 `connection_timeout`이 아니라 `timeout`이 정합니다. `waited`는 이 호출이
+/// 실제로 기다린 시간이고, `source`는 원인으로 남겨 둔 r2d2 자신의 오류입니다. 개념: 레슨 4에서 작성한 기한은
+/// r2d2에 이미 들어 있습니다. 여기서는 그 오류에 호출하는 쪽이 `match`할 수 있는 이름을 붙일 뿐입니다.
 pub fn checkout(pool: &MysqlPool, timeout: Duration) -> Result<PooledConn, PoolError> {
     let _ = (pool, timeout); // the stub's placeholder: delete this line
     todo!("5b: a checkout with a deadline / 기한이 있는 대여")

@@ -1,19 +1,44 @@
-//! EXERCISES 6a, 6b, 6c: update and delete a user, by the count of affected rows.
+//! # Exercises 6a, 6b, 6c: update and delete a user, by the count of affected rows
 //!
-//! Read first: this file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
+//! **Read.** This file and `src/lib.rs` (`user_exists`). From lesson 2 (yours) you use
 //! `validate_name`, `validate_email`, `is_email_taken` and `UserError`
 //! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
 //!
-//! Test one exercise: `cargo test -p lesson6 --features exercise --test suite exercises::step_a::`
-//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 6a`.
-//!
-//! The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an error
-//! to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
+//! **Goal.** The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an
+//! error to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
 //! "no such user" into `UserError::NotFound` is your job, never a silent success.
 //!
-//! 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제합니다. 먼저 이 파일과 `src/lib.rs`를
-//! 읽으세요. `WHERE`에 맞는 행이 없는 `UPDATE`/`DELETE`는 서버에게 오류가 아닙니다. 0행으로 성공할 뿐입니다.
-//! "그런 사용자가 없음"을 `UserError::NotFound`로 바꾸는 것이 여러분의 일입니다.
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **6a** `update_user_name`: rename the user `id`.
+//! - **6b** `update_user_email`: change the email of the user `id`.
+//! - **6c** `delete_user`: delete the user `id`, and with it their conversations.
+//!
+//! **Test one step.** `cargo test -p lesson6 --features exercise --test suite exercises::step_a::` (6a;
+//! `step_b::`, `step_c::` for 6b, 6c).
+//!
+//! **Hints.** `cargo run -p course -- hint 6a` (`hint 6b`, `hint 6c`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제하기
+//!
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`user_exists`). 레슨 2(여러분이 작성한 것)에서
+//! `validate_name`, `validate_email`, `is_email_taken`과 `UserError`
+//! (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`)를 씁니다.
+//!
+//! **목표.** 세 단계 모두의 개념: `WHERE`에 맞는 행이 없는 `UPDATE`나 `DELETE`는 서버에게 오류가 아닙니다.
+//! 성공하고, 영향받은 행이 0개라고 알려 줄 뿐입니다(Python의 `cursor.rowcount`). "그런 사용자가 없음"을
+//! `UserError::NotFound`로 바꾸는 것이 여러분의 일이며, 조용한 성공이어서는 안 됩니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **6a** `update_user_name`: 사용자 `id`의 이름을 바꿉니다.
+//! - **6b** `update_user_email`: 사용자 `id`의 이메일을 바꿉니다.
+//! - **6c** `delete_user`: 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson6 --features exercise --test suite exercises::step_a::` (6a. 6b, 6c는
+//! `step_b::`, `step_c::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 6a` (`hint 6b`, `hint 6c`), 한 단계씩.
 
 use mysql::prelude::Queryable;
 
@@ -26,9 +51,12 @@ use crate::UserError;
 /// changes. Careful: for an `UPDATE`, the server counts rows *changed*, not rows *matched*, and
 /// the function gets whatever connection the caller has (some count matched rows instead).
 ///
-/// 6a. 사용자 `id`의 이름을 바꿉니다. 잘못된 이름은 아무것도 보내기 전에 `Invalid`, 없는 id는
-/// `NotFound { id }`이고, 이미 그 이름이어도 성공입니다. 주의: `UPDATE`에서 서버는 *일치한* 행이 아니라
-/// *바뀐* 행을 셉니다.
+/// 6a. 사용자 `id`의 이름을 바꿉니다.
+///
+/// 약속: 잘못된 이름은 아무것도 보내기 전에 거절하는 `Invalid`, 아무도 갖지 않은 id는 `NotFound { id }`이고,
+/// 사용자가 이미 가진 이름으로 바꾸는 것은 성공입니다. 그 사용자의 이름만 바뀝니다. 주의: `UPDATE`에서
+/// 서버는 *일치한* 행이 아니라 *바뀐* 행을 세고, 함수는 호출하는 쪽이 가진 어떤 커넥션이든 받습니다(일치한
+/// 행을 세는 커넥션도 있습니다).
 pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Result<(), UserError> {
     let _ = (conn, id, name); // the stub's placeholder: delete this line
     todo!("6a: rename, NotFound only when no such user")
@@ -40,8 +68,11 @@ pub fn update_user_name(conn: &mut impl Queryable, id: u64, name: &str) -> Resul
 /// `EmailTaken { email }` with nothing changed; a user may change the letter case of their own
 /// email. The unique key decides what "taken" means, in the same statement.
 ///
-/// 6b. 사용자 `id`의 이메일을 바꿉니다. 6a와 같고, 다른 사용자의 이메일이면 아무것도 바꾸지 않고
-/// `EmailTaken { email }`입니다. 무엇이 "이미 있는" 이메일인지는 유니크 키가 같은 문장 안에서 정합니다.
+/// 6b. 사용자 `id`의 이메일을 바꿉니다.
+///
+/// 약속: 6a와 같고(`validate_email`로 검사), 다른 사용자가 가진 이메일이면 아무것도 바꾸지 않고
+/// `EmailTaken { email }`입니다. 사용자는 자기 이메일의 대소문자를 바꿀 수 있습니다. 무엇이 "이미 있는"
+/// 이메일인지는 유니크 키가 같은 SQL 문 안에서 정합니다.
 pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Result<(), UserError> {
     let _ = (conn, id, email); // the stub's placeholder: delete this line
     todo!("6b: change the email, EmailTaken for another user's, NotFound only when no such user")
@@ -53,8 +84,11 @@ pub fn update_user_email(conn: &mut impl Queryable, id: u64, email: &str) -> Res
 /// the user's messages go with them and no one else's do (the schema's `ON DELETE CASCADE` on
 /// `conversations.user_id` does that part).
 ///
-/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다. 없는 id는 `NotFound { id }`입니다.
-/// 메시지는 스키마의 `ON DELETE CASCADE`가 지웁니다.
+/// 6c. 사용자 `id`를 삭제하고, 그 사용자의 대화도 함께 지웁니다.
+///
+/// 약속: 아무도 갖지 않은 id는 `NotFound { id }`이고, 두 번 삭제하면 두 번째는 `NotFound`입니다. 그 사용자의
+/// 메시지는 함께 지워지고 다른 사람의 메시지는 남습니다(그 부분은 `conversations.user_id`에 걸린 스키마의
+/// `ON DELETE CASCADE`가 합니다).
 pub fn delete_user(conn: &mut impl Queryable, id: u64) -> Result<(), UserError> {
     let _ = (conn, id); // the stub's placeholder: delete this line
     todo!("6c: delete, NotFound when no such user")

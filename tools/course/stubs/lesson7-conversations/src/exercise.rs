@@ -1,6 +1,6 @@
-//! EXERCISES 7a, 7b, 7c: an agent's messages, saved and read back.
+//! # Exercises 7a, 7b, 7c: an agent's messages, saved and read back
 //!
-//! Read first: this file and `src/lib.rs` (`Role`, `Conversation`, `check_length`). The table is
+//! **Read.** This file and `src/lib.rs` (`Role`, `Conversation`, `check_length`). The table is
 //! `conversations(id, user_id, role, content, reply_to, created_at)` (README); the server fills
 //! in `id` and `created_at`. `src/error.rs` holds the errors; you need two things from it:
 //! - `ConversationError::from_insert(err, user_id, reply_to)` turns an INSERT's error into what
@@ -8,11 +8,43 @@
 //! - `ConversationError::refused_answer(conn, user_id, question_id)` says why an answer's INSERT
 //!   stored no row.
 //!
-//! Test one exercise: `cargo test -p lesson7 --features exercise --test suite exercises::step_a::`
-//! (`step_b::`, `step_c::`). Hints: `cargo run -p course -- hint 7a`.
+//! **Goal.** The agent stores every message, one row per message: the user's question and the agent's
+//! answer to it, and reads a user's recent messages back.
 //!
-//! 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽습니다. 먼저 이 파일과 `src/lib.rs`를
-//! 읽으세요. `src/error.rs`에서는 위의 두 함수만 알면 됩니다. 힌트: `cargo run -p course -- hint 7a`.
+//! **Steps.** Each step's contract is the comment above its function, below.
+//! - **7a** `save_question`: store a user's question and return its new id.
+//! - **7b** `save_answer`: store the agent's answer to a question of the same user; return its id.
+//! - **7c** `get_recent_conversations`: a user's most recent messages, newest first.
+//!
+//! **Test one step.** `cargo test -p lesson7 --features exercise --test suite exercises::step_a::` (7a;
+//! `step_b::`, `step_c::` for 7b, 7c).
+//!
+//! **Hints.** `cargo run -p course -- hint 7a` (`hint 7b`, `hint 7c`), one level at a time.
+//!
+//! ---
+//!
+//! # 연습 문제 7a, 7b, 7c: 에이전트의 메시지를 저장하고 다시 읽기
+//!
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`Role`, `Conversation`, `check_length`). 테이블은
+//! `conversations(id, user_id, role, content, reply_to, created_at)`이고(README), `id`와 `created_at`은
+//! 서버가 채웁니다. `src/error.rs`에는 오류가 있고, 거기서 두 가지만 알면 됩니다.
+//! - `ConversationError::from_insert(err, user_id, reply_to)`는 INSERT의 오류를 그 의미로 바꿉니다
+//!   (없는 사용자나 질문, 두 번째 답변, 끊긴 커넥션).
+//! - `ConversationError::refused_answer(conn, user_id, question_id)`는 답변의 INSERT가 행을 저장하지
+//!   않은 이유를 알려 줍니다.
+//!
+//! **목표.** 에이전트는 모든 메시지를 한 메시지에 한 행씩 저장합니다. 사용자의 질문과 그에 대한 에이전트의
+//! 답변입니다. 그리고 사용자의 최근 메시지를 다시 읽습니다.
+//!
+//! **단계.** 단계마다 약속은 아래 함수 위의 주석에 있습니다.
+//! - **7a** `save_question`: 사용자의 질문을 저장하고 새 id를 돌려줍니다.
+//! - **7b** `save_answer`: 같은 사용자의 질문에 대한 에이전트의 답변을 저장하고 그 id를 돌려줍니다.
+//! - **7c** `get_recent_conversations`: 사용자의 최근 메시지를 최신순으로 돌려줍니다.
+//!
+//! **한 단계만 테스트.** `cargo test -p lesson7 --features exercise --test suite exercises::step_a::` (7a. 7b, 7c는
+//! `step_b::`, `step_c::`).
+//!
+//! **힌트.** `cargo run -p course -- hint 7a` (`hint 7b`, `hint 7c`), 한 단계씩.
 
 use mysql::prelude::Queryable;
 
@@ -25,9 +57,12 @@ use crate::{Conversation, ConversationError};
 /// as bound parameters, never inside the SQL text. The id is the one the server gave this very
 /// INSERT (Python's `cursor.lastrowid`), not a guess from the table.
 ///
-/// 7a. 사용자의 질문을 저장하고 새 id를 돌려줍니다. 너무 긴 내용은 아무것도 보내기 전에 `TooLong`,
-/// 없는 사용자는 `UnknownUser`이고, 오류일 때는 아무것도 저장되지 않습니다. 값은 파라미터 바인딩으로
-/// 보냅니다.
+/// 7a. 사용자의 질문(`role = 'user'`, `reply_to` 없음)을 저장하고 새 id를 돌려줍니다.
+///
+/// 약속: `MAX_CONTENT_BYTES`보다 긴 내용은 아무것도 보내기 전에 거절하는 `TooLong`, 아무도 갖지 않은 사용자
+/// id는 `UnknownUser`이고, 오류일 때는 아무것도 저장되지 않습니다. 값은 SQL 문자열 안이 아니라 파라미터
+/// 바인딩으로 보냅니다. id는 테이블에서 짐작한 값이 아니라, 서버가 바로 이 INSERT에 준 값입니다(Python의
+/// `cursor.lastrowid`).
 pub fn save_question(
     conn: &mut impl Queryable,
     user_id: u64,
@@ -49,9 +84,16 @@ pub fn save_question(
 /// matches leaves none. When the connection drops after the INSERT was sent, the server may have
 /// stored the answer or not: that is `ConnectionLost`, which says so (`from_insert` does it).
 ///
-/// 7b. 질문 `question_id`에 대한 에이전트의 답변을 저장합니다. 답변은 같은 사용자의 질문
-/// (`role = 'user'`)에만 달 수 있고, 그 밖의 경우는 거부되며 아무것도 저장되지 않습니다. 확인과
-/// 저장 사이에 틈이 없도록 한 문장(statement)으로 규칙을 지키세요.
+/// 7b. 사용자 `user_id`의 질문 `question_id`에 대한 에이전트의 답변을 저장하고, 그 id를 돌려줍니다.
+///
+/// 약속: 답변은 같은 사용자가 한 질문(`role = 'user'`)에만 달 수 있습니다. 그 밖의 경우는 거부되고 아무것도
+/// 저장되지 않습니다. 없는 메시지는 `UnknownQuestion`, 답변에 단 답변은 `NotAQuestion`, 다른 사용자의 질문은
+/// `AnotherUsersQuestion`, 이미 답변이 있는 질문은 `AlreadyAnswered`, 너무 긴 내용은 `TooLong`입니다.
+///
+/// 개념: 이 규칙은 두 요청이 경쟁할 때도 지켜져야 합니다. 확인하는 `SELECT` 다음에 `INSERT`를 하면 그
+/// 사이에 틈이 생깁니다. 질문 행이 맞을 때만 삽입하는 SQL 문 하나에는 틈이 없습니다. INSERT를 보낸 뒤
+/// 커넥션이 끊기면 서버가 답변을 저장했을 수도, 안 했을 수도 있습니다. 그것이 바로 그렇다고 말해 주는
+/// `ConnectionLost`입니다(`from_insert`가 해 줍니다).
 pub fn save_answer(
     conn: &mut impl Queryable,
     user_id: u64,
@@ -69,8 +111,11 @@ pub fn save_answer(
 /// `limit` rows; an unknown user has an empty list, not an error. Each row becomes a
 /// `Conversation`, read by column name.
 ///
-/// 7c. 사용자 `user_id`의 최근 메시지 `limit`개를 최신순으로 돌려줍니다. 같은 초에 저장된 메시지의
-/// 순서도 정해져 있어야 합니다(나중에 저장된 것이 먼저).
+/// 7c. 사용자 `user_id`의 최근 메시지(질문과 답변) `limit`개를 최신순으로 돌려줍니다.
+///
+/// 약속: 이 사용자의 메시지만, `created_at`이 최신인 것부터입니다. `created_at`은 초 단위이므로 같은 초
+/// 안의 순서도 정해져 있어야 합니다(나중에 저장된 것이 먼저). 최대 `limit`행이고, 없는 사용자는 오류가
+/// 아니라 빈 목록입니다. 각 행은 열 이름으로 읽은 `Conversation`이 됩니다.
 pub fn get_recent_conversations(
     conn: &mut impl Queryable,
     user_id: u64,
