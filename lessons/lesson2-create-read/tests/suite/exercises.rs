@@ -14,6 +14,24 @@ fn all_users(conn: &mut Conn) -> mysql::Result<Vec<Row>> {
     conn.query("SELECT id, name, email, created_at FROM users ORDER BY id")
 }
 
+/// The statements a piece of code ran on a fresh connection through a relay that notes every
+/// command (`QUERY`, or a prepared statement's `STMT_EXECUTE`; preparing one is not running it).
+fn statements_run_by<T>(
+    db: &shared::testing::TestDb,
+    code: impl FnOnce(&mut Conn) -> T,
+) -> anyhow::Result<(T, Vec<shared::testing::Command>)> {
+    let log = shared::testing::CommandLog::start(db);
+    let mut conn = Conn::new(log.opts_builder(db))?;
+    log.take(); // what the driver sends while it connects is not the code's
+    let result = code(&mut conn);
+    let run = log
+        .take()
+        .into_iter()
+        .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
+        .collect();
+    Ok((result, run))
+}
+
 /// A connection the server has closed: any SQL sent on it fails.
 fn killed_connection(db: &shared::testing::TestDb) -> anyhow::Result<Conn> {
     let victim = db.conn();
@@ -30,7 +48,33 @@ mod step_a {
     use mysql::prelude::Queryable;
     use shared::testing::TestDb;
 
-    use super::{all_users, killed_connection};
+    use super::{all_users, killed_connection, statements_run_by};
+
+    #[test]
+    fn create_user_runs_one_statement_the_insert_whose_reply_carries_the_id() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        insert_user_with_sql(&db, "Alice", "alice@example.com")?;
+
+        let (created, run) =
+            statements_run_by(&db, |conn| create_user(conn, "Minsu", "minsu@example.com"))?;
+
+        assert!(created.is_ok(), "create_user failed: {created:?}");
+        assert!(
+            run.len() == 1,
+            "create_user ran {} statements, {run:#?}; expected one, the INSERT: its reply already \
+             carries the new id (last_insert_id), so a second statement to read the id back, or a \
+             look-up before the INSERT to check the email, costs a round trip (and a check first \
+             can be overtaken by another connection's INSERT; the unique index decides anyway)",
+            run.len()
+        );
+        Ok(())
+    }
+
+    /// Set-up with plain SQL, outside the code under test.
+    fn insert_user_with_sql(db: &TestDb, name: &str, email: &str) -> anyhow::Result<u64> {
+        Ok(shared::testing::insert_user(&mut db.conn(), name, email)?)
+    }
 
     #[test]
     fn create_user_returns_the_new_id_and_stores_the_name_and_email() -> anyhow::Result<()> {
@@ -326,6 +370,42 @@ mod step_b {
     use mysql::TxOpts;
     use mysql::prelude::Queryable;
     use shared::testing::{TestDb, insert_user};
+
+    use super::killed_connection;
+
+    #[test]
+    fn get_user_by_email_on_a_lost_connection_is_a_db_error_not_nobody() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        let mut dead = killed_connection(&db)?;
+
+        let found = get_user_by_email(&mut dead, "alice@example.com");
+
+        assert!(
+            matches!(found, Err(lesson2::UserError::Db(_))),
+            "on a closed connection the SELECT fails, which is UserError::Db, got {found:?}: an \
+             error read as Ok(None) tells the caller \"no such user\" when nobody could look"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn wildcards_in_an_email_match_only_themselves() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        insert_user(&mut conn, "Underscore", "a1b@example.com")?;
+        insert_user(&mut conn, "Percent", "100-off@example.com")?;
+
+        let underscore = get_user_by_email(&mut conn, "a_b@example.com")?;
+        let percent = get_user_by_email(&mut conn, "100%@example.com")?;
+
+        assert!(
+            underscore.is_none() && percent.is_none(),
+            "nobody has a_b@example.com or 100%@example.com, but the lookups found {underscore:?} \
+             and {percent:?}: with LIKE, _ and % are wildcards; an email is compared with ="
+        );
+        Ok(())
+    }
 
     #[test]
     fn get_user_by_email_returns_the_stored_row_as_a_user() -> anyhow::Result<()> {
