@@ -84,6 +84,82 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
 }
 
 #[test]
+fn a_failed_exchange_leaves_its_connection_clean_for_the_next_one() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let mut conn = db.conn();
+    let user_id = add_user(&mut conn, "seojun")?;
+    let rambling = "응".repeat(lesson8::MAX_CONTENT_BYTES);
+
+    // The same connection, as a pool lends it to the next request: a failed exchange, then a good one.
+    let failed = save_exchange(&mut conn, user_id, "Tell me everything.", &rambling);
+    let saved = save_exchange(&mut conn, user_id, "And briefly?", "Briefly: yes.");
+    let autocommit: Option<u8> = conn.query_first("SELECT @@autocommit")?;
+
+    let stored = total_messages(&mut db.conn())?;
+    assert!(
+        failed.is_err() && saved.is_ok(),
+        "expected the first exchange to fail and the second to be saved: {failed:?}, {saved:?}"
+    );
+    assert!(
+        stored == 2,
+        "{stored} messages stored; expected 2, the second exchange's: the failed one left its question \
+         in an open transaction on the connection, and the next exchange's START TRANSACTION (or \
+         COMMIT) committed it. A failed exchange must roll back before it returns"
+    );
+    assert!(
+        autocommit == Some(1),
+        "after save_exchange, the connection's autocommit is {autocommit:?}; expected 1: the next \
+         user of the connection would be inside a transaction without knowing it"
+    );
+    Ok(())
+}
+
+#[test]
+fn on_a_closed_connection_the_exchange_fails_at_its_begin() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let user_id = add_user(&mut db.conn(), "seojun")?;
+    let mut dead = db.conn();
+    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
+    db.conn()
+        .query_drop(format!("KILL {}", dead.connection_id()))?;
+
+    let result = save_exchange(&mut dead, user_id, "Hello?", "Hi!");
+
+    assert!(
+        matches!(result, Err(ExchangeError::Begin(_))),
+        "got {result:?}; expected Err(Begin(..)): nothing was sent after START TRANSACTION failed, \
+         so the error is the begin's, not the question's"
+    );
+    Ok(())
+}
+
+#[test]
+fn an_exchange_runs_four_statements_begin_two_inserts_commit() -> anyhow::Result<()> {
+    let db = TestDb::new()?;
+    let user_id = add_user(&mut db.conn(), "seojun")?;
+    let log = shared::testing::CommandLog::start(&db);
+    let mut conn = Conn::new(log.opts_builder(&db))?;
+    log.take(); // what the driver sends while it connects
+
+    let saved = save_exchange(&mut conn, user_id, "How many?", "Four.");
+
+    let run: Vec<_> = log
+        .take()
+        .into_iter()
+        .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
+        .collect();
+    assert!(saved.is_ok(), "{saved:?}");
+    assert!(
+        run.len() == 4,
+        "save_exchange ran {} statements; expected 4: START TRANSACTION, the question's INSERT, \
+         the answer's INSERT, COMMIT (each id comes from its INSERT's own reply; the driver's \
+         transaction sends the BEGIN and the COMMIT): {run:#?}",
+        run.len()
+    );
+    Ok(())
+}
+
+#[test]
 fn an_exchange_for_an_unknown_user_fails_as_the_question_and_stores_nothing() -> anyhow::Result<()>
 {
     let db = TestDb::new()?;
