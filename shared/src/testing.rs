@@ -27,7 +27,7 @@ use crate::{Config, Error, connect};
 mod commands;
 pub mod proxy;
 pub mod relay;
-pub use commands::{Command, CommandLog};
+pub use commands::{Command, CommandLog, statements_run_by};
 
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
 

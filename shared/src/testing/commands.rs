@@ -77,6 +77,25 @@ impl CommandLog {
     }
 }
 
+/// Runs `code` on a new connection to `db` through a [`CommandLog`], and returns its result and the
+/// statements it ran: the `QUERY` and `STMT_EXECUTE` commands (preparing a statement is not
+/// running it, and what the driver sends while it connects is left out).
+pub fn statements_run_by<T>(
+    db: &TestDb,
+    code: impl FnOnce(&mut mysql::Conn) -> T,
+) -> mysql::Result<(T, Vec<Command>)> {
+    let log = CommandLog::start(db);
+    let mut conn = mysql::Conn::new(log.opts_builder(db))?;
+    log.take();
+    let result = code(&mut conn);
+    let run = log
+        .take()
+        .into_iter()
+        .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
+        .collect();
+    Ok((result, run))
+}
+
 impl Drop for CommandLog {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);

@@ -14,24 +14,6 @@ fn all_users(conn: &mut Conn) -> mysql::Result<Vec<Row>> {
     conn.query("SELECT id, name, email, created_at FROM users ORDER BY id")
 }
 
-/// The statements a piece of code ran on a fresh connection through a relay that notes every
-/// command (`QUERY`, or a prepared statement's `STMT_EXECUTE`; preparing one is not running it).
-fn statements_run_by<T>(
-    db: &shared::testing::TestDb,
-    code: impl FnOnce(&mut Conn) -> T,
-) -> anyhow::Result<(T, Vec<shared::testing::Command>)> {
-    let log = shared::testing::CommandLog::start(db);
-    let mut conn = Conn::new(log.opts_builder(db))?;
-    log.take(); // what the driver sends while it connects is not the code's
-    let result = code(&mut conn);
-    let run = log
-        .take()
-        .into_iter()
-        .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
-        .collect();
-    Ok((result, run))
-}
-
 /// A connection the server has closed: any SQL sent on it fails.
 fn killed_connection(db: &shared::testing::TestDb) -> anyhow::Result<Conn> {
     let victim = db.conn();
@@ -46,9 +28,9 @@ mod step_a {
     use lesson2::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserError, create_user};
     use mysql::TxOpts;
     use mysql::prelude::Queryable;
-    use shared::testing::TestDb;
+    use shared::testing::{TestDb, statements_run_by};
 
-    use super::{all_users, killed_connection, statements_run_by};
+    use super::{all_users, killed_connection};
 
     #[test]
     fn create_user_runs_one_statement_the_insert_whose_reply_carries_the_id() -> anyhow::Result<()>

@@ -31,8 +31,69 @@ fn found_rows_conn(db: &TestDb) -> mysql::Result<Conn> {
     )
 }
 
+/// A connection the server has closed: any SQL sent on it fails.
+fn killed_connection(db: &TestDb) -> mysql::Result<Conn> {
+    let victim = db.conn();
+    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
+    db.conn()
+        .query_drop(format!("KILL {}", victim.connection_id()))?;
+    Ok(victim)
+}
+
+/// Checks that `change` of an existing user ran one statement and succeeded; `what` names it.
+fn one_statement(
+    db: &TestDb,
+    what: &str,
+    change: impl FnOnce(&mut Conn) -> Result<(), UserError>,
+) -> anyhow::Result<()> {
+    let (result, run) = shared::testing::statements_run_by(db, change)?;
+    assert!(result.is_ok(), "{what} failed: {result:?}");
+    assert!(
+        run.len() == 1,
+        "{what} of an existing user ran {} statements; expected one: the statement's own count of \
+         affected rows says whether a row was there, so a look-up first (or a second statement) \
+         only costs a round trip, and another connection can act between the two: {run:#?}",
+        run.len()
+    );
+    Ok(())
+}
+
+/// Checks that `change` on a closed connection is a database error, not "no such user".
+fn a_db_error_on_a_closed_connection(
+    db: &TestDb,
+    what: &str,
+    change: impl FnOnce(&mut Conn) -> Result<(), UserError>,
+) -> anyhow::Result<()> {
+    let mut dead = killed_connection(db)?;
+    let result = change(&mut dead);
+    assert!(
+        matches!(result, Err(UserError::Db(_))),
+        "{what} on a closed connection returned {result:?}; expected UserError::Db: when the \
+         statement fails, nobody knows whether the user is there, so it is not NotFound"
+    );
+    Ok(())
+}
+
 mod step_a {
     use super::*;
+
+    #[test]
+    fn a_rename_that_changes_the_row_runs_one_statement() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        one_statement(&db, "update_user_name", |conn| {
+            lesson6::update_user_name(conn, id, "Alicia")
+        })
+    }
+
+    #[test]
+    fn a_rename_on_a_closed_connection_is_a_database_error() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        a_db_error_on_a_closed_connection(&db, "update_user_name", |conn| {
+            lesson6::update_user_name(conn, id, "Alicia")
+        })
+    }
 
     #[test]
     fn update_user_name_renames_that_user_and_no_one_else() -> anyhow::Result<()> {
@@ -171,6 +232,24 @@ mod step_a {
 
 mod step_b {
     use super::*;
+
+    #[test]
+    fn an_email_change_that_changes_the_row_runs_one_statement() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        one_statement(&db, "update_user_email", |conn| {
+            lesson6::update_user_email(conn, id, "alicia@example.com")
+        })
+    }
+
+    #[test]
+    fn an_email_change_on_a_closed_connection_is_a_database_error() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        a_db_error_on_a_closed_connection(&db, "update_user_email", |conn| {
+            lesson6::update_user_email(conn, id, "alicia@example.com")
+        })
+    }
 
     #[test]
     fn update_user_email_changes_that_users_email_and_no_one_elses() -> anyhow::Result<()> {
@@ -359,6 +438,20 @@ mod step_b {
 
 mod step_c {
     use super::*;
+
+    #[test]
+    fn deleting_a_user_runs_one_statement_the_cascade_does_the_rest() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        one_statement(&db, "delete_user", |conn| lesson6::delete_user(conn, id))
+    }
+
+    #[test]
+    fn a_delete_on_a_closed_connection_is_a_database_error() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
+        a_db_error_on_a_closed_connection(&db, "delete_user", |conn| lesson6::delete_user(conn, id))
+    }
 
     /// A question and its answer for `user_id`, inserted with plain SQL.
     fn add_exchange(conn: &mut Conn, user_id: u64) -> mysql::Result<()> {

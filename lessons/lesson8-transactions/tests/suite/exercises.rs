@@ -137,17 +137,11 @@ fn on_a_closed_connection_the_exchange_fails_at_its_begin() -> anyhow::Result<()
 fn an_exchange_runs_four_statements_begin_two_inserts_commit() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let user_id = add_user(&mut db.conn(), "seojun")?;
-    let log = shared::testing::CommandLog::start(&db);
-    let mut conn = Conn::new(log.opts_builder(&db))?;
-    log.take(); // what the driver sends while it connects
 
-    let saved = save_exchange(&mut conn, user_id, "How many?", "Four.");
+    let (saved, run) = shared::testing::statements_run_by(&db, |conn| {
+        save_exchange(conn, user_id, "How many?", "Four.")
+    })?;
 
-    let run: Vec<_> = log
-        .take()
-        .into_iter()
-        .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
-        .collect();
     assert!(saved.is_ok(), "{saved:?}");
     assert!(
         run.len() == 4,
