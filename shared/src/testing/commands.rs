@@ -112,14 +112,12 @@ fn relay(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Command>>
         let _ = from_server.shutdown(Shutdown::Both);
         let _ = to_client.shutdown(Shutdown::Both);
     });
-    // Client to server: passed on as it comes, and cut into packets (3-byte length, 1-byte
-    // sequence number, payload) to find the commands.
+    // Client to server: cut into packets (3-byte length, 1-byte sequence number, payload) to find
+    // the commands, each noted BEFORE it is passed on: the server cannot answer it earlier, so once
+    // the client has its answer, the command is in the log.
     let mut pending = Vec::new();
     let mut buf = vec![0; 64 * 1024];
     while let Ok(n @ 1..) = client.read(&mut buf) {
-        if server.write_all(&buf[..n]).is_err() {
-            break;
-        }
         pending.extend_from_slice(&buf[..n]);
         while pending.len() >= 4 {
             let len = usize::from(pending[0])
@@ -142,6 +140,9 @@ fn relay(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Command>>
                     .push(command);
             }
             pending.drain(..4 + len);
+        }
+        if server.write_all(&buf[..n]).is_err() {
+            break;
         }
     }
     let _ = client.shutdown(Shutdown::Both);

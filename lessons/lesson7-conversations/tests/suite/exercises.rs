@@ -53,8 +53,64 @@ fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
     })
 }
 
+/// A connection the server has closed: any SQL sent on it fails.
+fn killed_connection(db: &TestDb) -> mysql::Result<Conn> {
+    let victim = db.conn();
+    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
+    db.conn()
+        .query_drop(format!("KILL {}", victim.connection_id()))?;
+    Ok(victim)
+}
+
+/// Checks that `save` succeeded and ran one statement; `what` names it.
+fn one_statement<T: std::fmt::Debug>(
+    db: &TestDb,
+    what: &str,
+    save: impl FnOnce(&mut Conn) -> Result<T, ConversationError>,
+) -> anyhow::Result<()> {
+    let (result, run) = shared::testing::statements_run_by(db, save)?;
+    assert!(result.is_ok(), "{what} failed: {result:?}");
+    assert!(
+        run.len() == 1,
+        "{what} ran {} statements; expected one, the INSERT: the foreign key and the INSERT's own \
+         rule check what a look-up first would (and another connection can act between the two), \
+         and its reply carries the new id: {run:#?}",
+        run.len()
+    );
+    Ok(())
+}
+
 mod step_a {
     use super::*;
+
+    #[test]
+    fn saving_a_question_runs_one_statement() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let user_id = add_user(&mut db.conn(), "jimin")?;
+        one_statement(&db, "save_question", |conn| {
+            lesson7::save_question(conn, user_id, "How many statements?")
+        })
+    }
+
+    #[test]
+    fn a_question_on_a_closed_connection_is_not_an_unknown_user() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let user_id = add_user(&mut db.conn(), "jimin")?;
+        let mut dead = killed_connection(&db)?;
+
+        let result = lesson7::save_question(&mut dead, user_id, "Anyone?");
+
+        assert!(
+            matches!(
+                result,
+                Err(ConversationError::ConnectionLost(_) | ConversationError::Db(_))
+            ),
+            "on a closed connection save_question returned {result:?}; expected ConnectionLost \
+             (or Db): the INSERT never ran, so nothing is known about the user. Only the foreign \
+             key's own error means an unknown user"
+        );
+        Ok(())
+    }
 
     #[test]
     fn a_saved_question_is_one_row_with_role_user_and_no_reply_to() -> anyhow::Result<()> {
@@ -186,6 +242,17 @@ mod step_a {
 mod step_b {
     use super::*;
     use shared::testing::relay::{At, Relay};
+
+    #[test]
+    fn saving_an_answer_runs_one_statement() -> anyhow::Result<()> {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "jimin")?;
+        let question_id = add_question(&mut conn, user_id, "How many statements?")?;
+        one_statement(&db, "save_answer", |conn| {
+            lesson7::save_answer(conn, user_id, question_id, "One.")
+        })
+    }
 
     #[test]
     fn an_answer_is_one_row_with_role_assistant_linked_to_its_question() -> anyhow::Result<()> {
@@ -396,6 +463,25 @@ mod step_b {
 
 mod step_c {
     use super::*;
+
+    #[test]
+    fn the_recent_list_on_a_closed_connection_is_an_error_not_an_empty_list() -> anyhow::Result<()>
+    {
+        let db = TestDb::new()?;
+        let mut conn = db.conn();
+        let user_id = add_user(&mut conn, "jimin")?;
+        add_question(&mut conn, user_id, "Still there?")?;
+        let mut dead = killed_connection(&db)?;
+
+        let result = lesson7::get_recent_conversations(&mut dead, user_id, 10);
+
+        assert!(
+            result.is_err(),
+            "on a closed connection the list came back as {result:?}; expected an error: an empty \
+             list says \"this user has no messages\" when nobody could look"
+        );
+        Ok(())
+    }
 
     #[test]
     fn the_recent_list_is_newest_first_with_the_id_breaking_ties_within_a_second()
