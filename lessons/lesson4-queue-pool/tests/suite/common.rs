@@ -83,6 +83,13 @@ pub struct Server {
     pub refuse_connections: AtomicBool,
     /// How long connecting takes, in milliseconds.
     pub connect_millis: AtomicU64,
+    /// While set, opening, closing and pinging a connection take until `release` is called (at
+    /// most 2 s): a slow server, so that a test can see what else the pool does meanwhile.
+    pub slow: AtomicBool,
+    /// How many closes and pings of a slow server have begun, and how many have ended.
+    pub slow_begun: AtomicUsize,
+    pub slow_ended: AtomicUsize,
+    released: (Mutex<bool>, std::sync::Condvar),
 }
 
 impl Server {
@@ -101,6 +108,33 @@ impl Server {
     pub fn most_open(&self) -> usize {
         self.most_open.load(Ordering::SeqCst)
     }
+    /// Lets every slow close or ping that waits go on.
+    pub fn release(&self) {
+        *self.released.0.lock().unwrap() = true;
+        self.released.1.notify_all();
+    }
+    /// Waits until a slow close or ping has begun (at most 2 s); whether one has.
+    pub fn wait_for_slow_work(&self) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while self.slow_begun.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(5));
+        }
+        self.slow_begun.load(Ordering::SeqCst) > 0
+    }
+    /// With `slow` set: takes until `release` (at most 2 s), counting the work begun and ended.
+    fn slow_work(&self) {
+        if !self.slow.load(Ordering::SeqCst) {
+            return;
+        }
+        self.slow_begun.fetch_add(1, Ordering::SeqCst);
+        let released = self.released.0.lock().unwrap();
+        let _unused = self
+            .released
+            .1
+            .wait_timeout_while(released, Duration::from_secs(2), |released| !*released)
+            .unwrap();
+        self.slow_ended.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 /// A connection of the fake server, numbered 1, 2, 3... in the order they were opened.
@@ -113,6 +147,7 @@ pub struct FakeConn {
 
 impl Drop for FakeConn {
     fn drop(&mut self) {
+        self.server.slow_work();
         self.server.closed.fetch_add(1, Ordering::SeqCst);
     }
 }
@@ -124,6 +159,7 @@ impl ManageConnection for FakeManager {
 
     fn connect(&self) -> Result<FakeConn, mysql::Error> {
         let server = &self.0;
+        server.slow_work();
         thread::sleep(Duration::from_millis(
             server.connect_millis.load(Ordering::SeqCst),
         ));
@@ -142,6 +178,7 @@ impl ManageConnection for FakeManager {
     }
 
     fn is_alive(&self, conn: &mut FakeConn) -> bool {
+        self.0.slow_work();
         self.0.pings.fetch_add(1, Ordering::SeqCst);
         !self.0.killed.lock().unwrap().contains(&conn.id)
     }
@@ -171,4 +208,41 @@ pub fn checkout_id(pool: &Pool<FakeManager>) -> u32 {
         Ok(conn) => conn.id,
         Err(err) => panic!("expected a connection from a pool with one free, got: {err}"),
     }
+}
+
+/// While a slow server opens, closes or pings a connection (started by `slow_work` on another
+/// thread), checks that a checkout of another, idle connection is served at once: a pool that
+/// talks to the server while holding its lock makes every other thread wait for the server.
+/// `what` says which.
+pub fn other_checkouts_are_not_held_up_by(
+    pool: &Pool<FakeManager>,
+    server: &Arc<Server>,
+    what: &str,
+    slow_work: impl FnOnce() + Send + 'static,
+) {
+    server.slow.store(true, Ordering::SeqCst);
+    let worker = thread::spawn(slow_work);
+    assert!(
+        server.wait_for_slow_work(),
+        "the slow server was never asked to {what}: the test's own set-up went wrong"
+    );
+
+    let other = pool.get_timeout(Duration::from_millis(500));
+    let still_busy = server.slow_ended.load(Ordering::SeqCst) == 0;
+    server.release();
+    worker
+        .join()
+        .expect("the thread that gave the work to the slow server");
+
+    assert!(
+        other.is_ok() && still_busy,
+        "while the server was slow to {what} one connection, a checkout of another, idle one {}: \
+         the pool must not talk to the server while it holds its lock (every other thread waits \
+         for the lock, so for the server): take what you need, unlock, then talk to the server",
+        if other.is_ok() {
+            "waited for it to finish"
+        } else {
+            "failed"
+        }
+    );
 }

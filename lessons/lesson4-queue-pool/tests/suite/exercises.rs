@@ -115,6 +115,19 @@ mod step_a {
     }
 
     #[test]
+    fn closing_a_broken_connection_never_holds_up_another_checkout() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            let mut broken = pool.get().expect("a connection");
+            broken.mark_broken();
+
+            crate::common::other_checkouts_are_not_held_up_by(&pool, &server, "close", move || {
+                drop(broken)
+            });
+        });
+    }
+
+    #[test]
     fn a_connection_given_back_after_close_all_is_closed_instead_of_queued() {
         watchdog(HANG, || {
             let (pool, server) = fake_pool(2, TRUST);
@@ -174,6 +187,52 @@ mod step_b {
                  one opened beyond max_size?"
             ),
         }
+    }
+
+    #[test]
+    fn a_checkout_with_no_time_to_wait_still_takes_an_idle_connection() {
+        watchdog(HANG, || {
+            let (pool, _server) = fake_pool(1, TRUST);
+
+            let lent = pool.get_timeout(Duration::ZERO);
+
+            assert!(
+                lent.is_ok(),
+                "get_timeout(0) on a pool with an idle connection returned {:?}; expected the \
+                 connection: the deadline only limits how long to WAIT, so look in the queue (and \
+                 for a free slot) before looking at the clock",
+                lent.err()
+            );
+        });
+    }
+
+    #[test]
+    fn opening_a_connection_never_holds_up_a_connection_coming_back() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(2, TRUST);
+            let (mut broken, held) = (pool.get().expect("a"), pool.get().expect("b"));
+            broken.mark_broken();
+            drop(broken); // its slot is free, and nothing is idle: the next checkout opens one
+
+            server.slow.store(true, std::sync::atomic::Ordering::SeqCst);
+            let opener = pool.clone();
+            let worker = std::thread::spawn(move || drop(opener.get()));
+            assert!(
+                server.wait_for_slow_work(),
+                "the checkout never opened a connection"
+            );
+            drop(held); // Drop needs the lock
+            let back_while_opening =
+                server.slow_ended.load(std::sync::atomic::Ordering::SeqCst) == 0;
+            server.release();
+            worker.join().expect("the opening thread");
+
+            assert!(
+                back_while_opening,
+                "giving a connection back waited until another thread had opened a new one: the \
+                 pool opened it while holding its lock (reserve the slot, unlock, then connect)"
+            );
+        });
     }
 
     #[test]
@@ -462,6 +521,24 @@ mod step_c {
     use std::collections::HashSet;
     use std::sync::atomic::Ordering;
     use std::thread;
+
+    #[test]
+    fn pinging_one_connection_never_holds_up_the_checkout_of_another() {
+        watchdog(HANG, || {
+            let window = Duration::from_secs(1);
+            let (pool, server) = fake_pool(2, window);
+            let (first, second) = (pool.get().expect("a"), pool.get().expect("b"));
+            // The first comes back and grows stale; the second comes back just now.
+            drop(first);
+            thread::sleep(window + Duration::from_millis(200));
+            drop(second);
+
+            let lender = pool.clone();
+            crate::common::other_checkouts_are_not_held_up_by(&pool, &server, "ping", move || {
+                drop(lender.get()) // the stale one, pinged on the slow server
+            });
+        });
+    }
 
     #[test]
     fn a_connection_idle_past_the_window_is_pinged_before_it_is_lent() {
