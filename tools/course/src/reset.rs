@@ -17,6 +17,7 @@ use crate::App;
 use crate::exercises::{Exercise, Lesson};
 use crate::i18n::tr;
 use crate::show;
+use crate::state::Saved;
 
 /// Where the untouched copy of an exercise's file is kept.
 pub fn stub_path(root: &Path, lesson: &Lesson, ex: &Exercise) -> PathBuf {
@@ -75,6 +76,24 @@ impl App {
             };
             targets.push(found);
         }
+        // What was put back starts over in the runner's memory too: its hints and whether it was
+        // done; after --all, the whole course (a classroom machine for the next student).
+        let mut saved = if all {
+            Saved::default()
+        } else {
+            Saved::load(&self.root)
+        };
+        for (lesson, ex) in &targets {
+            for other in lesson
+                .exercises
+                .iter()
+                .filter(|other| other.file == ex.file)
+            {
+                saved.hints_shown.remove(&other.id);
+                saved.done.remove(&other.id);
+            }
+        }
+        saved.save(&self.root)?;
         let backup_dir = self.root.join("target").join("course-backups").join(
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)
