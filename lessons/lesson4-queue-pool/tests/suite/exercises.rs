@@ -115,6 +115,35 @@ mod step_a {
     }
 
     #[test]
+    fn a_connection_whose_use_the_pool_did_not_see_end_is_pinged_before_its_next_use() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(1, TRUST);
+            // A use that ended in a panic, and one through the bare connection (`&mut *conn`): the
+            // pool cannot know the state either left, even inside the liveness window.
+            let lender = pool.clone();
+            let panicked = std::thread::spawn(move || {
+                let _conn = lender.get().expect("a connection");
+                std::panic::resume_unwind(Box::new("a handler crashed (this panic is the test's)"));
+            })
+            .join();
+            let after_panic = pool.get().map(|_| server.pings());
+            let mut conn = pool.get().expect("a connection");
+            let _bare: &mut crate::common::FakeConn = &mut conn;
+            drop(conn);
+            let after_bare = pool.get().map(|_| server.pings());
+
+            assert!(panicked.is_err(), "the test's own thread did not panic");
+            assert!(
+                matches!((&after_panic, &after_bare), (Ok(1), Ok(2))),
+                "pings after a use that panicked, then after a use of the bare connection: \
+                 {after_panic:?}, {after_bare:?}; expected 1 then 2: a connection given back \
+                 without the pool seeing its use end must be queued as not clean (the guard knows: \
+                 `idle_entry`), so that it is pinged before anyone uses it again"
+            );
+        });
+    }
+
+    #[test]
     fn closing_a_broken_connection_never_holds_up_another_checkout() {
         watchdog(HANG, || {
             let (pool, server) = fake_pool(2, TRUST);
@@ -214,16 +243,16 @@ mod step_b {
             broken.mark_broken();
             drop(broken); // its slot is free, and nothing is idle: the next checkout opens one
 
-            server.slow.store(true, std::sync::atomic::Ordering::SeqCst);
+            server.slow.store(true, Ordering::SeqCst);
             let opener = pool.clone();
-            let worker = std::thread::spawn(move || drop(opener.get()));
+            let worker = thread::spawn(move || drop(opener.get()));
             assert!(
                 server.wait_for_slow_work(),
                 "the checkout never opened a connection"
             );
             drop(held); // Drop needs the lock
             let back_while_opening =
-                server.slow_ended.load(std::sync::atomic::Ordering::SeqCst) == 0;
+                server.slow_ended.load(Ordering::SeqCst) == 0;
             server.release();
             worker.join().expect("the opening thread");
 
