@@ -251,8 +251,7 @@ mod step_b {
                 "the checkout never opened a connection"
             );
             drop(held); // Drop needs the lock
-            let back_while_opening =
-                server.slow_ended.load(Ordering::SeqCst) == 0;
+            let back_while_opening = server.slow_ended.load(Ordering::SeqCst) == 0;
             server.release();
             worker.join().expect("the opening thread");
 
