@@ -105,6 +105,16 @@ impl TestDb {
         })
     }
 
+    /// A connection to the test's database that the server has closed (`KILL`), as a restart or
+    /// `wait_timeout` would: any SQL sent on it fails, so a test sees the code's error path.
+    pub fn killed_conn(&self) -> mysql::Result<Conn> {
+        let victim = self.conn();
+        // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
+        self.conn()
+            .query_drop(format!("KILL {}", victim.connection_id()))?;
+        Ok(victim)
+    }
+
     /// The tables of this database, sorted: after an SQL-injection test, still `["conversations", "users"]`.
     pub fn table_names(&self) -> Vec<String> {
         self.conn()

@@ -14,15 +14,6 @@ fn all_users(conn: &mut Conn) -> mysql::Result<Vec<Row>> {
     conn.query("SELECT id, name, email, created_at FROM users ORDER BY id")
 }
 
-/// A connection the server has closed: any SQL sent on it fails.
-fn killed_connection(db: &shared::testing::TestDb) -> anyhow::Result<Conn> {
-    let victim = db.conn();
-    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
-    db.conn()
-        .query_drop(format!("KILL {}", victim.connection_id()))?;
-    Ok(victim)
-}
-
 mod step_a {
     use chrono::NaiveDateTime;
     use lesson2::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserError, create_user};
@@ -30,13 +21,13 @@ mod step_a {
     use mysql::prelude::Queryable;
     use shared::testing::{TestDb, statements_run_by};
 
-    use super::{all_users, killed_connection};
+    use super::all_users;
 
     #[test]
     fn create_user_runs_one_statement_the_insert_whose_reply_carries_the_id() -> anyhow::Result<()>
     {
         let db = TestDb::new()?;
-        insert_user_with_sql(&db, "Alice", "alice@example.com")?;
+        shared::testing::insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
 
         let (created, run) =
             statements_run_by(&db, |conn| create_user(conn, "Minsu", "minsu@example.com"))?;
@@ -51,11 +42,6 @@ mod step_a {
             run.len()
         );
         Ok(())
-    }
-
-    /// Set-up with plain SQL, outside the code under test.
-    fn insert_user_with_sql(db: &TestDb, name: &str, email: &str) -> anyhow::Result<u64> {
-        Ok(shared::testing::insert_user(&mut db.conn(), name, email)?)
     }
 
     #[test]
@@ -217,7 +203,7 @@ mod step_a {
         // On a connection the server has closed, any SQL fails with a Db error, so only a check made
         // before sending anything can still answer Invalid.
         let db = TestDb::new()?;
-        let mut dead = killed_connection(&db)?;
+        let mut dead = db.killed_conn()?;
 
         let empty_name = create_user(&mut dead, "", "new@example.com");
         let empty_email = create_user(&mut dead, "New", "");
@@ -234,7 +220,7 @@ mod step_a {
     #[test]
     fn a_failure_that_is_not_a_taken_email_is_a_db_error() -> anyhow::Result<()> {
         let db = TestDb::new()?;
-        let mut dead = killed_connection(&db)?;
+        let mut dead = db.killed_conn()?;
 
         let result = create_user(&mut dead, "New", "new@example.com");
 
@@ -353,13 +339,11 @@ mod step_b {
     use mysql::prelude::Queryable;
     use shared::testing::{TestDb, insert_user};
 
-    use super::killed_connection;
-
     #[test]
     fn get_user_by_email_on_a_lost_connection_is_a_db_error_not_nobody() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
-        let mut dead = killed_connection(&db)?;
+        let mut dead = db.killed_conn()?;
 
         let found = get_user_by_email(&mut dead, "alice@example.com");
 

@@ -31,15 +31,6 @@ fn found_rows_conn(db: &TestDb) -> mysql::Result<Conn> {
     )
 }
 
-/// A connection the server has closed: any SQL sent on it fails.
-fn killed_connection(db: &TestDb) -> mysql::Result<Conn> {
-    let victim = db.conn();
-    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
-    db.conn()
-        .query_drop(format!("KILL {}", victim.connection_id()))?;
-    Ok(victim)
-}
-
 /// Checks that `change` of an existing user ran one statement and succeeded; `what` names it.
 fn one_statement(
     db: &TestDb,
@@ -64,7 +55,7 @@ fn a_db_error_on_a_closed_connection(
     what: &str,
     change: impl FnOnce(&mut Conn) -> Result<(), UserError>,
 ) -> anyhow::Result<()> {
-    let mut dead = killed_connection(db)?;
+    let mut dead = db.killed_conn()?;
     let result = change(&mut dead);
     assert!(
         matches!(result, Err(UserError::Db(_))),

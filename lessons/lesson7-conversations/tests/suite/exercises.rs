@@ -53,15 +53,6 @@ fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
     })
 }
 
-/// A connection the server has closed: any SQL sent on it fails.
-fn killed_connection(db: &TestDb) -> mysql::Result<Conn> {
-    let victim = db.conn();
-    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
-    db.conn()
-        .query_drop(format!("KILL {}", victim.connection_id()))?;
-    Ok(victim)
-}
-
 /// Checks that `save` succeeded and ran one statement; `what` names it.
 fn one_statement<T: std::fmt::Debug>(
     db: &TestDb,
@@ -96,7 +87,7 @@ mod step_a {
     fn a_question_on_a_closed_connection_is_not_an_unknown_user() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let user_id = add_user(&mut db.conn(), "jimin")?;
-        let mut dead = killed_connection(&db)?;
+        let mut dead = db.killed_conn()?;
 
         let result = lesson7::save_question(&mut dead, user_id, "Anyone?");
 
@@ -471,7 +462,7 @@ mod step_c {
         let mut conn = db.conn();
         let user_id = add_user(&mut conn, "jimin")?;
         add_question(&mut conn, user_id, "Still there?")?;
-        let mut dead = killed_connection(&db)?;
+        let mut dead = db.killed_conn()?;
 
         let result = lesson7::get_recent_conversations(&mut dead, user_id, 10);
 

@@ -118,10 +118,7 @@ fn a_failed_exchange_leaves_its_connection_clean_for_the_next_one() -> anyhow::R
 fn on_a_closed_connection_the_exchange_fails_at_its_begin() -> anyhow::Result<()> {
     let db = TestDb::new()?;
     let user_id = add_user(&mut db.conn(), "seojun")?;
-    let mut dead = db.conn();
-    // KILL takes no parameters (MySQL refuses `KILL ?`): the id is an integer, formatted.
-    db.conn()
-        .query_drop(format!("KILL {}", dead.connection_id()))?;
+    let mut dead = db.killed_conn()?;
 
     let result = save_exchange(&mut dead, user_id, "Hello?", "Hi!");
 
