@@ -24,9 +24,11 @@ use mysql::{Conn, Opts};
 
 use crate::{Config, Error, connect};
 
+mod bilingual;
 mod commands;
 pub mod proxy;
 pub mod relay;
+pub use bilingual::{KO_MARKER, bilingual};
 pub use commands::{Command, CommandLog, statements_run_by};
 
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};

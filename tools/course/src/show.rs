@@ -46,7 +46,7 @@ pub fn state_details(lesson: &Lesson, ex: &Exercise, state: &State, lang: Lang) 
             "· {id}는 아직 시작 전입니다. 테스트가 스텁의 todo!()에서 멈춥니다. {file}에 코드를 작성하세요."
         ),
         State::Failing { test, message } => {
-            let message = clip(message);
+            let message = clip(&crate::i18n::in_language(message, lang));
             tr!(
                 lang,
                 "✗ {test} fails:\n\n{message}",
