@@ -28,7 +28,7 @@ mod bilingual;
 mod commands;
 pub mod proxy;
 pub mod relay;
-pub use bilingual::{KO_MARKER, bilingual};
+pub use bilingual::{KO_MARKER, bilingual, expect_ok};
 pub use commands::{Command, CommandLog, statements_run_by};
 
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};

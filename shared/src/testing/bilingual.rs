@@ -42,6 +42,27 @@ macro_rules! bilingual {
     };
 }
 
+/// The value of a call of the code under test that must succeed here; an `Err` fails the test with
+/// a message in both languages naming the call (as `create_user("Alice", "alice@example.com")`).
+///
+/// ```
+/// let id = shared::testing::expect_ok(Ok::<u64, String>(7), "create_user(\"Alice\", \"alice@example.com\")");
+/// # assert_eq!(id, 7);
+/// ```
+#[track_caller]
+pub fn expect_ok<T, E: std::fmt::Debug>(result: Result<T, E>, call: &str) -> T {
+    match result {
+        Ok(value) => value,
+        Err(err) => panic!(
+            "{}",
+            bilingual(
+                format!("{call} returned an error where it should succeed: {err:?}"),
+                format!("{call} 호출은 성공해야 하는데 오류를 반환했습니다: {err:?}"),
+            )
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +72,19 @@ mod tests {
         let message = bilingual("first\nsecond", "첫째\n\n둘째");
         assert!(
             message == "first\nsecond\n[ko] 첫째\n[ko]\n[ko] 둘째",
+            "built {message:?}"
+        );
+    }
+
+    #[test]
+    fn a_failed_call_that_must_succeed_says_so_in_both_languages() {
+        let panic = std::panic::catch_unwind(|| expect_ok(Err::<(), _>("boom"), "f(1)"))
+            .expect_err("an Err must fail the test");
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            message
+                == "f(1) returned an error where it should succeed: \"boom\"\n\
+                        [ko] f(1) 호출은 성공해야 하는데 오류를 반환했습니다: \"boom\"",
             "built {message:?}"
         );
     }
