@@ -16,6 +16,9 @@
 //!   that say what to do. A wrong password, an unreachable server or a missing default database must
 //!   not panic, and no connection may stay open after the function returns.
 //!
+//! **Your decisions.** How many queries ask for the four values; the Rust type each row is read as
+//! (which column can be `NULL`?); what a query error, or a row that never came, becomes.
+//!
 //! **Test.** `cargo test -p lesson1 --features exercise` runs 1a's tests on your code;
 //! `cargo run -p lesson1 --features exercise` runs the demo on it.
 //!
@@ -39,6 +42,9 @@
 //!   `shared::connect`는 "거부됨", "비밀번호 틀림"을 무엇을 하면 되는지 알려 주는 오류로 이미 바꿔 줍니다.
 //!   비밀번호가 틀리거나, 서버에 닿지 않거나, 기본 데이터베이스가 없어도 panic하면 안 되며, 함수가 반환된
 //!   뒤에 열린 커넥션이 남아 있으면 안 됩니다.
+//!
+//! **여러분이 정할 것.** 네 값을 쿼리 몇 개로 물을지, 각 행을 어떤 Rust 타입으로 읽을지(`NULL`일 수 있는 열은
+//! 어느 것인가요?), 쿼리 오류나 끝내 오지 않은 행을 무엇으로 바꿀지.
 //!
 //! **테스트.** `cargo test -p lesson1 --features exercise`가 여러분의 코드로 1a의 테스트를 돌립니다.
 //! `cargo run -p lesson1 --features exercise`는 여러분의 코드로 데모를 실행합니다.
