@@ -19,7 +19,8 @@ mod step_a {
     use lesson2::{MAX_EMAIL_CHARS, MAX_NAME_CHARS, UserError, create_user};
     use mysql::TxOpts;
     use mysql::prelude::Queryable;
-    use shared::testing::{TestDb, statements_run_by};
+    use shared::bilingual;
+    use shared::testing::{TestDb, expect_ok, statements_run_by};
 
     use super::all_users;
 
@@ -32,14 +33,21 @@ mod step_a {
         let (created, run) =
             statements_run_by(&db, |conn| create_user(conn, "Minsu", "minsu@example.com"))?;
 
-        assert!(created.is_ok(), "create_user failed: {created:?}");
+        expect_ok(created, "create_user(\"Minsu\", \"minsu@example.com\")");
+        let count = run.len();
         assert!(
-            run.len() == 1,
-            "create_user ran {} statements, {run:#?}; expected one, the INSERT: its reply already \
-             carries the new id (last_insert_id), so a second statement to read the id back, or a \
-             look-up before the INSERT to check the email, costs a round trip (and a check first \
-             can be overtaken by another connection's INSERT; the unique index decides anyway)",
-            run.len()
+            count == 1,
+            "{}",
+            bilingual!(
+                "create_user ran {count} statements, {run:#?}; expected one, the INSERT: its reply already \
+                 carries the new id (last_insert_id), so a second statement to read the id back, or a \
+                 look-up before the INSERT to check the email, costs a round trip (and a check first \
+                 can be overtaken by another connection's INSERT; the unique index decides anyway)",
+                "create_user가 SQL 문을 {count}개 실행했습니다: {run:#?}. 기대한 것은 INSERT 하나입니다. \
+                 INSERT의 응답에 새 id(last_insert_id)가 이미 들어 있으므로, id를 다시 읽는 두 번째 SQL 문이나 \
+                 이메일을 확인하려고 INSERT 전에 하는 조회는 왕복 한 번을 더 씁니다(게다가 먼저 확인해도 그사이 \
+                 다른 커넥션의 INSERT가 끼어들 수 있고, 어차피 결정은 유니크 인덱스가 합니다)"
+            )
         );
         Ok(())
     }
@@ -49,19 +57,30 @@ mod step_a {
         let db = TestDb::new()?;
         let mut conn = db.conn();
 
-        let id = create_user(&mut conn, "김민수", "minsu@example.com")?;
+        let id = expect_ok(
+            create_user(&mut conn, "김민수", "minsu@example.com"),
+            "create_user(\"김민수\", \"minsu@example.com\")",
+        );
 
         let rows = all_users(&mut conn)?;
         let stored: Vec<(u64, &str, &str)> = rows.iter().map(|r| (r.0, &*r.1, &*r.2)).collect();
         assert!(
             stored == [(id, "김민수", "minsu@example.com")],
-            "after create_user returned id {id}, the table should hold exactly that user, but holds {stored:?}"
+            "{}",
+            bilingual!(
+                "after create_user returned id {id}, the table should hold exactly that user, but holds {stored:?}",
+                "create_user가 id {id}를 반환했으니 테이블에는 정확히 그 사용자만 있어야 하는데, {stored:?}가 있습니다"
+            )
         );
         let now: NaiveDateTime = conn.query_first("SELECT NOW()")?.expect("one row");
         let created_at = rows[0].3;
         assert!(
             created_at <= now && now - created_at < chrono::Duration::minutes(5),
-            "created_at {created_at} should be the server's time of the INSERT (now {now}): leave it to the column's default"
+            "{}",
+            bilingual!(
+                "created_at {created_at} should be the server's time of the INSERT (now {now}): leave it to the column's default",
+                "created_at {created_at}은 INSERT 때의 서버 시각이어야 합니다(지금 {now}). 열의 기본값에 맡기세요"
+            )
         );
         Ok(())
     }
@@ -71,14 +90,25 @@ mod step_a {
         let db = TestDb::new()?;
         let mut conn = db.conn();
 
-        let first = create_user(&mut conn, "Alice", "alice@example.com")?;
-        let second = create_user(&mut conn, "Bob", "bob@example.com")?;
+        let first = expect_ok(
+            create_user(&mut conn, "Alice", "alice@example.com"),
+            "create_user(\"Alice\", \"alice@example.com\")",
+        );
+        let second = expect_ok(
+            create_user(&mut conn, "Bob", "bob@example.com"),
+            "create_user(\"Bob\", \"bob@example.com\")",
+        );
 
         let ids: Vec<u64> = all_users(&mut conn)?.into_iter().map(|row| row.0).collect();
         assert!(
             ids == [first, second],
-            "create_user returned ids {first} and {second}, but the stored ids are {ids:?}: \
-             is the id read from the INSERT's reply (last_insert_id), not counted some other way?"
+            "{}",
+            bilingual!(
+                "create_user returned ids {first} and {second}, but the stored ids are {ids:?}: \
+                 is the id read from the INSERT's reply (last_insert_id), not counted some other way?",
+                "create_user는 id {first}, {second}를 반환했는데, 저장된 id는 {ids:?}입니다. \
+                 id를 INSERT의 응답(last_insert_id)에서 읽었나요, 아니면 다른 방법으로 셌나요?"
+            )
         );
         Ok(())
     }
@@ -89,7 +119,10 @@ mod step_a {
         let mut writer = db.conn();
         let mut reader = db.conn();
 
-        let id = create_user(&mut writer, "Alice", "alice@example.com")?;
+        let id = expect_ok(
+            create_user(&mut writer, "Alice", "alice@example.com"),
+            "create_user(\"Alice\", \"alice@example.com\")",
+        );
 
         let seen: Option<u64> = reader.exec_first(
             "SELECT id FROM users WHERE email = ?",
@@ -97,7 +130,11 @@ mod step_a {
         )?;
         assert!(
             seen == Some(id),
-            "another connection finds {seen:?}, expected Some({id}): was a transaction left open around the INSERT?"
+            "{}",
+            bilingual!(
+                "another connection finds {seen:?}, expected Some({id}): was a transaction left open around the INSERT?",
+                "다른 커넥션은 {seen:?}를 찾았고, 기대한 값은 Some({id})입니다. INSERT를 감싼 트랜잭션이 열린 채 남지 않았나요?"
+            )
         );
         Ok(())
     }
@@ -107,18 +144,29 @@ mod step_a {
     -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let mut conn = db.conn();
-        create_user(&mut conn, "Alice", "alice@example.com")?;
+        expect_ok(
+            create_user(&mut conn, "Alice", "alice@example.com"),
+            "create_user(\"Alice\", \"alice@example.com\")",
+        );
         let before = all_users(&mut conn)?;
 
         let result = create_user(&mut conn, "Mallory", "alice@example.com");
 
         assert!(
             matches!(&result, Err(UserError::EmailTaken { email }) if email == "alice@example.com"),
-            "a second user with the same email should be EmailTaken {{ email: \"alice@example.com\" }}, got {result:?}"
+            "{}",
+            bilingual!(
+                "a second user with the same email should be EmailTaken {{ email: \"alice@example.com\" }}, got {result:?}",
+                "같은 이메일로 두 번째 사용자를 만들면 EmailTaken {{ email: \"alice@example.com\" }}이어야 하는데, {result:?}를 받았습니다"
+            )
         );
         assert!(
             all_users(&mut conn)? == before,
-            "the first user must stay as it was"
+            "{}",
+            bilingual!(
+                "the first user must stay as it was",
+                "첫 사용자는 그대로 남아 있어야 합니다"
+            )
         );
         Ok(())
     }
@@ -129,7 +177,10 @@ mod step_a {
         // are the same: letter case, accents, fullwidth forms and ß = ss do not make a new email.
         let db = TestDb::new()?;
         let mut conn = db.conn();
-        create_user(&mut conn, "Plain", "plain.resume.strasse@example.com")?;
+        expect_ok(
+            create_user(&mut conn, "Plain", "plain.resume.strasse@example.com"),
+            "create_user(\"Plain\", \"plain.resume.strasse@example.com\")",
+        );
 
         for same in [
             "PLAIN.Resume.STRASSE@example.com",
@@ -140,8 +191,13 @@ mod step_a {
 
             assert!(
                 matches!(&result, Err(UserError::EmailTaken { email }) if email == same),
-                "{same:?} is the same email as plain.resume.strasse@example.com for the unique key, \
-                 so create_user should be EmailTaken {{ email: {same:?} }}, got {result:?}"
+                "{}",
+                bilingual!(
+                    "{same:?} is the same email as plain.resume.strasse@example.com for the unique key, \
+                     so create_user should be EmailTaken {{ email: {same:?} }}, got {result:?}",
+                    "유니크 키에게 {same:?}는 plain.resume.strasse@example.com과 같은 이메일이므로, \
+                     create_user는 EmailTaken {{ email: {same:?} }}이어야 하는데, {result:?}를 받았습니다"
+                )
             );
         }
         Ok(())
@@ -152,12 +208,19 @@ mod step_a {
         let db = TestDb::new()?;
         let mut conn = db.conn();
 
-        let crab = create_user(&mut conn, "Crab", "a🦀@example.com")?;
+        let crab = expect_ok(
+            create_user(&mut conn, "Crab", "a🦀@example.com"),
+            "create_user(\"Crab\", \"a🦀@example.com\")",
+        );
         let smile = create_user(&mut conn, "Smile", "a😀@example.com");
 
         assert!(
             matches!(smile, Ok(id) if id != crab),
-            "a🦀@ and a😀@ are different emails, so both users should be created, got {smile:?}"
+            "{}",
+            bilingual!(
+                "a🦀@ and a😀@ are different emails, so both users should be created, got {smile:?}",
+                "a🦀@와 a😀@는 다른 이메일이므로 두 사용자 모두 만들어져야 하는데, {smile:?}를 받았습니다"
+            )
         );
         Ok(())
     }
@@ -167,7 +230,10 @@ mod step_a {
     {
         let db = TestDb::new()?;
         let mut conn = db.conn();
-        create_user(&mut conn, "Alice", "alice@example.com")?;
+        expect_ok(
+            create_user(&mut conn, "Alice", "alice@example.com"),
+            "create_user(\"Alice\", \"alice@example.com\")",
+        );
         let before = all_users(&mut conn)?;
         let long_name = "가".repeat(MAX_NAME_CHARS + 1);
         let long_email = format!("{}@example.com", "a".repeat(MAX_EMAIL_CHARS));
@@ -187,13 +253,22 @@ mod step_a {
 
             assert!(
                 matches!(&result, Err(UserError::Invalid { field: f, .. }) if *f == field),
-                "create_user({name:?}, {email:?}) should be Invalid {{ field: {field:?} }}, got {result:?}: \
-                 are validate_name and validate_email both called?"
+                "{}",
+                bilingual!(
+                    "create_user({name:?}, {email:?}) should be Invalid {{ field: {field:?} }}, got {result:?}: \
+                     are validate_name and validate_email both called?",
+                    "create_user({name:?}, {email:?})는 Invalid {{ field: {field:?} }}여야 하는데, {result:?}를 받았습니다. \
+                     validate_name과 validate_email을 둘 다 호출했나요?"
+                )
             );
         }
         assert!(
             all_users(&mut conn)? == before,
-            "a refused user must not be stored"
+            "{}",
+            bilingual!(
+                "a refused user must not be stored",
+                "거절된 사용자는 저장되면 안 됩니다"
+            )
         );
         Ok(())
     }
@@ -211,8 +286,13 @@ mod step_a {
         assert!(
             matches!(empty_name, Err(UserError::Invalid { field: "name", .. }))
                 && matches!(empty_email, Err(UserError::Invalid { field: "email", .. })),
-            "on a closed connection, an empty name and an empty email should still be Invalid \
-             (checked before the INSERT), got {empty_name:?} and {empty_email:?}"
+            "{}",
+            bilingual!(
+                "on a closed connection, an empty name and an empty email should still be Invalid \
+                 (checked before the INSERT), got {empty_name:?} and {empty_email:?}",
+                "닫힌 커넥션에서도 빈 이름과 빈 이메일은 Invalid여야 하는데(INSERT 전에 검사), \
+                 {empty_name:?}, {empty_email:?}를 받았습니다"
+            )
         );
         Ok(())
     }
@@ -226,8 +306,13 @@ mod step_a {
 
         assert!(
             matches!(result, Err(UserError::Db(_))),
-            "on a closed connection the INSERT fails, which is UserError::Db, got {result:?}: \
-             is every error turned into EmailTaken, instead of only the one is_email_taken recognises?"
+            "{}",
+            bilingual!(
+                "on a closed connection the INSERT fails, which is UserError::Db, got {result:?}: \
+                 is every error turned into EmailTaken, instead of only the one is_email_taken recognises?",
+                "닫힌 커넥션에서는 INSERT가 실패하고, 이는 UserError::Db인데 {result:?}를 받았습니다. \
+                 is_email_taken이 알아보는 오류만이 아니라 모든 오류를 EmailTaken으로 바꾸지 않았나요?"
+            )
         );
         Ok(())
     }
@@ -257,14 +342,23 @@ mod step_a {
                 stored
                     .as_ref()
                     .is_some_and(|(n, e)| n.as_bytes() == name.as_bytes() && *e == email),
-                "create_user({name:?}, {email:?}) returned {id:?} and stored {stored:?}: \
-                 are the values bound with ? instead of pasted into the SQL text?"
+                "{}",
+                bilingual!(
+                    "create_user({name:?}, {email:?}) returned {id:?} and stored {stored:?}: \
+                     are the values bound with ? instead of pasted into the SQL text?",
+                    "create_user({name:?}, {email:?})가 {id:?}를 반환하고 {stored:?}를 저장했습니다. \
+                     값을 SQL 문자열에 붙여 넣지 않고 ?로 바인딩했나요?"
+                )
             );
         }
+        let tables = db.table_names();
         assert!(
-            db.table_names() == ["conversations", "users"],
-            "a name dropped a table: {:?}",
-            db.table_names()
+            tables == ["conversations", "users"],
+            "{}",
+            bilingual!(
+                "a name dropped a table: {tables:?}",
+                "이름 하나가 테이블을 지웠습니다: {tables:?}"
+            )
         );
         Ok(())
     }
@@ -276,23 +370,42 @@ mod step_a {
         let name = "김민수 🦀👩‍💻 ㅋㅋ";
         let email = "민수🦀@예시.한국";
 
-        let id = create_user(&mut conn, name, email)?;
+        let id = expect_ok(
+            create_user(&mut conn, name, email),
+            &format!("create_user({name:?}, {email:?})"),
+        );
 
         let (stored_name, stored_email, chars): (String, String, u64) = conn
             .exec_first(
                 "SELECT name, email, CHAR_LENGTH(name) FROM users WHERE id = ?",
                 (id,),
             )?
-            .expect("the row of the returned id");
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}",
+                    bilingual!(
+                        "no row has the id {id} that create_user returned",
+                        "create_user가 반환한 id {id}를 가진 행이 없습니다"
+                    )
+                )
+            });
         assert!(
             stored_name.as_bytes() == name.as_bytes()
                 && stored_email.as_bytes() == email.as_bytes(),
-            "stored {stored_name:?} <{stored_email:?}>, expected {name:?} <{email:?}>"
+            "{}",
+            bilingual!(
+                "stored {stored_name:?} <{stored_email:?}>, expected {name:?} <{email:?}>",
+                "저장된 값은 {stored_name:?} <{stored_email:?}>이고, 기대한 값은 {name:?} <{email:?}>입니다"
+            )
         );
+        let expected = name.chars().count();
         assert!(
-            chars == name.chars().count() as u64,
-            "the server counts {chars} characters, expected {}",
-            name.chars().count()
+            chars == expected as u64,
+            "{}",
+            bilingual!(
+                "the server counts {chars} characters, expected {expected}",
+                "서버는 {chars}글자로 세는데, 기대한 수는 {expected}글자입니다"
+            )
         );
         Ok(())
     }
@@ -308,7 +421,11 @@ mod step_a {
         let stored: Option<String> = conn.query_first("SELECT name FROM users")?;
         assert!(
             id.is_ok() && stored.as_deref() == Some(name.as_str()),
-            "100 emoji fit the column (it counts characters, not bytes), but create_user returned {id:?}"
+            "{}",
+            bilingual!(
+                "100 emoji fit the column (it counts characters, not bytes), but create_user returned {id:?}",
+                "이모지 100개는 열에 들어갑니다(열은 바이트가 아니라 글자를 셉니다). 그런데 create_user가 {id:?}를 반환했습니다"
+            )
         );
         Ok(())
     }
@@ -319,15 +436,23 @@ mod step_a {
         let mut conn = db.conn();
 
         let mut tx = conn.start_transaction(TxOpts::default())?;
-        create_user(&mut tx, "Alice", "alice@example.com")?;
+        expect_ok(
+            create_user(&mut tx, "Alice", "alice@example.com"),
+            "create_user(\"Alice\", \"alice@example.com\") inside a transaction",
+        );
         let inside: usize = tx.query::<u64, _>("SELECT id FROM users")?.len();
         tx.rollback()?;
         let after = all_users(&mut conn)?.len();
 
         assert!(
             inside == 1 && after == 0,
-            "inside the transaction {inside} user(s), after the rollback {after}; expected 1 then 0: \
-             does create_user commit by itself?"
+            "{}",
+            bilingual!(
+                "inside the transaction {inside} user(s), after the rollback {after}; expected 1 then 0: \
+                 does create_user commit by itself?",
+                "트랜잭션 안에서 사용자 {inside}명, 롤백 뒤에 {after}명입니다. 기대한 값은 1명, 그다음 0명입니다. \
+                 create_user가 스스로 커밋하나요?"
+            )
         );
         Ok(())
     }
@@ -337,7 +462,8 @@ mod step_b {
     use lesson2::{User, get_user_by_email};
     use mysql::TxOpts;
     use mysql::prelude::Queryable;
-    use shared::testing::{TestDb, insert_user};
+    use shared::bilingual;
+    use shared::testing::{TestDb, expect_ok, insert_user};
 
     #[test]
     fn get_user_by_email_on_a_lost_connection_is_a_db_error_not_nobody() -> anyhow::Result<()> {
@@ -349,8 +475,13 @@ mod step_b {
 
         assert!(
             matches!(found, Err(lesson2::UserError::Db(_))),
-            "on a closed connection the SELECT fails, which is UserError::Db, got {found:?}: an \
-             error read as Ok(None) tells the caller \"no such user\" when nobody could look"
+            "{}",
+            bilingual!(
+                "on a closed connection the SELECT fails, which is UserError::Db, got {found:?}: an \
+                 error read as Ok(None) tells the caller \"no such user\" when nobody could look",
+                "닫힌 커넥션에서는 SELECT가 실패하고, 이는 UserError::Db인데 {found:?}를 받았습니다. \
+                 오류를 Ok(None)으로 읽으면, 아무도 찾아보지 못했는데 호출한 쪽에 \"그런 사용자는 없다\"고 말하게 됩니다"
+            )
         );
         Ok(())
     }
@@ -362,13 +493,24 @@ mod step_b {
         insert_user(&mut conn, "Underscore", "a1b@example.com")?;
         insert_user(&mut conn, "Percent", "100-off@example.com")?;
 
-        let underscore = get_user_by_email(&mut conn, "a_b@example.com")?;
-        let percent = get_user_by_email(&mut conn, "100%@example.com")?;
+        let underscore = expect_ok(
+            get_user_by_email(&mut conn, "a_b@example.com"),
+            "get_user_by_email(\"a_b@example.com\")",
+        );
+        let percent = expect_ok(
+            get_user_by_email(&mut conn, "100%@example.com"),
+            "get_user_by_email(\"100%@example.com\")",
+        );
 
         assert!(
             underscore.is_none() && percent.is_none(),
-            "nobody has a_b@example.com or 100%@example.com, but the lookups found {underscore:?} \
-             and {percent:?}: with LIKE, _ and % are wildcards; an email is compared with ="
+            "{}",
+            bilingual!(
+                "nobody has a_b@example.com or 100%@example.com, but the lookups found {underscore:?} \
+                 and {percent:?}: with LIKE, _ and % are wildcards; an email is compared with =",
+                "a_b@example.com이나 100%@example.com을 가진 사람은 없는데, 조회가 {underscore:?}, \
+                 {percent:?}를 찾았습니다. LIKE에서 _와 %는 와일드카드입니다. 이메일은 =로 비교합니다"
+            )
         );
         Ok(())
     }
@@ -393,7 +535,10 @@ mod step_b {
             )?
             .expect("inserted above");
 
-        let user = get_user_by_email(&mut conn, "jieun@example.com")?;
+        let user = expect_ok(
+            get_user_by_email(&mut conn, "jieun@example.com"),
+            "get_user_by_email(\"jieun@example.com\")",
+        );
 
         let expected = User {
             id,
@@ -403,7 +548,11 @@ mod step_b {
         };
         assert!(
             user.as_ref() == Some(&expected),
-            "expected the stored row {expected:?}, got {user:?}"
+            "{}",
+            bilingual!(
+                "expected the stored row {expected:?}, got {user:?}",
+                "저장된 행 {expected:?}를 기대했는데, {user:?}를 받았습니다"
+            )
         );
         Ok(())
     }
@@ -414,11 +563,18 @@ mod step_b {
         let mut conn = db.conn();
         insert_user(&mut conn, "Alice", "alice@example.com")?;
 
-        let user = get_user_by_email(&mut conn, "nobody@example.com")?;
+        let user = expect_ok(
+            get_user_by_email(&mut conn, "nobody@example.com"),
+            "get_user_by_email(\"nobody@example.com\")",
+        );
 
         assert!(
             user.is_none(),
-            "nobody has nobody@example.com, but the lookup found {user:?}"
+            "{}",
+            bilingual!(
+                "nobody has nobody@example.com, but the lookup found {user:?}",
+                "nobody@example.com을 가진 사람은 없는데, 조회가 {user:?}를 찾았습니다"
+            )
         );
         Ok(())
     }
@@ -436,13 +592,21 @@ mod step_b {
             "plain.résumé.straße@example.com",
             "ｐｌａｉｎ.resume.strasse@ｅｘａｍｐｌｅ.ｃｏｍ",
         ] {
-            let found = get_user_by_email(&mut conn, same)?;
+            let found = expect_ok(
+                get_user_by_email(&mut conn, same),
+                &format!("get_user_by_email({same:?})"),
+            );
 
             assert!(
                 found.as_ref().map(|u| (u.id, u.email.as_str()))
                     == Some((id, "plain.resume.strasse@example.com")),
-                "{same:?} is the same email for the server, so the lookup should find user {id} \
-                 with its stored email, got {found:?}: is the comparison left to WHERE email = ?"
+                "{}",
+                bilingual!(
+                    "{same:?} is the same email for the server, so the lookup should find user {id} \
+                     with its stored email, got {found:?}: is the comparison left to WHERE email = ?",
+                    "서버에게 {same:?}는 같은 이메일이므로, 조회는 저장된 이메일 그대로인 사용자 {id}를 찾아야 하는데 \
+                     {found:?}를 받았습니다. 비교를 WHERE email = ?에 맡겼나요?"
+                )
             );
         }
         Ok(())
@@ -459,8 +623,13 @@ mod step_b {
 
         assert!(
             matches!(found, Ok(None)),
-            "no email is ' OR '1'='1, so the lookup should be Ok(None), got {found:?}: \
-             is the email bound with ? instead of pasted into the SQL text?"
+            "{}",
+            bilingual!(
+                "no email is ' OR '1'='1, so the lookup should be Ok(None), got {found:?}: \
+                 is the email bound with ? instead of pasted into the SQL text?",
+                "' OR '1'='1인 이메일은 없으므로 조회는 Ok(None)이어야 하는데, {found:?}를 받았습니다. \
+                 이메일을 SQL 문자열에 붙여 넣지 않고 ?로 바인딩했나요?"
+            )
         );
         Ok(())
     }
@@ -472,13 +641,20 @@ mod step_b {
         let (name, email) = ("김민수 🦀👩‍💻", "민수🦀@예시.한국");
         let id = insert_user(&mut conn, name, email)?;
 
-        let found = get_user_by_email(&mut conn, email)?;
+        let found = expect_ok(
+            get_user_by_email(&mut conn, email),
+            &format!("get_user_by_email({email:?})"),
+        );
 
         assert!(
             found
                 .as_ref()
                 .is_some_and(|u| u.id == id && u.name == name && u.email == email),
-            "expected user {id} {name:?} <{email}>, got {found:?}"
+            "{}",
+            bilingual!(
+                "expected user {id} {name:?} <{email}>, got {found:?}",
+                "사용자 {id} {name:?} <{email}>를 기대했는데, {found:?}를 받았습니다"
+            )
         );
         Ok(())
     }
@@ -490,12 +666,19 @@ mod step_b {
         let mut tx = conn.start_transaction(TxOpts::default())?;
         let id = insert_user(&mut tx, "Alice", "alice@example.com")?;
 
-        let inside = get_user_by_email(&mut tx, "alice@example.com")?;
+        let inside = expect_ok(
+            get_user_by_email(&mut tx, "alice@example.com"),
+            "get_user_by_email(\"alice@example.com\") inside a transaction",
+        );
         tx.rollback()?;
 
         assert!(
             inside.as_ref().map(|u| u.id) == Some(id),
-            "inside the transaction that inserted it, the lookup should find user {id}, got {inside:?}"
+            "{}",
+            bilingual!(
+                "inside the transaction that inserted it, the lookup should find user {id}, got {inside:?}",
+                "사용자를 넣은 그 트랜잭션 안에서는 조회가 사용자 {id}를 찾아야 하는데, {inside:?}를 받았습니다"
+            )
         );
         Ok(())
     }
