@@ -5,7 +5,10 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::error::Error;
-use crate::{DEFAULT_DATABASE, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_USER};
+use crate::{
+    DEFAULT_DATABASE, DEFAULT_HOST, DEFAULT_PASSWORD, DEFAULT_PORT, DEFAULT_REPLICA_PORT,
+    DEFAULT_USER,
+};
 
 /// The server's own databases. The course never uses them: a `reset` there would destroy the server.
 pub const SYSTEM_DATABASES: [&str; 4] =
@@ -87,6 +90,13 @@ pub struct Config {
     /// A PEM file with the CA certificate(s) that signed the server's certificate (`DB_SSL_CA`),
     /// for the `verify_*` modes; without it, they trust the public CAs only.
     pub ssl_ca: Option<PathBuf>,
+    /// The replica's host (`DB_REPLICA_HOST`, default 127.0.0.1): see [`Config::replica`].
+    pub replica_host: String,
+    /// The replica's port (`DB_REPLICA_PORT`, default 3316).
+    pub replica_port: u16,
+    /// Whether `DB_REPLICA_HOST` or `DB_REPLICA_PORT` is set: a program that can do without a
+    /// replica (lesson 9) uses one only then ([`Config::replica_if_set`]).
+    pub replica_set: bool,
 }
 
 impl Config {
@@ -114,6 +124,17 @@ impl Config {
             Some(value) => match value.trim().parse::<u16>() {
                 Ok(port) if port != 0 => port,
                 _ => return Err(Error::InvalidPort { value }),
+            },
+        };
+        // An empty variable counts as unset, as `DB_REPLICA_PORT=` in .env would be meant.
+        let replica_host = lookup("DB_REPLICA_HOST").filter(|h| !h.trim().is_empty());
+        let replica_port_value = lookup("DB_REPLICA_PORT").filter(|p| !p.trim().is_empty());
+        let replica_set = replica_host.is_some() || replica_port_value.is_some();
+        let replica_port = match replica_port_value {
+            None => DEFAULT_REPLICA_PORT,
+            Some(value) => match value.trim().parse::<u16>() {
+                Ok(port) if port != 0 => port,
+                _ => return Err(Error::InvalidReplicaPort { value }),
             },
         };
         let database = get("DB_NAME", DEFAULT_DATABASE);
@@ -157,7 +178,32 @@ impl Config {
             database,
             ssl_mode,
             ssl_ca,
+            replica_host: replica_host.unwrap_or_else(|| DEFAULT_HOST.to_string()),
+            replica_port,
+            replica_set,
         })
+    }
+
+    /// The replica's connection settings: the same user, password, database and TLS as the primary,
+    /// at `DB_REPLICA_HOST:DB_REPLICA_PORT` (defaults 127.0.0.1:3316, where
+    /// `cargo run -p db -- up --replica` starts one), whether those variables are set or not.
+    pub fn replica(&self) -> Config {
+        Config {
+            host: self.replica_host.clone(),
+            port: self.replica_port,
+            ..self.clone()
+        }
+    }
+
+    /// [`Config::replica`], only when `DB_REPLICA_HOST` or `DB_REPLICA_PORT` is set: for a program
+    /// that reads from a replica if there is one, and from the primary otherwise.
+    pub fn replica_if_set(&self) -> Option<Config> {
+        self.replica_set.then(|| self.replica())
+    }
+
+    /// Connection options for the replica when one is set ([`Config::replica_if_set`]).
+    pub fn replica_opts(&self) -> Option<mysql::Opts> {
+        self.replica_if_set().map(|replica| replica.opts())
     }
 
     /// The same server and user, another database (used by the test fixture). The name is not
@@ -185,6 +231,9 @@ impl fmt::Debug for Config {
             .field("database", &self.database)
             .field("ssl_mode", &self.ssl_mode)
             .field("ssl_ca", &self.ssl_ca)
+            .field("replica_host", &self.replica_host)
+            .field("replica_port", &self.replica_port)
+            .field("replica_set", &self.replica_set)
             .finish()
     }
 }
@@ -377,6 +426,39 @@ mod tests {
         assert!(missing.to_string().contains("no such file"), "{missing}");
         let used = used.expect("verify_identity with an existing CA file is valid");
         assert_eq!(used.ssl_ca, Some(PathBuf::from(this_file)));
+    }
+
+    #[test]
+    fn the_replica_defaults_to_port_3316_and_counts_as_set_only_when_named() {
+        let unset = config_from(&[("DB_PORT", "3307"), ("DB_PASSWORD", "pw")]).unwrap();
+        assert_eq!(unset.replica().address(), "127.0.0.1:3316");
+        assert!(
+            unset.replica_if_set().is_none() && unset.replica_opts().is_none(),
+            "without DB_REPLICA_HOST or DB_REPLICA_PORT a program that can do without a replica uses none"
+        );
+        let replica = config_from(&[("DB_REPLICA_PORT", "3317"), ("DB_PASSWORD", "pw")])
+            .unwrap()
+            .replica_if_set()
+            .expect("DB_REPLICA_PORT names a replica");
+        assert_eq!(replica.address(), "127.0.0.1:3317");
+        assert_eq!(
+            (replica.user.as_str(), replica.password.as_str()),
+            ("tester", "pw"),
+            "the replica has the primary's user and password"
+        );
+        let elsewhere = config_from(&[("DB_REPLICA_HOST", "replica.example")]).unwrap();
+        assert_eq!(
+            elsewhere.replica_if_set().map(|c| c.address()).as_deref(),
+            Some("replica.example:3316")
+        );
+        for bad in ["abc", "0", "70000"] {
+            let err = config_from(&[("DB_REPLICA_PORT", bad)]).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidReplicaPort { value } if value == bad)
+                    && err.to_string().contains("DB_REPLICA_PORT"),
+                "{bad:?} gave {err}"
+            );
+        }
     }
 
     #[test]

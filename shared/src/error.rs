@@ -9,7 +9,9 @@ use std::io;
 use std::sync::Arc;
 
 use crate::config::{Config, SslMode};
-use crate::{DEFAULT_PORT, READ_WRITE_TIMEOUT, SETUP_COMMAND, STATUS_COMMAND};
+use crate::{
+    DEFAULT_PORT, DEFAULT_REPLICA_PORT, READ_WRITE_TIMEOUT, SETUP_COMMAND, STATUS_COMMAND,
+};
 
 /// Something went wrong before a lesson could do its work. Each message names what to do next,
 /// and none contains the password.
@@ -19,6 +21,11 @@ pub enum Error {
     /// `DB_PORT` is not a port number.
     InvalidPort {
         /// What `DB_PORT` held.
+        value: String,
+    },
+    /// `DB_REPLICA_PORT` is not a port number.
+    InvalidReplicaPort {
+        /// What `DB_REPLICA_PORT` held.
         value: String,
     },
     /// `DB_NAME` is not a plain database name (letters, digits and `_`, at most 64).
@@ -285,6 +292,11 @@ impl fmt::Display for Error {
                 f,
                 "DB_PORT must be a port number from 1 to 65535, but it is {value:?}. \
                  Fix it in .env or your environment (the default is {DEFAULT_PORT})."
+            ),
+            Error::InvalidReplicaPort { value } => write!(
+                f,
+                "DB_REPLICA_PORT must be a port number from 1 to 65535, but it is {value:?}. \
+                 Fix it in .env or your environment (the default is {DEFAULT_REPLICA_PORT})."
             ),
             Error::InvalidDatabaseName { value } => write!(
                 f,

@@ -45,6 +45,9 @@ pub const DEFAULT_USER: &str = "tester";
 pub const DEFAULT_PASSWORD: &str = "tester";
 /// See [`DEFAULT_HOST`].
 pub const DEFAULT_DATABASE: &str = "llmagent";
+/// Where `cargo run -p db -- up --replica` starts the replica (on [`DEFAULT_HOST`]), and where
+/// [`Config::replica`] looks for one when `DB_REPLICA_PORT` is not set.
+pub const DEFAULT_REPLICA_PORT: u16 = 3316;
 
 /// The command that starts a database server and creates the user, database and schema.
 pub const SETUP_COMMAND: &str = "cargo run -p db -- up";

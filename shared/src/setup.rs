@@ -11,7 +11,9 @@
 pub mod admin;
 pub mod docker;
 pub mod local;
+mod pair;
 pub mod probe;
+pub mod replica;
 
 use std::cell::Cell;
 use std::io::Write;
@@ -28,6 +30,7 @@ use admin::{AdminLogin, connect_admin};
 use docker::{Compose, Engine};
 use local::{LocalServer, Ownership, ServerBinary, is_root};
 use probe::{PROBE_TIMEOUT, Probe, probe};
+use replica::Flavor;
 
 /// THE schema (docker/schema.sql), the same file Docker, the set-up and the test fixture load.
 pub const SCHEMA_SQL: &str = include_str!("../../docker/schema.sql");
@@ -157,6 +160,13 @@ impl Tool {
         check_database_name(&self.config.database)?;
         // Held until `up` ends: a second `up` waits here, then finds the server running.
         let _lock = self.local.lock(self.wait)?;
+        self.up_primary()?;
+        self.say_ready();
+        Ok(())
+    }
+
+    /// `up`'s work on the server at DB_HOST:DB_PORT, with the lock held.
+    fn up_primary(&self) -> Result<()> {
         match self.probe() {
             Probe::MySql { version } => {
                 say(format!(
@@ -178,7 +188,6 @@ impl Tool {
             ),
             Probe::Nothing(_) => self.start_server()?,
         }
-        self.say_ready();
         Ok(())
     }
 
@@ -266,7 +275,9 @@ impl Tool {
                     .context("mariadb-server was installed, but no mariadbd is found")?
             }
         };
-        self.local.start(&server, &self.config, self.wait)?;
+        let options = replica::primary_options(flavor_of(&server));
+        self.local
+            .start(&server, &self.config, self.wait, &options)?;
         let login = self
             .local
             .admin_login()?
@@ -303,7 +314,9 @@ impl Tool {
     }
 
     /// Stops what this project started at DB_HOST:DB_PORT, and nothing else. The data stays.
+    /// This project's replica at DB_REPLICA_PORT stops first.
     pub fn down(&self) -> Result<()> {
+        self.replica_down()?;
         if self.host_is_local() {
             match self.local.ownership(&self.config) {
                 Ownership::Ours => return self.local.stop(&self.config, self.wait),
@@ -401,6 +414,7 @@ impl Tool {
                 Engine::Absent => {}
             }
         }
+        self.replica_status()?;
         Ok(target.is_mysql())
     }
 
@@ -424,8 +438,17 @@ impl Tool {
             );
         };
         admin::reset(&self.config, &mut admin)?;
+        self.replica_after_reset()?;
         self.say_ready();
         Ok(())
+    }
+}
+
+/// The replication flavour of a server program found on this machine.
+fn flavor_of(server: &ServerBinary) -> Flavor {
+    match server.kind {
+        local::Kind::MariaDb => Flavor::MariaDb,
+        local::Kind::MySql => Flavor::MySql,
     }
 }
 

@@ -10,7 +10,7 @@
 //! Tests therefore run in parallel without seeing each other's rows, and leave nothing behind.
 //! Three loopback stand-ins go between a test's connections and the server: a [`relay`] holds or
 //! cuts one statement, a [`proxy`] cuts every connection (a restart), a [`CommandLog`] notes every
-//! command.
+//! command. [`ReplicaTestDb`] is a test database on the primary and on its replica.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -28,8 +28,10 @@ mod bilingual;
 mod commands;
 pub mod proxy;
 pub mod relay;
+pub mod replica;
 pub use bilingual::{KO_MARKER, bilingual, expect_ok};
 pub use commands::{Command, CommandLog, statements_run_by};
+pub use replica::{ReplicaHold, ReplicaTestDb};
 
 pub use crate::setup::{SCHEMA_SQL, TEST_DB_PREFIX, run_statements};
 

@@ -49,6 +49,7 @@ impl Compose {
             .arg(&self.file)
             .args(args)
             .env("DB_PORT", self.config.port.to_string())
+            .env("DB_REPLICA_PORT", self.config.replica_port.to_string())
             .env("DB_USER", &self.config.user)
             .env("DB_PASSWORD", &self.config.password)
             .env("DB_NAME", &self.config.database)
@@ -58,11 +59,34 @@ impl Compose {
 
     /// The port the running container publishes MySQL on, if it runs.
     pub fn running_port(&self) -> Option<u16> {
-        let ps = run_with_timeout(self.command(&["ps", "-q", "--status", "running", "db"]), 15)?;
+        self.service_port("db")
+    }
+
+    /// The port the running replica container (service `replica`) publishes MySQL on, if it runs.
+    pub fn replica_running_port(&self) -> Option<u16> {
+        self.service_port("replica")
+    }
+
+    fn service_port(&self, service: &str) -> Option<u16> {
+        let ps = run_with_timeout(
+            self.command(&[
+                "--profile",
+                "replica",
+                "ps",
+                "-q",
+                "--status",
+                "running",
+                service,
+            ]),
+            15,
+        )?;
         if !ps.status.success() || ps.stdout.trim_ascii().is_empty() {
             return None;
         }
-        let port = run_with_timeout(self.command(&["port", "db", "3306"]), 15)?;
+        let port = run_with_timeout(
+            self.command(&["--profile", "replica", "port", service, "3306"]),
+            15,
+        )?;
         // "127.0.0.1:3306"
         let text = String::from_utf8_lossy(&port.stdout);
         text.trim().rsplit(':').next()?.parse().ok()
@@ -85,10 +109,42 @@ impl Compose {
         Ok(())
     }
 
-    /// Stops and removes the container; its volume, with the data, is kept.
+    /// Starts (or waits for) the replica's container, after the primary's (compose's `depends_on`),
+    /// and its healthcheck. It is in the `replica` profile: a plain `docker compose up` leaves it out.
+    pub fn up_replica(&self, wait: Duration) -> Result<()> {
+        let seconds = (wait.as_secs() * 2).to_string();
+        say(format!(
+            "starting the replica's MySQL 9.7 container; waiting up to {seconds}s for its healthcheck ..."
+        ));
+        let status = self
+            .command(&[
+                "--profile",
+                "replica",
+                "up",
+                "-d",
+                "--wait",
+                "--wait-timeout",
+                &seconds,
+                "replica",
+            ])
+            .status()?;
+        if !status.success() {
+            let _ = self
+                .command(&["--profile", "replica", "logs", "--tail", "25", "replica"])
+                .status();
+            bail!("the replica's container did not become healthy; its last log lines are above");
+        }
+        Ok(())
+    }
+
+    /// Stops and removes the containers, the replica's too; their volumes, with the data, are kept.
     pub fn down(&self) -> Result<()> {
-        say("stopping the Docker container (its volume, with the data, is kept)");
-        if !self.command(&["down"]).status()?.success() {
+        say("stopping the Docker containers (their volumes, with the data, are kept)");
+        if !self
+            .command(&["--profile", "replica", "down"])
+            .status()?
+            .success()
+        {
             bail!("docker compose down failed; see its output above");
         }
         Ok(())

@@ -158,8 +158,15 @@ impl LocalServer {
     }
 
     /// Creates the data folder if needed and starts the server on 127.0.0.1:`config.port`, waiting
-    /// up to `wait` for it to greet. Call with the folder's lock held.
-    pub fn start(&self, server: &ServerBinary, config: &Config, wait: Duration) -> Result<()> {
+    /// up to `wait` for it to greet. `options` are the server options of its role (a primary's
+    /// binary log, a replica's server id). Call with the folder's lock held.
+    pub fn start(
+        &self,
+        server: &ServerBinary,
+        config: &Config,
+        wait: Duration,
+        options: &[String],
+    ) -> Result<()> {
         let password = self.ensure_secret()?;
         if !self.data_dir().join("mysql").is_dir() {
             self.initialize(server)?;
@@ -189,7 +196,8 @@ impl LocalServer {
             ])
             .arg("--max-connections=500")
             // MySQL's X protocol would listen on 33060 too; `loose-`: MariaDB does not know the option.
-            .arg("--loose-mysqlx=OFF");
+            .arg("--loose-mysqlx=OFF")
+            .args(options);
         if cfg!(unix) {
             // Some socket is always opened; the default folder may not exist or not be writable.
             command.arg(arg("--socket=", &self.dir.join("mysqld.sock")));
@@ -294,6 +302,14 @@ impl LocalServer {
         Ok(())
     }
 
+    /// Gives this folder's server the admin password of `other`'s (a replica's admin is the
+    /// primary's: one login for the pair, and nothing secret crosses replication).
+    pub fn share_secret_of(&self, other: &LocalServer) -> Result<()> {
+        fs::create_dir_all(&self.dir)?;
+        let password = other.ensure_secret()?;
+        write_private(&self.secret_file(), &password)
+    }
+
     fn ensure_secret(&self) -> Result<String> {
         fs::create_dir_all(&self.dir)?;
         if let Some(login) = self.admin_login()? {
@@ -351,7 +367,7 @@ fn admin_init_sql(password: &str) -> String {
 }
 
 /// 128 random bits as hex. std's RandomState is seeded from the operating system's randomness.
-fn random_password() -> String {
+pub(crate) fn random_password() -> String {
     (0..2)
         .map(|i| {
             let mut hasher = RandomState::new().build_hasher();

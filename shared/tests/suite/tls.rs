@@ -125,6 +125,7 @@ impl Server {
             database: String::new(),
             ssl_mode: mode,
             ssl_ca: ca.map(Path::to_path_buf),
+            ..Config::from_lookup(|_| None).expect("the defaults are valid")
         }
     }
 

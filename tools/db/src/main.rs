@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 /// The course's database server: start it, stop it, see it, reset it.
 ///
 /// Reads DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME as every lesson does (environment, then
-/// .env, then the defaults), and DB_WAIT_SECONDS (90) and DB_ROOT_PASSWORD (Docker's root, `root`).
+/// .env, then the defaults), DB_REPLICA_HOST and DB_REPLICA_PORT (the replica, 127.0.0.1:3316), and
+/// DB_WAIT_SECONDS (90) and DB_ROOT_PASSWORD (Docker's root, `root`).
 #[derive(Parser)]
 #[command(name = "db")]
 struct Cli {
@@ -22,10 +23,16 @@ struct Cli {
 enum Cmd {
     /// Start a server if none answers (Docker, else a local MariaDB/MySQL in .db/), then create the
     /// user, the database and the schema. Safe to run again.
-    Up,
-    /// Stop the server this project started at DB_HOST:DB_PORT (the data is kept).
+    Up {
+        /// Also a read-only replica at DB_REPLICA_HOST:DB_REPLICA_PORT (127.0.0.1:3316) that follows
+        /// the server by GTID (binary log on), caught up before this returns.
+        #[arg(long)]
+        replica: bool,
+    },
+    /// Stop the server this project started at DB_HOST:DB_PORT, and its replica (the data is kept).
     Down,
-    /// Say what runs at DB_HOST:DB_PORT and whether this project started it (exit code 3: nothing answers).
+    /// Say what runs at DB_HOST:DB_PORT and at the replica's port, whether this project started
+    /// them, and the replica's state (exit code 3: nothing answers at DB_HOST:DB_PORT).
     Status,
     /// Drop and recreate the course database, and drop the tests' leftover databases (only on a
     /// server this project started).
@@ -36,7 +43,8 @@ fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let tool = shared::setup::Tool::from_env()?;
     match cli.command {
-        Cmd::Up => tool.up()?,
+        Cmd::Up { replica: false } => tool.up()?,
+        Cmd::Up { replica: true } => tool.up_with_replica()?,
         Cmd::Down => tool.down()?,
         Cmd::Status => {
             if !tool.status()? {

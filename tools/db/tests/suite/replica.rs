@@ -1,0 +1,253 @@
+//! `up --replica`: on a throwaway local pair of its own (free ports, a temporary folder), and on
+//! the configured pair through shared's fixture (MariaDB 3306/3316 here and in CI; MySQL 9.7 with
+//! DB_PORT=3307 DB_REPLICA_PORT=3317).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use mysql::prelude::Queryable;
+use shared::Config;
+use shared::setup::Tool;
+use shared::setup::local::{LocalServer, Ownership};
+use shared::setup::probe::probe;
+use shared::setup::replica::ReplicationState;
+use shared::testing::ReplicaTestDb;
+
+fn pair_config(port: u16, replica_port: u16) -> Config {
+    let vars = HashMap::from([
+        ("DB_PORT", port.to_string()),
+        ("DB_REPLICA_PORT", replica_port.to_string()),
+    ]);
+    Config::from_lookup(|key| vars.get(key).cloned()).expect("a valid test configuration")
+}
+
+fn tool(dir: &Path, config: Config) -> Tool {
+    Tool {
+        config,
+        root: Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .unwrap()
+            .to_path_buf(),
+        local: LocalServer::new(dir),
+        wait: Duration::from_secs(90),
+        root_password: "unused".into(),
+        use_docker: false,
+    }
+}
+
+fn free_ports() -> (u16, u16) {
+    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
+    let (a, b) = (bind(), bind());
+    (
+        a.local_addr().unwrap().port(),
+        b.local_addr().unwrap().port(),
+    )
+}
+
+/// A folder for one test's pair; both servers stopped and the folder removed when dropped.
+struct Pair {
+    dir: PathBuf,
+    tool: Tool,
+}
+
+impl Pair {
+    fn new(name: &str) -> Pair {
+        let dir = std::env::temp_dir().join(format!("db-tool-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (port, replica_port) = free_ports();
+        let tool = tool(&dir, pair_config(port, replica_port));
+        Pair { dir, tool }
+    }
+
+    fn replica_starts(&self) -> usize {
+        let log = std::fs::read_to_string(self.dir.join("replica").join("mysqld.log"))
+            .unwrap_or_default();
+        log.matches("ready for connections").count()
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        let _ = self.tool.down();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Polls `check` for up to 10 s.
+fn eventually(check: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+/// The server's refusal of a write on a read-only replica: ERROR 1290 on both servers
+/// ("running with the --read-only option" / "--super-read-only option").
+fn is_read_only_refusal(err: &mysql::Error) -> bool {
+    matches!(err, mysql::Error::MySqlError(e) if e.code == 1290)
+}
+
+#[test]
+fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()> {
+    if shared::setup::local::ServerBinary::find().is_none() {
+        eprintln!("no mariadbd or mysqld on this machine: skipped");
+        return Ok(());
+    }
+    let pair = Pair::new("replica");
+    let (primary, replica) = (pair.tool.config.clone(), pair.tool.config.replica());
+
+    pair.tool.up_with_replica()?;
+    assert!(
+        pair.replica_starts() == 1,
+        "up --replica must start one replica, its log shows {} starts",
+        pair.replica_starts()
+    );
+    pair.tool.up_with_replica()?;
+    assert!(
+        pair.replica_starts() == 1,
+        "a second up --replica must leave the running replica alone, its log shows {} starts",
+        pair.replica_starts()
+    );
+    assert!(
+        pair.tool.replica_local().ownership(&replica) == Ownership::Ours,
+        "the replica that up --replica started must be recognised as this project's"
+    );
+
+    let mut on_primary = shared::connect(&primary)?;
+    on_primary.query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")?;
+    let mut on_replica = shared::connect(&replica)?;
+    assert!(
+        eventually(|| {
+            shared::connect(&replica).ok().and_then(|mut c| {
+                c.query_first::<u64, _>(
+                    "SELECT COUNT(*) FROM users WHERE email = 'ada@example.com'",
+                )
+                .ok()
+                .flatten()
+            }) == Some(1)
+        }),
+        "a user inserted on the primary must appear on the replica within 10 s"
+    );
+    let refused = on_replica
+        .query_drop("INSERT INTO users (name, email) VALUES ('Bob', 'bob@example.com')")
+        .expect_err("the replica must refuse the course user's write");
+    assert!(
+        is_read_only_refusal(&refused),
+        "a write on the replica must fail with the read-only error 1290, got: {refused}"
+    );
+
+    // A paused applier (a demo or a test that died mid-pause) is started again by the next up.
+    on_replica.query_drop("STOP REPLICA SQL_THREAD")?;
+    pair.tool.up_with_replica()?;
+    let state = ReplicationState::read(&mut on_replica)?.expect("a replica has a status");
+    assert!(
+        state.sql_running && state.io_running == "Yes",
+        "up --replica must start a stopped replication again, the replica says: {state}"
+    );
+    pair.tool.status()?;
+
+    pair.tool.down()?;
+    let answers = |port| probe("127.0.0.1", port, Duration::from_secs(2)).is_mysql();
+    assert!(
+        !answers(primary.port) && !answers(replica.port),
+        "down must stop the primary and the replica"
+    );
+    Ok(())
+}
+
+#[test]
+fn on_the_configured_pair_a_write_reaches_the_replica_and_a_write_there_is_refused() {
+    let Some(db) = ReplicaTestDb::or_skip() else {
+        return;
+    };
+    let mut primary = db.primary_conn();
+    let mut replica = db.replica_conn();
+    primary
+        .query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")
+        .unwrap();
+    let took = db.wait_replicated();
+    let seen: Option<String> = replica
+        .query_first("SELECT name FROM users WHERE email = 'ada@example.com'")
+        .unwrap();
+    assert!(
+        seen.as_deref() == Some("Ada"),
+        "after wait_replicated ({took:?}) the replica must show the primary's new user, got {seen:?}"
+    );
+    let refused = replica
+        .query_drop("INSERT INTO users (name, email) VALUES ('Bob', 'bob@example.com')")
+        .expect_err("the replica must refuse the course user's write");
+    assert!(
+        is_read_only_refusal(&refused),
+        "a write on the replica must fail with the read-only error 1290, got: {refused}"
+    );
+}
+
+#[test]
+fn a_paused_replica_lags_until_the_pause_ends() {
+    let Some(db) = ReplicaTestDb::or_skip() else {
+        return;
+    };
+    let count = |conn: &mut mysql::Conn| -> u64 {
+        conn.query_first("SELECT COUNT(*) FROM users")
+            .unwrap()
+            .unwrap()
+    };
+    let mut primary = db.primary_conn();
+    {
+        let mut pause = db.pause_replica();
+        primary
+            .query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")
+            .unwrap();
+        thread::sleep(Duration::from_millis(300));
+        let state = ReplicationState::read(pause.replica_conn())
+            .unwrap()
+            .expect("a replica has a status");
+        assert!(
+            !state.sql_running,
+            "a paused replica must not apply, it says: {state}"
+        );
+        let behind = count(pause.replica_conn());
+        assert!(
+            behind == 0,
+            "a paused replica must not show a write made during the pause, it shows {behind} user(s)"
+        );
+    }
+    db.wait_replicated();
+    let after = count(&mut db.replica_conn());
+    assert!(
+        after == 1,
+        "after the pause the replica must catch up with the primary's write, it shows {after} user(s)"
+    );
+}
+
+#[test]
+fn stopped_replication_is_reported_and_restarted_by_the_guard() {
+    let Some(db) = ReplicaTestDb::or_skip() else {
+        return;
+    };
+    {
+        let mut stopped = db.stop_replication();
+        let state = ReplicationState::read(stopped.replica_conn())
+            .unwrap()
+            .expect("a replica has a status");
+        assert!(
+            !state.sql_running && state.io_running == "No",
+            "STOP REPLICA must stop receiving and applying, the replica says: {state}"
+        );
+    }
+    let state = ReplicationState::read(&mut db.replica_conn())
+        .unwrap()
+        .expect("a replica has a status");
+    assert!(
+        state.sql_running && state.io_running != "No",
+        "the guard's drop must start replication again, the replica says: {state}"
+    );
+}
