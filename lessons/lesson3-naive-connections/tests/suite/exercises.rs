@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, OptsBuilder};
-use shared::testing::TestDb;
+use shared::bilingual;
+use shared::testing::{TestDb, expect_ok};
 
 /// Longer than any correct call takes, even against a server that does not answer.
 const WATCHDOG: Duration = Duration::from_secs(30);
@@ -22,10 +23,21 @@ fn within_watchdog<T: Send + 'static>(what: &str, call: impl FnOnce() -> T + Sen
         .recv_timeout(WATCHDOG)
         .unwrap_or_else(|err| match err {
             mpsc::RecvTimeoutError::Timeout => panic!(
-                "{what} did not return within {WATCHDOG:?}: does it retry connecting in a loop \
-             instead of returning NaiveError::Connect?"
+                "{}",
+                bilingual!(
+                    "{what} did not return within {WATCHDOG:?}: does it retry connecting in a loop \
+                     instead of returning NaiveError::Connect?",
+                    "{what}이 {WATCHDOG:?} 안에 반환되지 않았습니다. NaiveError::Connect를 반환하지 않고 \
+                     루프를 돌며 다시 연결하고 있나요?"
+                )
             ),
-            mpsc::RecvTimeoutError::Disconnected => panic!("{what} panicked instead of returning"),
+            mpsc::RecvTimeoutError::Disconnected => panic!(
+                "{}",
+                bilingual!(
+                    "{what} panicked instead of returning",
+                    "{what}이 반환하지 않고 panic했습니다"
+                )
+            ),
         })
 }
 
@@ -59,12 +71,14 @@ fn unreachable_opts(db: &TestDb) -> anyhow::Result<Opts> {
 }
 
 /// Asserts that 3 calls of `call` open 3 different connections, over TCP
-/// and over the server's socket alike, and leave none open in the test's database.
+/// and over the server's socket alike, and leave none open in the test's database. `calls` names
+/// them in English, then in Korean.
 fn assert_each_call_opens_and_closes_its_own_connection(
     db: &TestDb,
-    calls: &str,
+    calls: (&str, &str),
     mut call: impl FnMut(&Opts) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
+    let (calls, calls_ko) = calls;
     let watcher = &mut db.conn();
     for prefer_socket in [false, true] {
         let opts = recording_opts(db, prefer_socket)?;
@@ -78,16 +92,26 @@ fn assert_each_call_opens_and_closes_its_own_connection(
         let distinct: std::collections::BTreeSet<&u64> = ids.iter().collect();
         assert!(
             ids.len() == 3 && distinct.len() == 3,
-            "3 {calls} should open 3 different connections (prefer_socket {prefer_socket}), \
-             the server saw {ids:?}: is a connection opened in each call, with the opts given?"
+            "{}",
+            bilingual!(
+                "3 {calls} should open 3 different connections (prefer_socket {prefer_socket}), \
+                 the server saw {ids:?}: is a connection opened in each call, with the opts given?",
+                "{calls_ko} 3번은 서로 다른 커넥션 3개를 열어야 하는데(prefer_socket {prefer_socket}), \
+                 서버가 본 것은 {ids:?}입니다. 호출마다 주어진 opts로 커넥션을 열었나요?"
+            )
         );
     }
     // The server lets go of a closed connection a moment after the client's COM_QUIT.
     let left_open = db.wait_for_sessions(watcher, |ids| ids.is_empty());
     assert!(
         left_open.is_empty(),
-        "after 3 {calls}, the server still lists connection(s) {left_open:?}: \
-         is a Conn kept (in a static, a struct, a leaked value) instead of dropped when the call returns?"
+        "{}",
+        bilingual!(
+            "after 3 {calls}, the server still lists connection(s) {left_open:?}: \
+             is a Conn kept (in a static, a struct, a leaked value) instead of dropped when the call returns?",
+            "{calls_ko} 3번이 끝난 뒤에도 서버 목록에 커넥션 {left_open:?}가 남아 있습니다. \
+             호출이 반환될 때 Conn을 drop하지 않고 어딘가에(static, 구조체, 누수된 값) 붙잡아 두지 않았나요?"
+        )
     );
     Ok(())
 }
@@ -106,12 +130,19 @@ mod step_a {
     fn create_user_stores_the_user_and_returns_its_id() -> anyhow::Result<()> {
         let db = TestDb::new()?;
 
-        let id = create_user(&db.opts(), "박서준", "seojun@example.com")?;
+        let id = expect_ok(
+            create_user(&db.opts(), "박서준", "seojun@example.com"),
+            "create_user(\"박서준\", \"seojun@example.com\")",
+        );
 
         let stored = all_users(&mut db.conn())?;
         assert!(
             stored == [(id, "박서준".to_string(), "seojun@example.com".to_string())],
-            "create_user returned id {id}, the table holds {stored:?}"
+            "{}",
+            bilingual!(
+                "create_user returned id {id}, the table holds {stored:?}",
+                "create_user는 id {id}를 반환했는데, 테이블에는 {stored:?}가 있습니다"
+            )
         );
         Ok(())
     }
@@ -121,11 +152,19 @@ mod step_a {
         let db = TestDb::new()?;
         let mut n = 0;
 
-        assert_each_call_opens_and_closes_its_own_connection(&db, "calls of create_user", |opts| {
-            n += 1;
-            create_user(opts, "Caller", &format!("caller{n}@example.com"))?;
-            Ok(())
-        })
+        assert_each_call_opens_and_closes_its_own_connection(
+            &db,
+            ("calls of create_user", "create_user 호출"),
+            |opts| {
+                n += 1;
+                let email = format!("caller{n}@example.com");
+                expect_ok(
+                    create_user(opts, "Caller", &email),
+                    &format!("create_user(\"Caller\", {email:?})"),
+                );
+                Ok(())
+            },
+        )
     }
 
     #[test]
@@ -143,8 +182,13 @@ mod step_a {
                 empty_name,
                 Err(NaiveError::User(UserError::Invalid { field: "name", .. }))
             ),
-            "an empty name should be Invalid even when no server answers (check before connecting), \
-             got {empty_name:?}"
+            "{}",
+            bilingual!(
+                "an empty name should be Invalid even when no server answers (check before connecting), \
+                 got {empty_name:?}",
+                "대답하는 서버가 없어도 빈 이름은 Invalid여야 하는데(연결하기 전에 검사), \
+                 {empty_name:?}를 받았습니다"
+            )
         );
         let opts = unreachable_opts(&db)?;
         let long_email = "a".repeat(lesson2::MAX_EMAIL_CHARS + 1);
@@ -156,7 +200,11 @@ mod step_a {
                 result,
                 Err(NaiveError::User(UserError::Invalid { field: "email", .. }))
             ),
-            "a too long email should be Invalid before connecting, got {result:?}"
+            "{}",
+            bilingual!(
+                "a too long email should be Invalid before connecting, got {result:?}",
+                "너무 긴 이메일은 연결하기 전에 Invalid여야 하는데, {result:?}를 받았습니다"
+            )
         );
         Ok(())
     }
@@ -172,8 +220,13 @@ mod step_a {
 
         assert!(
             matches!(created, Err(NaiveError::Connect(_))),
-            "with nothing listening, the connection cannot open: expected NaiveError::Connect, \
-             got {created:?}: is the connect error wrapped in its own variant, not as a UserError?"
+            "{}",
+            bilingual!(
+                "with nothing listening, the connection cannot open: expected NaiveError::Connect, \
+                 got {created:?}: is the connect error wrapped in its own variant, not as a UserError?",
+                "기다리는 서버가 없으니 커넥션을 열 수 없습니다. NaiveError::Connect를 기대했는데 \
+                 {created:?}를 받았습니다. 연결 오류를 UserError가 아니라 그것만의 변형으로 감쌌나요?"
+            )
         );
         Ok(())
     }
@@ -181,18 +234,29 @@ mod step_a {
     #[test]
     fn a_taken_email_is_email_taken_and_the_stored_user_is_unchanged() -> anyhow::Result<()> {
         let db = TestDb::new()?;
-        create_user(&db.opts(), "First", "same@example.com")?;
+        expect_ok(
+            create_user(&db.opts(), "First", "same@example.com"),
+            "create_user(\"First\", \"same@example.com\")",
+        );
         let before = all_users(&mut db.conn())?;
 
         let second = create_user(&db.opts(), "Second", "same@example.com");
 
         assert!(
             matches!(&second, Err(NaiveError::User(UserError::EmailTaken { email })) if email == "same@example.com"),
-            "the same email again should be NaiveError::User(EmailTaken), got {second:?}"
+            "{}",
+            bilingual!(
+                "the same email again should be NaiveError::User(EmailTaken), got {second:?}",
+                "같은 이메일을 다시 쓰면 NaiveError::User(EmailTaken)이어야 하는데, {second:?}를 받았습니다"
+            )
         );
         assert!(
             all_users(&mut db.conn())? == before,
-            "the first user must stay as it was"
+            "{}",
+            bilingual!(
+                "the first user must stay as it was",
+                "첫 사용자는 그대로 남아 있어야 합니다"
+            )
         );
         Ok(())
     }
@@ -210,7 +274,10 @@ mod step_a {
         for (i, text) in texts.iter().enumerate() {
             // The text goes in the name: an email may hold no NUL or zero-width joiner (lesson 2's rule).
             let email = format!("user{i}🦀@예시.한국");
-            let id = create_user(&db.opts(), text, &email)?;
+            let id = expect_ok(
+                create_user(&db.opts(), text, &email),
+                &format!("create_user({text:?}, {email:?})"),
+            );
 
             let stored: Option<(String, String)> = db
                 .conn()
@@ -219,13 +286,23 @@ mod step_a {
                 stored
                     .as_ref()
                     .is_some_and(|(n, e)| n.as_bytes() == text.as_bytes() && *e == email),
-                "create_user({text:?}, {email:?}) stored {stored:?}"
+                "{}",
+                bilingual!(
+                    "create_user({text:?}, {email:?}) stored {stored:?}: \
+                     are the values handed to lesson 2's create_user as they came?",
+                    "create_user({text:?}, {email:?})가 {stored:?}를 저장했습니다. \
+                     값을 받은 그대로 레슨 2의 create_user에 넘겼나요?"
+                )
             );
         }
+        let tables = db.table_names();
         assert!(
-            db.table_names() == ["conversations", "users"],
-            "tables: {:?}",
-            db.table_names()
+            tables == ["conversations", "users"],
+            "{}",
+            bilingual!(
+                "a name dropped a table: {tables:?}",
+                "이름 하나가 테이블을 지웠습니다: {tables:?}"
+            )
         );
         Ok(())
     }
@@ -242,18 +319,32 @@ mod step_b {
         let db = TestDb::new()?;
         let id = insert_user(&mut db.conn(), "박서준", "seojun@example.com")?;
 
-        let found = get_user_by_email(&db.opts(), "seojun@example.com")?;
-        let stranger = get_user_by_email(&db.opts(), "nobody@example.com")?;
+        let found = expect_ok(
+            get_user_by_email(&db.opts(), "seojun@example.com"),
+            "get_user_by_email(\"seojun@example.com\")",
+        );
+        let stranger = expect_ok(
+            get_user_by_email(&db.opts(), "nobody@example.com"),
+            "get_user_by_email(\"nobody@example.com\")",
+        );
 
         assert!(
             found
                 .as_ref()
                 .is_some_and(|u| u.id == id && u.name == "박서준"),
-            "expected user {id} 박서준, found {found:?}"
+            "{}",
+            bilingual!(
+                "expected user {id} 박서준, found {found:?}",
+                "사용자 {id} 박서준을 기대했는데, {found:?}를 찾았습니다"
+            )
         );
         assert!(
             stranger.is_none(),
-            "nobody has nobody@example.com, found {stranger:?}"
+            "{}",
+            bilingual!(
+                "nobody has nobody@example.com, found {stranger:?}",
+                "nobody@example.com을 가진 사람은 없는데, {stranger:?}를 찾았습니다"
+            )
         );
         Ok(())
     }
@@ -263,8 +354,11 @@ mod step_b {
         let db = TestDb::new()?;
         insert_user(&mut db.conn(), "Caller", "caller@example.com")?;
 
-        assert_each_call_opens_and_closes_its_own_connection(&db, "lookups", |opts| {
-            get_user_by_email(opts, "caller@example.com")?;
+        assert_each_call_opens_and_closes_its_own_connection(&db, ("lookups", "조회"), |opts| {
+            expect_ok(
+                get_user_by_email(opts, "caller@example.com"),
+                "get_user_by_email(\"caller@example.com\")",
+            );
             Ok(())
         })
     }
@@ -280,7 +374,11 @@ mod step_b {
 
         assert!(
             matches!(found, Err(NaiveError::Connect(_))),
-            "with nothing listening, expected NaiveError::Connect, got {found:?}"
+            "{}",
+            bilingual!(
+                "with nothing listening, expected NaiveError::Connect, got {found:?}",
+                "기다리는 서버가 없으면 NaiveError::Connect여야 하는데, {found:?}를 받았습니다"
+            )
         );
         Ok(())
     }
