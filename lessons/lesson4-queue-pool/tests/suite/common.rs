@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use lesson4::{ManageConnection, Pool, PoolOptions, PoolState};
 use mysql::prelude::Queryable;
+use shared::bilingual;
 
 /// What `pool.state()` reports for a pool of `n` connections with none lent out
 /// (`all_idle(0)`: a pool with no connections at all, after `close_all` for example).
@@ -40,21 +41,29 @@ pub fn connection_id(conn: &mut impl Queryable) -> mysql::Result<u32> {
 pub const WATCHDOG: Duration = Duration::from_secs(30);
 
 /// Runs `test` on a thread of its own, and fails if it has not finished within [`WATCHDOG`]:
-/// a pool that deadlocks then fails the test, naming `likely_cause`, instead of hanging the run.
+/// a pool that deadlocks then fails the test, naming `likely_cause` (in English, then in Korean),
+/// instead of hanging the run.
 pub fn watchdog<T: Send + 'static>(
-    likely_cause: &str,
+    likely_cause: (&str, &str),
     test: impl FnOnce() -> T + Send + 'static,
 ) -> T {
+    let (cause, cause_ko) = likely_cause;
     let (done, finished) = mpsc::channel();
     let runner = thread::spawn(move || {
         let _ = done.send(test());
     });
     match finished.recv_timeout(WATCHDOG) {
         Ok(result) => result,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!(
-            "the test was still running after {} s, so it was stopped. Likely cause: {likely_cause}",
-            WATCHDOG.as_secs()
-        ),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            let seconds = WATCHDOG.as_secs();
+            panic!(
+                "{}",
+                bilingual!(
+                    "the test was still running after {seconds} s, so it was stopped. Likely cause: {cause}",
+                    "테스트가 {seconds}초가 지나도 끝나지 않아 멈췄습니다. 그럴 법한 원인: {cause_ko}"
+                )
+            )
+        }
         // The test panicked: pass its panic on, message and all.
         Err(mpsc::RecvTimeoutError::Disconnected) => match runner.join() {
             Err(panic) => std::panic::resume_unwind(panic),
@@ -63,10 +72,14 @@ pub fn watchdog<T: Send + 'static>(
     }
 }
 
-/// The usual cause of a hang in this lesson.
-pub const HANG: &str = "a lock taken twice in one thread (a Mutex is not reentrant: is the \
+/// The usual cause of a hang in this lesson, in English and in Korean.
+pub const HANG: (&str, &str) = (
+    "a lock taken twice in one thread (a Mutex is not reentrant: is the \
     state still locked when the code calls something that locks it again?), or a wait on the \
-    Condvar that no Drop ever signals";
+    Condvar that no Drop ever signals",
+    "한 스레드가 락을 두 번 잡았거나(Mutex는 재진입할 수 없습니다. 상태를 잠근 채로, 다시 잠그는 \
+    무언가를 호출하지 않았나요?), 어떤 Drop도 알리지 않는 Condvar에서 기다리고 있습니다",
+);
 
 /// What the fake "server" knows; the test keeps one handle, the manager inside the pool another.
 #[derive(Default)]
@@ -206,25 +219,36 @@ pub fn fake_pool(max_size: usize, liveness_window: Duration) -> (Pool<FakeManage
 pub fn checkout_id(pool: &Pool<FakeManager>) -> u32 {
     match pool.get() {
         Ok(conn) => conn.id,
-        Err(err) => panic!("expected a connection from a pool with one free, got: {err}"),
+        Err(err) => panic!(
+            "{}",
+            bilingual!(
+                "expected a connection from a pool with one free, got: {err}",
+                "빈 커넥션이 있는 풀에서 커넥션을 기대했는데, 이것을 받았습니다: {err}"
+            )
+        ),
     }
 }
 
 /// While a slow server opens, closes or pings a connection (started by `slow_work` on another
 /// thread), checks that a checkout of another, idle connection is served at once: a pool that
 /// talks to the server while holding its lock makes every other thread wait for the server.
-/// `what` says which.
+/// `what` says which: a verb in English, then its Korean form before 동안 (as `("ping", "핑하는")`).
 pub fn other_checkouts_are_not_held_up_by(
     pool: &Pool<FakeManager>,
     server: &Arc<Server>,
-    what: &str,
+    what: (&str, &str),
     slow_work: impl FnOnce() + Send + 'static,
 ) {
+    let (what, what_ko) = what;
     server.slow.store(true, Ordering::SeqCst);
     let worker = thread::spawn(slow_work);
     assert!(
         server.wait_for_slow_work(),
-        "the slow server was never asked to {what}: the test's own set-up went wrong"
+        "{}",
+        bilingual!(
+            "the slow server was never asked to {what}: the test's own set-up went wrong",
+            "느린 서버가 커넥션을 {what_ko} 일을 한 번도 받지 않았습니다. 테스트 자체의 준비가 잘못됐습니다"
+        )
     );
 
     let other = pool.get_timeout(Duration::from_millis(500));
@@ -234,15 +258,21 @@ pub fn other_checkouts_are_not_held_up_by(
         .join()
         .expect("the thread that gave the work to the slow server");
 
+    let (outcome, outcome_ko) = if other.is_ok() {
+        ("waited for it to finish", "그 일이 끝나기를 기다렸습니다")
+    } else {
+        ("failed", "실패했습니다")
+    };
     assert!(
         other.is_ok() && still_busy,
-        "while the server was slow to {what} one connection, a checkout of another, idle one {}: \
-         the pool must not talk to the server while it holds its lock (every other thread waits \
-         for the lock, so for the server): take what you need, unlock, then talk to the server",
-        if other.is_ok() {
-            "waited for it to finish"
-        } else {
-            "failed"
-        }
+        "{}",
+        bilingual!(
+            "while the server was slow to {what} one connection, a checkout of another, idle one {outcome}: \
+             the pool must not talk to the server while it holds its lock (every other thread waits \
+             for the lock, so for the server): take what you need, unlock, then talk to the server",
+            "서버가 커넥션 하나를 느리게 {what_ko} 동안, 다른 유휴 커넥션의 대여가 {outcome_ko}. \
+             풀은 락을 쥔 채 서버와 통신하면 안 됩니다(다른 모든 스레드가 락을, 그러니 서버를 기다립니다). \
+             필요한 것을 꺼내고, 락을 풀고, 그다음 서버와 통신하세요"
+        )
     );
 }
