@@ -15,7 +15,13 @@ use shared::testing::TestDb;
 pub fn pool_with(db: &TestDb, settings: PoolSettings) -> MysqlPool {
     match build_pool(db.config(), &settings) {
         Ok(pool) => pool,
-        Err(err) => panic!("the pool could not be built: {err}"),
+        Err(err) => panic!(
+            "{}",
+            shared::bilingual!(
+                "the pool could not be built: {err}",
+                "풀을 만들 수 없었습니다: {err}"
+            )
+        ),
     }
 }
 

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::{small_pool, wait_for_count};
 use lesson5::{BuildError, PoolError, PoolSettings, build_pool, checkout};
-use shared::testing::TestDb;
+use shared::bilingual;
+use shared::testing::{TestDb, expect_ok};
 
 /// Step 5a: the pool, with every setting.
 mod step_a {
@@ -31,16 +32,24 @@ mod step_a {
         let pool = small_pool(&db, 3);
 
         let state = pool.state();
+        let (held, idle) = (state.connections, state.idle_connections);
         assert!(
-            (state.connections, state.idle_connections) == (3, 3),
-            "a pool of 3 with min_idle None holds {} connections, {} idle; expected 3, all idle",
-            state.connections,
-            state.idle_connections
+            (held, idle) == (3, 3),
+            "{}",
+            bilingual!(
+                "a pool of 3 with min_idle None holds {held} connections, {idle} idle; expected 3, all idle",
+                "min_idle이 None인 크기 3의 풀이 커넥션 {held}개를 가지고 그중 {idle}개가 쉬고 있습니다. \
+                 기대한 것은 3개, 모두 쉬는 상태입니다"
+            )
         );
         let on_server = wait_for_count(&mut watcher, &db, 3);
         assert!(
             on_server == 3,
-            "the server lists {on_server} connections; expected 3"
+            "{}",
+            bilingual!(
+                "the server lists {on_server} connections; expected 3",
+                "서버에 커넥션이 {on_server}개 보입니다. 기대한 수는 3개입니다"
+            )
         );
         Ok(())
     }
@@ -73,8 +82,13 @@ mod step_a {
         };
         assert!(
             applied == settings,
-            "r2d2 was built with {applied:?}\n but the settings were {settings:?}: \
-             every field needs its builder call (a setting left out keeps r2d2's default)"
+            "{}",
+            bilingual!(
+                "r2d2 was built with {applied:?}\n but the settings were {settings:?}: \
+                 every field needs its builder call (a setting left out keeps r2d2's default)",
+                "r2d2가 {applied:?}로 만들어졌는데\n설정은 {settings:?}였습니다. 필드마다 빌더 \
+                 호출이 있어야 합니다(빠뜨린 설정은 r2d2의 기본값으로 남습니다)"
+            )
         );
         Ok(())
     }
@@ -93,12 +107,19 @@ mod step_a {
         };
         let pool = crate::common::pool_with(&db, settings);
         let mut watcher = db.conn();
-        let victim = checkout(&pool, Duration::from_secs(2))?.connection_id();
+        let victim = expect_ok(
+            checkout(&pool, Duration::from_secs(2)),
+            "checkout(&pool, Duration::from_secs(2))",
+        )
+        .connection_id();
         crate::common::kill(&mut watcher, victim)?;
         db.wait_for_sessions(&mut watcher, |ids| !ids.contains(&victim));
         std::thread::sleep(pause);
 
-        let mut next = checkout(&pool, Duration::from_secs(2))?;
+        let mut next = expect_ok(
+            checkout(&pool, Duration::from_secs(2)),
+            "checkout(&pool, Duration::from_secs(2))",
+        );
         Ok((victim, crate::common::connection_id(&mut next)))
     }
 
@@ -110,10 +131,20 @@ mod step_a {
         match next {
             Ok(id) => assert!(
                 id != victim,
-                "the killed connection {victim} was lent again"
+                "{}",
+                bilingual!(
+                    "the killed connection {victim} was lent again",
+                    "KILL된 커넥션 {victim}을 다시 빌려주었습니다"
+                )
             ),
             Err(err) => panic!(
-                "with a liveness_window of zero, the connection killed while idle reached the                  caller ({err}): was settings.liveness_window given to the manager?"
+                "{}",
+                bilingual!(
+                    "with a liveness_window of zero, the connection killed while idle reached the \
+                     caller ({err}): was settings.liveness_window given to the manager?",
+                    "liveness_window가 0인데, 쉬는 동안 KILL된 커넥션이 호출하는 쪽에 갔습니다({err}). \
+                     settings.liveness_window를 매니저에 주었나요?"
+                )
             ),
         }
         Ok(())
@@ -131,7 +162,15 @@ mod step_a {
 
         assert!(
             next.as_ref().is_err_and(|err| err.is_connectivity_error()),
-            "with a liveness_window of 60 s, a connection back for 0.6 s was pinged before it was              lent (the query got {next:?}; expected the killed connection's error): was              settings.liveness_window given to the manager?"
+            "{}",
+            bilingual!(
+                "with a liveness_window of 60 s, a connection back for 0.6 s was pinged before it was \
+                 lent (the query got {next:?}; expected the killed connection's error): was \
+                 settings.liveness_window given to the manager?",
+                "liveness_window가 60초인데, 반납된 지 0.6초 된 커넥션에 빌려주기 전에 핑을 보냈습니다(쿼리 \
+                 결과는 {next:?}, 기대한 것은 KILL된 커넥션의 오류). settings.liveness_window를 매니저에 \
+                 주었나요?"
+            )
         );
         Ok(())
     }
@@ -156,19 +195,30 @@ mod step_a {
         let when_busy = db.wait_for_sessions(&mut watcher, |ids| ids.len() == 3);
         let one_more = pool.get_timeout(Duration::from_millis(200));
 
+        let (at_start, when_busy) = (at_start.len(), when_busy.len());
         assert!(
-            at_start.len() == 1,
-            "with min_idle Some(1) the server listed {} connections at start; expected 1",
-            at_start.len()
+            at_start == 1,
+            "{}",
+            bilingual!(
+                "with min_idle Some(1) the server listed {at_start} connections at start; expected 1",
+                "min_idle이 Some(1)인데 처음에 서버에 커넥션이 {at_start}개 보였습니다. 기대한 수는 1개입니다"
+            )
         );
         assert!(
-            when_busy.len() == 3,
-            "with 3 lent the server lists {}",
-            when_busy.len()
+            when_busy == 3,
+            "{}",
+            bilingual!(
+                "with 3 lent the server lists {when_busy}; expected 3",
+                "3개를 빌려준 동안 서버에 {when_busy}개가 보입니다. 기대한 수는 3개입니다"
+            )
         );
         assert!(
             one_more.is_err(),
-            "a 4th connection was lent by a pool of max_size 3"
+            "{}",
+            bilingual!(
+                "a 4th connection was lent by a pool of max_size 3",
+                "max_size가 3인 풀이 네 번째 커넥션을 빌려주었습니다"
+            )
         );
         drop(busy);
         Ok(())
@@ -192,20 +242,46 @@ mod step_a {
             Err(PoolError::Build(BuildError::Unavailable(shared::Error::Unreachable {
                 address,
                 ..
-            }))) => assert!(
-                address == config.address(),
-                "the error names {address}; expected {}",
-                config.address()
-            ),
+            }))) => {
+                let expected = config.address();
+                assert!(
+                    address == expected,
+                    "{}",
+                    bilingual!(
+                        "the error names {address}; expected {expected}",
+                        "오류가 {address}를 가리킵니다. 기대한 주소는 {expected}입니다"
+                    )
+                )
+            }
             Err(other) => panic!(
-                "expected PoolError::Build(Unavailable(Unreachable)), got `{other}`: was the build error \
-                 turned into a PoolError with PoolError::from_build?"
+                "{}",
+                bilingual!(
+                    "expected PoolError::Build(Unavailable(Unreachable)), got `{other}`: was the build \
+                     error turned into a PoolError with PoolError::from_build?",
+                    "PoolError::Build(Unavailable(Unreachable))를 기대했는데 `{other}`를 받았습니다. build \
+                     오류를 PoolError::from_build로 PoolError로 바꾸었나요?"
+                )
             ),
-            Ok(_) => panic!("a pool was built with no server on port {}", config.port),
+            Ok(_) => {
+                let port = config.port;
+                panic!(
+                    "{}",
+                    bilingual!(
+                        "a pool was built with no server on port {port}",
+                        "포트 {port}에 서버가 없는데 풀이 만들어졌습니다"
+                    )
+                )
+            }
         }
         assert!(
             elapsed < Duration::from_millis(500) + Duration::from_secs(2),
-            "build_pool took {elapsed:?} with a connection_timeout of 500 ms: was the setting given to r2d2?"
+            "{}",
+            bilingual!(
+                "build_pool took {elapsed:?} with a connection_timeout of 500 ms: was the setting given \
+                 to r2d2?",
+                "connection_timeout이 500 ms인데 build_pool이 {elapsed:?} 걸렸습니다. 그 설정을 r2d2에 \
+                 주었나요?"
+            )
         );
         Ok(())
     }
@@ -223,16 +299,34 @@ mod step_a {
 
         // Not expect_err: on an Ok it would print the pool with {:?}, password included.
         let Err(err) = build_pool(&config, &settings) else {
-            panic!("the server accepted a wrong password");
+            panic!(
+                "{}",
+                bilingual!(
+                    "the server accepted a wrong password",
+                    "서버가 틀린 비밀번호를 받아들였습니다"
+                )
+            );
         };
 
         let chain = format!("{:#}", anyhow::Error::from(err));
         assert!(
             chain.contains("refused user"),
-            "the error chain `{chain}` does not say the server refused the user: was the build \
-             error turned into a PoolError with PoolError::from_build?"
+            "{}",
+            bilingual!(
+                "the error chain `{chain}` does not say the server refused the user: was the build \
+                 error turned into a PoolError with PoolError::from_build?",
+                "오류 체인 `{chain}`이 서버가 사용자를 거부했다고 말하지 않습니다. build 오류를 \
+                 PoolError::from_build로 PoolError로 바꾸었나요?"
+            )
         );
-        assert!(!chain.contains("not-the-password-4711"), "{chain}");
+        assert!(
+            !chain.contains("not-the-password-4711"),
+            "{}",
+            bilingual!(
+                "the error shows the password: {chain}",
+                "오류가 비밀번호를 보여 줍니다: {chain}"
+            )
+        );
         Ok(())
     }
 
@@ -253,14 +347,23 @@ mod step_a {
             let result = std::panic::catch_unwind(|| build_pool(db.config(), &settings));
             let Ok(result) = result else {
                 panic!(
-                    "build_pool panicked on {settings:?}: r2d2's builder asserts its settings, \
-                     so check them (settings.validate()) before building"
+                    "{}",
+                    bilingual!(
+                        "build_pool panicked on {settings:?}: r2d2's builder asserts its settings, \
+                         so check them (settings.validate()) before building",
+                        "build_pool이 {settings:?}에서 panic했습니다. r2d2의 빌더는 설정을 assert하므로, \
+                         만들기 전에 설정을 확인하세요(settings.validate())"
+                    )
                 );
             };
+            let got = result.err();
             assert!(
-                matches!(result, Err(PoolError::InvalidSettings(_))),
-                "build_pool on {settings:?} returned {:?}; expected InvalidSettings",
-                result.err()
+                matches!(got, Some(PoolError::InvalidSettings(_))),
+                "{}",
+                bilingual!(
+                    "build_pool on {settings:?} returned {got:?}; expected InvalidSettings",
+                    "{settings:?}에 대해 build_pool이 {got:?}를 반환했습니다. 기대한 것은 InvalidSettings입니다"
+                )
             );
         }
         Ok(())
@@ -277,8 +380,14 @@ mod step_b {
         let db = TestDb::new()?;
         let pool = small_pool(&db, 2); // connection_timeout 2 s, the default
         let held = (
-            checkout(&pool, Duration::from_secs(2))?,
-            checkout(&pool, Duration::from_secs(2))?,
+            expect_ok(
+                checkout(&pool, Duration::from_secs(2)),
+                "checkout(&pool, Duration::from_secs(2))",
+            ),
+            expect_ok(
+                checkout(&pool, Duration::from_secs(2)),
+                "checkout(&pool, Duration::from_secs(2))",
+            ),
         );
         let deadline = Duration::from_millis(300);
 
@@ -289,23 +398,48 @@ mod step_b {
         match result {
             Err(PoolError::Timeout { waited, .. }) => assert!(
                 waited >= deadline && waited <= elapsed,
-                "waited {waited:?}, for a deadline of {deadline:?}, in a call that took \
-                 {elapsed:?}: `waited` is how long this call really waited"
+                "{}",
+                bilingual!(
+                    "waited {waited:?}, for a deadline of {deadline:?}, in a call that took \
+                     {elapsed:?}: `waited` is how long this call really waited",
+                    "기한 {deadline:?}에 {elapsed:?} 걸린 호출에서 waited가 {waited:?}입니다. `waited`는 이 \
+                     호출이 실제로 기다린 시간입니다"
+                )
             ),
-            Err(other) => panic!("expected PoolError::Timeout, got `{other}`"),
-            Ok(_) => panic!("expected PoolError::Timeout, got a third connection from a pool of 2"),
+            Err(other) => panic!(
+                "{}",
+                bilingual!(
+                    "expected PoolError::Timeout, got `{other}`",
+                    "PoolError::Timeout을 기대했는데 `{other}`를 받았습니다"
+                )
+            ),
+            Ok(_) => panic!(
+                "{}",
+                bilingual!(
+                    "expected PoolError::Timeout, got a third connection from a pool of 2",
+                    "PoolError::Timeout을 기대했는데 크기 2인 풀에서 세 번째 커넥션을 받았습니다"
+                )
+            ),
         }
         assert!(
             elapsed < Duration::from_secs(1),
-            "the checkout took {elapsed:?} for a deadline of {deadline:?}: does it wait for \
-             `timeout`, or for the pool's connection_timeout (2 s)?"
+            "{}",
+            bilingual!(
+                "the checkout took {elapsed:?} for a deadline of {deadline:?}: does it wait for \
+                 `timeout`, or for the pool's connection_timeout (2 s)?",
+                "기한 {deadline:?}인 대여가 {elapsed:?} 걸렸습니다. `timeout`만큼 기다리나요, 아니면 풀의 \
+                 connection_timeout(2초)만큼 기다리나요?"
+            )
         );
         drop(held);
-        let lent = checkout(&pool, deadline);
+        let lent = checkout(&pool, deadline).err();
         assert!(
-            lent.is_ok(),
-            "once both came back, a checkout failed: {:?}",
-            lent.err()
+            lent.is_none(),
+            "{}",
+            bilingual!(
+                "once both came back, a checkout failed: {lent:?}",
+                "두 커넥션이 모두 반납된 뒤에 대여가 실패했습니다: {lent:?}"
+            )
         );
         Ok(())
     }
@@ -314,16 +448,29 @@ mod step_b {
     fn the_timeout_keeps_r2d2s_error_as_its_cause() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let pool = small_pool(&db, 1);
-        let _held = checkout(&pool, Duration::from_secs(2))?;
+        let _held = expect_ok(
+            checkout(&pool, Duration::from_secs(2)),
+            "checkout(&pool, Duration::from_secs(2))",
+        );
 
         let Err(err) = checkout(&pool, Duration::from_millis(100)) else {
-            panic!("a second connection from a pool of 1");
+            panic!(
+                "{}",
+                bilingual!(
+                    "a second connection from a pool of 1",
+                    "크기 1인 풀에서 두 번째 커넥션을 받았습니다"
+                )
+            );
         };
 
         let cause = err.source().map(ToString::to_string);
         assert!(
             cause.as_deref() == Some("timed out waiting for connection"),
-            "the timeout's cause is {cause:?}; expected r2d2's own error"
+            "{}",
+            bilingual!(
+                "the timeout's cause is {cause:?}; expected r2d2's own error",
+                "타임아웃의 원인(source)이 {cause:?}입니다. 기대한 것은 r2d2 자신의 오류입니다"
+            )
         );
         Ok(())
     }
