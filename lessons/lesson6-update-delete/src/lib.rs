@@ -6,8 +6,8 @@
 //! [`UserError::NotFound`], never a silent success.
 //!
 //! The trap: MySQL and MariaDB count rows *changed*, not rows *matched*. Setting a name to the value
-//! it already has also reports 0 affected rows, and must not be mistaken for "not found". The
-//! functions look again with [`user_exists`] when the count is 0.
+//! it already has also reports 0 affected rows, and must not be mistaken for "not found".
+//! [`user_exists`] can tell the two apart; when to ask it is exercise 6a's decision.
 //!
 //! Deleting a user also deletes their conversations: `conversations.user_id` is declared
 //! `ON DELETE CASCADE` in docker/schema.sql.
@@ -32,10 +32,7 @@ mod solution;
 
 pub use solution::{delete_user, update_user_email, update_user_name};
 
-/// Whether a user with this id exists.
-///
-/// After an `UPDATE` that reports 0 affected rows this tells "no such user" (→ `NotFound`) from
-/// "the user already had this value" (→ success). It costs a round trip only on that rare path.
+/// Whether a user with this id exists: one look-up by primary key, so one round trip.
 pub fn user_exists(conn: &mut impl Queryable, id: u64) -> Result<bool, UserError> {
     let found: Option<u64> = conn.exec_first("SELECT id FROM users WHERE id = ?", (id,))?;
     Ok(found.is_some())

@@ -10,7 +10,8 @@ use lesson6::UserError;
 use mysql::consts::CapabilityFlags;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, TxOpts};
-use shared::testing::{TestDb, insert_user};
+use shared::bilingual;
+use shared::testing::{TestDb, expect_ok, insert_user};
 
 type Row = (u64, String, String, NaiveDateTime);
 
@@ -38,13 +39,26 @@ fn one_statement(
     change: impl FnOnce(&mut Conn) -> Result<(), UserError>,
 ) -> anyhow::Result<()> {
     let (result, run) = shared::testing::statements_run_by(db, change)?;
-    assert!(result.is_ok(), "{what} failed: {result:?}");
+    assert!(
+        result.is_ok(),
+        "{}",
+        bilingual!(
+            "{what} failed: {result:?}",
+            "{what} 함수가 실패했습니다: {result:?}"
+        )
+    );
     assert!(
         run.len() == 1,
-        "{what} of an existing user ran {} statements; expected one: the statement's own count of \
-         affected rows says whether a row was there, so a look-up first (or a second statement) \
-         only costs a round trip, and another connection can act between the two: {run:#?}",
-        run.len()
+        "{}",
+        bilingual!(
+            "{what} of an existing user ran {} statements; expected one: the statement's own count of \
+             affected rows says whether a row was there, so a look-up first (or a second statement) \
+             only costs a round trip, and another connection can act between the two: {run:#?}",
+            "있는 사용자에 대한 {what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 하나입니다. \
+             SQL 문 자신의 영향받은 행 수가 행이 있었는지 알려 주므로, 먼저 찾아보는 것(또는 두 \
+             번째 SQL 문)은 왕복만 늘리고, 둘 사이에 다른 커넥션이 끼어들 수 있습니다: {run:#?}",
+            run.len()
+        )
     );
     Ok(())
 }
@@ -59,8 +73,14 @@ fn a_db_error_on_a_closed_connection(
     let result = change(&mut dead);
     assert!(
         matches!(result, Err(UserError::Db(_))),
-        "{what} on a closed connection returned {result:?}; expected UserError::Db: when the \
-         statement fails, nobody knows whether the user is there, so it is not NotFound"
+        "{}",
+        bilingual!(
+            "{what} on a closed connection returned {result:?}; expected UserError::Db: when the \
+             statement fails, nobody knows whether the user is there, so it is not NotFound",
+            "닫힌 커넥션에서 {what} 함수가 {result:?}를 반환했습니다. 기대한 것은 \
+             UserError::Db입니다. SQL 문이 실패하면 사용자가 있는지 아무도 모르므로 NotFound가 \
+             아닙니다"
+        )
     );
     Ok(())
 }
@@ -95,13 +115,21 @@ mod step_a {
         let mut expected = all_users(&mut conn)?;
         expected[0].1 = "앨리스".to_string();
 
-        lesson6::update_user_name(&mut conn, alice, "앨리스")?;
+        expect_ok(
+            lesson6::update_user_name(&mut conn, alice, "앨리스"),
+            "update_user_name(&mut conn, alice, \"앨리스\")",
+        );
 
         let after = all_users(&mut conn)?;
         assert!(
             after == expected,
-            "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's name changes: is the \
-             WHERE on her id, and are the parameters in the order of the ?s?)"
+            "{}",
+            bilingual!(
+                "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's name changes: is the \
+                 WHERE on her id, and are the parameters in the order of the ?s?)",
+                "테이블이\n{after:?}\n인데 기대한 것은\n{expected:?}\n입니다(alice의 이름만 \
+                 바뀌어야 합니다. WHERE가 그의 id를 가리키나요? 파라미터가 ?의 순서대로인가요?)"
+            )
         );
         Ok(())
     }
@@ -117,8 +145,14 @@ mod step_a {
 
         assert!(
             result.is_ok(),
-            "got {result:?}; expected Ok: the user exists and already has this name. The server \
-             reported 0 rows *changed*, which does not mean 0 rows matched"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected Ok: the user exists and already has this name. The server \
+                 reported 0 rows *changed*, which does not mean 0 rows matched",
+                "{result:?}를 받았습니다. 기대한 것은 Ok입니다. 사용자가 있고 이미 이 이름을 \
+                 가지고 있습니다. 서버는 *바뀐* 행이 0개라고 알렸을 뿐, 일치한 행이 0개라는 뜻이 \
+                 아닙니다"
+            )
         );
         Ok(())
     }
@@ -135,11 +169,20 @@ mod step_a {
 
         assert!(
             matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-            "got {result:?}; expected NotFound {{ id: {} }}: an UPDATE that matches no row \
-             succeeds with 0 affected rows, and that 0 must not pass as a success",
-            alice + 1
+            "{}",
+            bilingual!(
+                "got {result:?}; expected NotFound {{ id: {} }}: an UPDATE that matches no row \
+                 succeeds with 0 affected rows, and that 0 must not pass as a success",
+                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
+                 없는 UPDATE는 영향받은 행 0개로 성공하고, 그 0을 성공으로 넘기면 안 됩니다",
+                alice + 1
+            )
         );
-        assert!(all_users(&mut conn)? == before, "a row changed");
+        assert!(
+            all_users(&mut conn)? == before,
+            "{}",
+            bilingual!("a row changed", "행이 바뀌었습니다")
+        );
         Ok(())
     }
 
@@ -156,12 +199,18 @@ mod step_a {
 
             assert!(
                 matches!(result, Err(UserError::Invalid { field: "name", .. })),
-                "renaming to {name:?} gave {result:?}; expected Invalid for the name (validate_name first)"
+                "{}",
+                bilingual!(
+                    "renaming to {name:?} gave {result:?}; expected Invalid for the name (validate_name first)",
+                    "이름을 {name:?}로 바꾸자 {result:?}가 나왔습니다. 기대한 것은 이름에 대한 \
+                     Invalid입니다(먼저 validate_name)"
+                )
             );
         }
         assert!(
             all_users(&mut conn)? == before,
-            "an invalid name was stored"
+            "{}",
+            bilingual!("an invalid name was stored", "잘못된 이름이 저장되었습니다")
         );
         Ok(())
     }
@@ -178,10 +227,21 @@ mod step_a {
         let same = lesson6::update_user_name(&mut conn, alice, "Alice");
         let missing = lesson6::update_user_name(&mut conn, alice + 1, "Ghost");
 
-        assert!(same.is_ok(), "the same name gave {same:?}; expected Ok");
+        assert!(
+            same.is_ok(),
+            "{}",
+            bilingual!(
+                "the same name gave {same:?}; expected Ok",
+                "같은 이름으로 바꾸자 {same:?}가 나왔습니다. 기대한 것은 Ok입니다"
+            )
+        );
         assert!(
             matches!(missing, Err(UserError::NotFound { .. })),
-            "a missing user gave {missing:?}; expected NotFound"
+            "{}",
+            bilingual!(
+                "a missing user gave {missing:?}; expected NotFound",
+                "없는 사용자에 대해 {missing:?}가 나왔습니다. 기대한 것은 NotFound입니다"
+            )
         );
         Ok(())
     }
@@ -199,23 +259,40 @@ mod step_a {
             "back\\slash \"quotes\"",
             "이서연 🦀",
         ] {
-            lesson6::update_user_name(&mut conn, alice, name)?;
+            expect_ok(
+                lesson6::update_user_name(&mut conn, alice, name),
+                "update_user_name(&mut conn, alice, name)",
+            );
 
             let stored = user(&mut conn, alice)?.map(|(name, _)| name);
             assert!(
                 stored.as_deref() == Some(name),
-                "stored {stored:?}; expected {name:?} byte for byte (bind the name as a parameter)"
+                "{}",
+                bilingual!(
+                    "stored {stored:?}; expected {name:?} byte for byte (bind the name as a parameter)",
+                    "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 \
+                     {name:?}입니다(이름을 파라미터로 바인딩하세요)"
+                )
             );
         }
         let bobs = user(&mut conn, bob)?;
         assert!(
             bobs == Some(("Bob".to_string(), "bob@example.com".to_string())),
-            "`' OR '1'='1` as a value must rename one row, not every row: bob is now {bobs:?}"
+            "{}",
+            bilingual!(
+                "`' OR '1'='1` as a value must rename one row, not every row: bob is now {bobs:?}",
+                "값으로 쓴 `' OR '1'='1`은 행 하나의 이름만 바꿔야 하고, 모든 행을 바꾸면 안 \
+                 됩니다. bob은 이제 {bobs:?}입니다"
+            )
         );
-        assert_eq!(
-            db.table_names(),
-            ["conversations", "users"],
-            "a table was dropped"
+        let tables = db.table_names();
+        assert!(
+            tables == ["conversations", "users"],
+            "{}",
+            bilingual!(
+                "a table was dropped: {tables:?}",
+                "테이블이 삭제되었습니다: {tables:?}"
+            )
         );
         Ok(())
     }
@@ -251,12 +328,20 @@ mod step_b {
         let mut expected = all_users(&mut conn)?;
         expected[0].2 = "alice@new.example.com".to_string();
 
-        lesson6::update_user_email(&mut conn, alice, "alice@new.example.com")?;
+        expect_ok(
+            lesson6::update_user_email(&mut conn, alice, "alice@new.example.com"),
+            "update_user_email(&mut conn, alice, \"alice@new.example.com\")",
+        );
 
         let after = all_users(&mut conn)?;
         assert!(
             after == expected,
-            "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's email changes)"
+            "{}",
+            bilingual!(
+                "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's email changes)",
+                "테이블이\n{after:?}\n인데 기대한 것은\n{expected:?}\n입니다(alice의 이메일만 \
+                 바뀌어야 합니다)"
+            )
         );
         Ok(())
     }
@@ -274,12 +359,21 @@ mod step_b {
 
         assert!(
             matches!(&result, Err(UserError::EmailTaken { email }) if email == "bob@example.com"),
-            "got {result:?}; expected EmailTaken {{ email: \"bob@example.com\" }}: the unique key \
-             refuses the UPDATE, and is_email_taken recognises that error"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected EmailTaken {{ email: \"bob@example.com\" }}: the unique key \
+                 refuses the UPDATE, and is_email_taken recognises that error",
+                "{result:?}를 받았습니다. 기대한 것은 EmailTaken {{ email: \"bob@example.com\" \
+                 }}입니다. 유니크 키가 UPDATE를 거부하고, is_email_taken이 그 오류를 알아봅니다"
+            )
         );
         assert!(
             all_users(&mut conn)? == before,
-            "a row changed although the UPDATE was refused"
+            "{}",
+            bilingual!(
+                "a row changed although the UPDATE was refused",
+                "UPDATE가 거부되었는데도 행이 바뀌었습니다"
+            )
         );
         Ok(())
     }
@@ -299,8 +393,14 @@ mod step_b {
 
         assert!(
             matches!(result, Err(UserError::Db(_))),
-            "got {result:?}; expected Db: only the unique key's refusal (is_email_taken) means \
-             EmailTaken, any other error stays a database error"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected Db: only the unique key's refusal (is_email_taken) means \
+                 EmailTaken, any other error stays a database error",
+                "{result:?}를 받았습니다. 기대한 것은 Db입니다. 유니크 키의 \
+                 거부(is_email_taken)만 EmailTaken이고, 그 밖의 오류는 데이터베이스 오류로 \
+                 남습니다"
+            )
         );
         Ok(())
     }
@@ -315,7 +415,12 @@ mod step_b {
 
         assert!(
             result.is_ok(),
-            "got {result:?}; expected Ok: 0 rows changed, but the user exists"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected Ok: 0 rows changed, but the user exists",
+                "{result:?}를 받았습니다. 기대한 것은 Ok입니다. 바뀐 행은 0개지만 사용자는 \
+                 있습니다"
+            )
         );
         Ok(())
     }
@@ -333,7 +438,12 @@ mod step_b {
         let stored = user(&mut conn, alice)?.map(|(_, email)| email);
         assert!(
             result.is_ok() && stored.as_deref() == Some("Alice@Example.com"),
-            "got {result:?}, stored {stored:?}; expected Ok and \"Alice@Example.com\""
+            "{}",
+            bilingual!(
+                "got {result:?}, stored {stored:?}; expected Ok and \"Alice@Example.com\"",
+                "{result:?}를 받았고 {stored:?}가 저장되었습니다. 기대한 것은 Ok와 \
+                 \"Alice@Example.com\"입니다"
+            )
         );
         Ok(())
     }
@@ -349,10 +459,18 @@ mod step_b {
 
         assert!(
             matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-            "got {result:?}; expected NotFound {{ id: {} }}",
-            alice + 1
+            "{}",
+            bilingual!(
+                "got {result:?}; expected NotFound {{ id: {} }}",
+                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다",
+                alice + 1
+            )
         );
-        assert!(all_users(&mut conn)? == before, "a row changed");
+        assert!(
+            all_users(&mut conn)? == before,
+            "{}",
+            bilingual!("a row changed", "행이 바뀌었습니다")
+        );
         Ok(())
     }
 
@@ -369,13 +487,22 @@ mod step_b {
 
             assert!(
                 matches!(result, Err(UserError::Invalid { field: "email", .. })),
-                "changing the email to {email:?} gave {result:?}; expected Invalid for the email \
-                 (validate_email first)"
+                "{}",
+                bilingual!(
+                    "changing the email to {email:?} gave {result:?}; expected Invalid for the email \
+                     (validate_email first)",
+                    "이메일을 {email:?}로 바꾸자 {result:?}가 나왔습니다. 기대한 것은 이메일에 \
+                     대한 Invalid입니다(먼저 validate_email)"
+                )
             );
         }
         assert!(
             all_users(&mut conn)? == before,
-            "an invalid email was stored"
+            "{}",
+            bilingual!(
+                "an invalid email was stored",
+                "잘못된 이메일이 저장되었습니다"
+            )
         );
         Ok(())
     }
@@ -390,10 +517,21 @@ mod step_b {
         let same = lesson6::update_user_email(&mut conn, alice, "alice@example.com");
         let missing = lesson6::update_user_email(&mut conn, alice + 1, "ghost@example.com");
 
-        assert!(same.is_ok(), "the same email gave {same:?}; expected Ok");
+        assert!(
+            same.is_ok(),
+            "{}",
+            bilingual!(
+                "the same email gave {same:?}; expected Ok",
+                "같은 이메일로 바꾸자 {same:?}가 나왔습니다. 기대한 것은 Ok입니다"
+            )
+        );
         assert!(
             matches!(missing, Err(UserError::NotFound { .. })),
-            "a missing user gave {missing:?}; expected NotFound"
+            "{}",
+            bilingual!(
+                "a missing user gave {missing:?}; expected NotFound",
+                "없는 사용자에 대해 {missing:?}가 나왔습니다. 기대한 것은 NotFound입니다"
+            )
         );
         Ok(())
     }
@@ -410,18 +548,27 @@ mod step_b {
             "' OR '1'='1@x.kr",
             "이서연🦀@예시.한국",
         ] {
-            lesson6::update_user_email(&mut conn, alice, email)?;
+            expect_ok(
+                lesson6::update_user_email(&mut conn, alice, email),
+                "update_user_email(&mut conn, alice, email)",
+            );
 
             let stored = user(&mut conn, alice)?.map(|(_, email)| email);
             assert!(
                 stored.as_deref() == Some(email),
-                "stored {stored:?}; expected {email:?} byte for byte (bind the email as a parameter)"
+                "{}",
+                bilingual!(
+                    "stored {stored:?}; expected {email:?} byte for byte (bind the email as a parameter)",
+                    "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 \
+                     {email:?}입니다(이메일을 파라미터로 바인딩하세요)"
+                )
             );
         }
         let bobs = user(&mut conn, bob)?;
         assert!(
             bobs == Some(("Bob".to_string(), "bob@example.com".to_string())),
-            "bob changed: {bobs:?}"
+            "{}",
+            bilingual!("bob changed: {bobs:?}", "bob이 바뀌었습니다: {bobs:?}")
         );
         Ok(())
     }
@@ -473,12 +620,19 @@ mod step_c {
         let alice = insert_user(&mut conn, "Alice", "alice@example.com")?;
         let bob = insert_user(&mut conn, "Bob", "bob@example.com")?;
 
-        lesson6::delete_user(&mut conn, alice)?;
+        expect_ok(
+            lesson6::delete_user(&mut conn, alice),
+            "delete_user(&mut conn, alice)",
+        );
 
         let ids: Vec<u64> = all_users(&mut conn)?.into_iter().map(|row| row.0).collect();
         assert!(
             ids == [bob],
-            "the users left are {ids:?}; expected only bob, [{bob}]"
+            "{}",
+            bilingual!(
+                "the users left are {ids:?}; expected only bob, [{bob}]",
+                "남은 사용자가 {ids:?}입니다. 기대한 것은 bob 한 명, [{bob}]입니다"
+            )
         );
         Ok(())
     }
@@ -495,11 +649,20 @@ mod step_c {
 
         assert!(
             matches!(result, Err(UserError::NotFound { id }) if id == alice + 1),
-            "got {result:?}; expected NotFound {{ id: {} }}: a DELETE that matches no row \
-             succeeds with 0 affected rows",
-            alice + 1
+            "{}",
+            bilingual!(
+                "got {result:?}; expected NotFound {{ id: {} }}: a DELETE that matches no row \
+                 succeeds with 0 affected rows",
+                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
+                 없는 DELETE는 영향받은 행 0개로 성공합니다",
+                alice + 1
+            )
         );
-        assert!(all_users(&mut conn)? == before, "a row was deleted");
+        assert!(
+            all_users(&mut conn)? == before,
+            "{}",
+            bilingual!("a row was deleted", "행이 삭제되었습니다")
+        );
         Ok(())
     }
 
@@ -514,11 +677,20 @@ mod step_c {
 
         assert!(
             first.is_ok(),
-            "the first delete gave {first:?}; expected Ok"
+            "{}",
+            bilingual!(
+                "the first delete gave {first:?}; expected Ok",
+                "첫 번째 삭제에서 {first:?}가 나왔습니다. 기대한 것은 Ok입니다"
+            )
         );
         assert!(
             matches!(second, Err(UserError::NotFound { id }) if id == alice),
-            "the second delete gave {second:?}; expected NotFound: the user is gone"
+            "{}",
+            bilingual!(
+                "the second delete gave {second:?}; expected NotFound: the user is gone",
+                "두 번째 삭제에서 {second:?}가 나왔습니다. 기대한 것은 NotFound입니다. 사용자는 \
+                 이미 없습니다"
+            )
         );
         Ok(())
     }
@@ -536,13 +708,22 @@ mod step_c {
         }
         add_exchange(&mut conn, bob)?;
 
-        lesson6::delete_user(&mut conn, alice)?;
+        expect_ok(
+            lesson6::delete_user(&mut conn, alice),
+            "delete_user(&mut conn, alice)",
+        );
 
         let (alices, bobs) = (messages_of(&mut conn, alice)?, messages_of(&mut conn, bob)?);
         assert!(
             (alices, bobs) == (0, 2),
-            "alice has {alices} messages and bob {bobs}; expected 0 and 2 (ON DELETE CASCADE \
-             removes alice's messages with her, and only hers)"
+            "{}",
+            bilingual!(
+                "alice has {alices} messages and bob {bobs}; expected 0 and 2 (ON DELETE CASCADE \
+                 removes alice's messages with her, and only hers)",
+                "alice의 메시지는 {alices}개, bob의 메시지는 {bobs}개입니다. 기대한 것은 0개와 \
+                 2개입니다(ON DELETE CASCADE가 alice의 메시지를, 그리고 그의 메시지만 함께 \
+                 지웁니다)"
+            )
         );
         Ok(())
     }
@@ -557,17 +738,28 @@ mod step_c {
         let before = all_users(&mut conn)?;
 
         let mut tx = conn.start_transaction(TxOpts::default())?;
-        lesson6::delete_user(&mut tx, alice)?;
+        expect_ok(
+            lesson6::delete_user(&mut tx, alice),
+            "delete_user(&mut tx, alice)",
+        );
         tx.rollback()?;
 
         assert!(
             all_users(&mut conn)? == before,
-            "the rolled-back delete removed a user"
+            "{}",
+            bilingual!(
+                "the rolled-back delete removed a user",
+                "롤백된 삭제가 사용자를 지웠습니다"
+            )
         );
         let messages = messages_of(&mut conn, alice)?;
         assert!(
             messages == 2,
-            "alice has {messages} messages after the rollback; expected 2"
+            "{}",
+            bilingual!(
+                "alice has {messages} messages after the rollback; expected 2",
+                "롤백 뒤에 alice의 메시지가 {messages}개입니다. 기대한 것은 2개입니다"
+            )
         );
         Ok(())
     }
