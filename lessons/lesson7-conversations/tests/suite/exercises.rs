@@ -8,7 +8,8 @@
 use lesson7::{Conversation, ConversationError, Role};
 use mysql::Conn;
 use mysql::prelude::Queryable;
-use shared::testing::{TestDb, insert_user};
+use shared::bilingual;
+use shared::testing::{TestDb, expect_ok, insert_user};
 
 fn add_user(conn: &mut Conn, name: &str) -> mysql::Result<u64> {
     insert_user(conn, name, &format!("{name}@example.com"))
@@ -49,7 +50,10 @@ fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
         (id,),
     )?
     .ok_or_else(|| {
-        anyhow::anyhow!("message {id} is not in the table: the id returned is not the new row's")
+        anyhow::anyhow!(bilingual!(
+            "message {id} is not in the table: the id returned is not the new row's",
+            "메시지 {id}가 테이블에 없습니다. 반환된 id가 새 행의 id가 아닙니다"
+        ))
     })
 }
 
@@ -60,13 +64,26 @@ fn one_statement<T: std::fmt::Debug>(
     save: impl FnOnce(&mut Conn) -> Result<T, ConversationError>,
 ) -> anyhow::Result<()> {
     let (result, run) = shared::testing::statements_run_by(db, save)?;
-    assert!(result.is_ok(), "{what} failed: {result:?}");
+    assert!(
+        result.is_ok(),
+        "{}",
+        bilingual!(
+            "{what} failed: {result:?}",
+            "{what} 함수가 실패했습니다: {result:?}"
+        )
+    );
     assert!(
         run.len() == 1,
-        "{what} ran {} statements; expected one, the INSERT: the foreign key and the INSERT's own \
-         rule check what a look-up first would (and another connection can act between the two), \
-         and its reply carries the new id: {run:#?}",
-        run.len()
+        "{}",
+        bilingual!(
+            "{what} ran {} statements; expected one, the INSERT: the foreign key and the INSERT's own \
+             rule check what a look-up first would (and another connection can act between the two), \
+             and its reply carries the new id: {run:#?}",
+            "{what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 INSERT 하나입니다. 먼저 \
+             찾아보는 것이 확인할 것은 외래 키와 INSERT 자신의 규칙이 확인하고(둘 사이에 다른 \
+             커넥션이 끼어들 수도 있습니다), 새 id는 INSERT의 응답에 들어 있습니다: {run:#?}",
+            run.len()
+        )
     );
     Ok(())
 }
@@ -96,9 +113,15 @@ mod step_a {
                 result,
                 Err(ConversationError::ConnectionLost(_) | ConversationError::Db(_))
             ),
-            "on a closed connection save_question returned {result:?}; expected ConnectionLost \
-             (or Db): the INSERT never ran, so nothing is known about the user. Only the foreign \
-             key's own error means an unknown user"
+            "{}",
+            bilingual!(
+                "on a closed connection save_question returned {result:?}; expected ConnectionLost \
+                 (or Db): the INSERT never ran, so nothing is known about the user. Only the foreign \
+                 key's own error means an unknown user",
+                "닫힌 커넥션에서 save_question이 {result:?}를 반환했습니다. 기대한 것은 \
+                 ConnectionLost(또는 Db)입니다. INSERT가 실행되지 않았으니 사용자에 대해서는 \
+                 아무것도 알 수 없습니다. 외래 키 자신의 오류만 없는 사용자를 뜻합니다"
+            )
         );
         Ok(())
     }
@@ -109,24 +132,43 @@ mod step_a {
         let mut conn = db.conn();
         let user_id = add_user(&mut conn, "minji")?;
 
-        let question_id = lesson7::save_question(&mut conn, user_id, "What is a connection pool?")?;
+        let question_id = expect_ok(
+            lesson7::save_question(&mut conn, user_id, "What is a connection pool?"),
+            "save_question(&mut conn, user_id, \"What is a connection pool?\")",
+        );
 
         let stored = message(&mut db.conn(), question_id)?;
         assert!(
             (stored.user_id, stored.role, stored.reply_to) == (user_id, Role::User, None),
-            "the question is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
-             role user, reply_to None",
-            stored.user_id,
-            stored.role,
-            stored.reply_to
+            "{}",
+            bilingual!(
+                "the question is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
+                 role user, reply_to None",
+                "질문이 사용자 {}, role {}, reply_to {:?}로 저장되었습니다. 기대한 것은 사용자 \
+                 {user_id}, role user, reply_to None입니다",
+                stored.user_id,
+                stored.role,
+                stored.reply_to
+            )
         );
         assert!(
             stored.content == "What is a connection pool?",
-            "the stored text is {:?}: the content parameter did not reach its column",
-            stored.content
+            "{}",
+            bilingual!(
+                "the stored text is {:?}: the content parameter did not reach its column",
+                "저장된 글이 {:?}입니다. content 파라미터가 그 열에 닿지 않았습니다",
+                stored.content
+            )
         );
         let total = count_messages(&mut db.conn())?;
-        assert!(total == 1, "{total} rows stored; expected exactly 1");
+        assert!(
+            total == 1,
+            "{}",
+            bilingual!(
+                "{total} rows stored; expected exactly 1",
+                "{total}행이 저장되었습니다. 기대한 것은 정확히 1행입니다"
+            )
+        );
         Ok(())
     }
 
@@ -137,8 +179,14 @@ mod step_a {
         let user_id = add_user(&mut conn, "jiho")?;
         let earlier = add_question(&mut conn, user_id, "earlier")?;
 
-        let first = lesson7::save_question(&mut conn, user_id, "first")?;
-        let second = lesson7::save_question(&mut conn, user_id, "second")?;
+        let first = expect_ok(
+            lesson7::save_question(&mut conn, user_id, "first"),
+            "save_question(&mut conn, user_id, \"first\")",
+        );
+        let second = expect_ok(
+            lesson7::save_question(&mut conn, user_id, "second"),
+            "save_question(&mut conn, user_id, \"second\")",
+        );
 
         let contents = (
             message(&mut conn, first)?.content,
@@ -146,12 +194,21 @@ mod step_a {
         );
         assert!(
             contents == ("first".to_string(), "second".to_string()),
-            "the returned ids {first} and {second} point at {contents:?}: return the id the \
-             server gave this INSERT (its last_insert_id)"
+            "{}",
+            bilingual!(
+                "the returned ids {first} and {second} point at {contents:?}: return the id the \
+                 server gave this INSERT (its last_insert_id)",
+                "반환된 id {first}와 {second}가 {contents:?}를 가리킵니다. 서버가 이 INSERT에 준 \
+                 id(그 last_insert_id)를 반환하세요"
+            )
         );
         assert!(
             first > earlier && second > first,
-            "ids {earlier}, {first}, {second} must grow"
+            "{}",
+            bilingual!(
+                "ids {earlier}, {first}, {second} must grow",
+                "id {earlier}, {first}, {second}는 커져야 합니다"
+            )
         );
         Ok(())
     }
@@ -166,13 +223,22 @@ mod step_a {
 
         assert!(
             matches!(result, Err(ConversationError::UnknownUser { user_id }) if user_id == unknown),
-            "got {result:?}; expected UnknownUser {{ user_id: {unknown} }}: turn the server's \
-             error into its meaning with ConversationError::from_insert"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected UnknownUser {{ user_id: {unknown} }}: turn the server's \
+                 error into its meaning with ConversationError::from_insert",
+                "{result:?}를 받았습니다. 기대한 것은 UnknownUser {{ user_id: {unknown} }}입니다. \
+                 서버의 오류는 ConversationError::from_insert로 그 의미로 바꾸세요"
+            )
         );
         let total = count_messages(&mut conn)?;
         assert!(
             total == 0,
-            "{total} rows stored for a user who does not exist; expected 0"
+            "{}",
+            bilingual!(
+                "{total} rows stored for a user who does not exist; expected 0",
+                "없는 사용자에 대해 {total}행이 저장되었습니다. 기대한 것은 0행입니다"
+            )
         );
         Ok(())
     }
@@ -192,17 +258,30 @@ mod step_a {
 
         assert!(
             fits.is_ok(),
-            "65,535 bytes fit in TEXT, but saving them gave {fits:?}"
+            "{}",
+            bilingual!(
+                "65,535 bytes fit in TEXT, but saving them gave {fits:?}",
+                "TEXT에는 65,535바이트가 들어가는데, 저장하자 {fits:?}가 나왔습니다"
+            )
         );
         assert!(
             matches!(refused, Err(ConversationError::TooLong { bytes }) if bytes == too_long.len()),
-            "got {refused:?}; expected TooLong {{ bytes: {} }}: check the length before sending",
-            too_long.len()
+            "{}",
+            bilingual!(
+                "got {refused:?}; expected TooLong {{ bytes: {} }}: check the length before sending",
+                "{refused:?}를 받았습니다. 기대한 것은 TooLong {{ bytes: {} }}입니다. 보내기 전에 \
+                 길이를 확인하세요",
+                too_long.len()
+            )
         );
         let total = count_messages(&mut conn)?;
         assert!(
             total == 1,
-            "{total} rows stored; expected 1 (the one that fits)"
+            "{}",
+            bilingual!(
+                "{total} rows stored; expected 1 (the one that fits)",
+                "{total}행이 저장되었습니다. 기대한 것은 1행(들어가는 것)입니다"
+            )
         );
         Ok(())
     }
@@ -214,17 +293,29 @@ mod step_a {
         let user_id = add_user(&mut conn, "seoyeon")?;
         let text = "오늘 서울 날씨 어때요? 🌧️☔ '); DROP TABLE users; --";
 
-        let question_id = lesson7::save_question(&mut conn, user_id, text)?;
+        let question_id = expect_ok(
+            lesson7::save_question(&mut conn, user_id, text),
+            "save_question(&mut conn, user_id, text)",
+        );
 
         let stored = message(&mut db.conn(), question_id)?.content;
         assert!(
             stored == text,
-            "stored {stored:?}; expected {text:?} byte for byte (bind the text as a parameter)"
+            "{}",
+            bilingual!(
+                "stored {stored:?}; expected {text:?} byte for byte (bind the text as a parameter)",
+                "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 {text:?}입니다(글을 \
+                 파라미터로 바인딩하세요)"
+            )
         );
-        assert_eq!(
-            db.table_names(),
-            ["conversations", "users"],
-            "a table was dropped"
+        let tables = db.table_names();
+        assert!(
+            tables == ["conversations", "users"],
+            "{}",
+            bilingual!(
+                "a table was dropped: {tables:?}",
+                "테이블이 삭제되었습니다: {tables:?}"
+            )
         );
         Ok(())
     }
@@ -252,32 +343,44 @@ mod step_b {
         let user_id = add_user(&mut conn, "minji")?;
         let question_id = add_question(&mut conn, user_id, "What is a pool?")?;
 
-        let answer_id = lesson7::save_answer(
-            &mut conn,
-            user_id,
-            question_id,
-            "A set of open connections.",
-        )?;
+        let answer_id = expect_ok(
+            lesson7::save_answer(
+                &mut conn,
+                user_id,
+                question_id,
+                "A set of open connections.",
+            ),
+            "save_answer(&mut conn, user_id, question_id, \"A set of open connections.\")",
+        );
 
         let answer = message(&mut db.conn(), answer_id)?;
         assert!(
             (answer.user_id, answer.role, answer.reply_to)
                 == (user_id, Role::Assistant, Some(question_id)),
-            "the answer is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
-             role assistant, reply_to Some({question_id})",
-            answer.user_id,
-            answer.role,
-            answer.reply_to
+            "{}",
+            bilingual!(
+                "the answer is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
+                     role assistant, reply_to Some({question_id})",
+                "답변이 사용자 {}, role {}, reply_to {:?}로 저장되었습니다. 기대한 것은 \
+                     사용자 {user_id}, role assistant, reply_to Some({question_id})입니다",
+                answer.user_id,
+                answer.role,
+                answer.reply_to
+            )
         );
         assert!(
             answer.content == "A set of open connections.",
-            "stored {:?}",
-            answer.content
+            "{}",
+            bilingual!("stored {:?}", "{:?}가 저장되었습니다", answer.content)
         );
         let total = count_messages(&mut db.conn())?;
         assert!(
             total == 2,
-            "{total} rows; expected 2 (the question and its answer)"
+            "{}",
+            bilingual!(
+                "{total} rows; expected 2 (the question and its answer)",
+                "{total}행입니다. 기대한 것은 2행(질문과 그 답변)입니다"
+            )
         );
         Ok(())
     }
@@ -296,13 +399,22 @@ mod step_b {
         assert!(
             matches!(result, Err(ConversationError::AnotherUsersQuestion { question_id, user_id })
                 if question_id == alices_question && user_id == mallory),
-            "got {result:?}; expected AnotherUsersQuestion: an answer may only reply to a \
-             question of the same user, and the INSERT itself must refuse it"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected AnotherUsersQuestion: an answer may only reply to a \
+                     question of the same user, and the INSERT itself must refuse it",
+                "{result:?}를 받았습니다. 기대한 것은 AnotherUsersQuestion입니다. 답변은 같은 \
+                     사용자의 질문에만 달 수 있고, INSERT 자체가 그것을 거부해야 합니다"
+            )
         );
         let total = count_messages(&mut db.conn())?;
         assert!(
             total == 1,
-            "{total} rows; expected 1 (alice's question alone)"
+            "{}",
+            bilingual!(
+                "{total} rows; expected 1 (alice's question alone)",
+                "{total}행입니다. 기대한 것은 1행(alice의 질문만)입니다"
+            )
         );
         Ok(())
     }
@@ -319,11 +431,23 @@ mod step_b {
 
         assert!(
             matches!(result, Err(ConversationError::NotAQuestion { question_id }) if question_id == answer_id),
-            "got {result:?}; expected NotAQuestion: message {answer_id} has role 'assistant', \
-             and only a question (role 'user') can be answered"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected NotAQuestion: message {answer_id} has role 'assistant', \
+                 and only a question (role 'user') can be answered",
+                "{result:?}를 받았습니다. 기대한 것은 NotAQuestion입니다. 메시지 {answer_id}는 \
+                 role이 'assistant'이고, 답변은 질문(role 'user')에만 달 수 있습니다"
+            )
         );
         let total = count_messages(&mut db.conn())?;
-        assert!(total == 2, "{total} rows; expected 2 (nothing added)");
+        assert!(
+            total == 2,
+            "{}",
+            bilingual!(
+                "{total} rows; expected 2 (nothing added)",
+                "{total}행입니다. 기대한 것은 2행(추가된 것 없음)입니다"
+            )
+        );
         Ok(())
     }
 
@@ -340,10 +464,22 @@ mod step_b {
                 result,
                 Err(ConversationError::UnknownQuestion { question_id: 4711 })
             ),
-            "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}",
+                "{result:?}를 받았습니다. 기대한 것은 UnknownQuestion {{ question_id: 4711 \
+                 }}입니다"
+            )
         );
         let total = count_messages(&mut conn)?;
-        assert!(total == 0, "{total} rows; expected 0");
+        assert!(
+            total == 0,
+            "{}",
+            bilingual!(
+                "{total} rows; expected 0",
+                "{total}행입니다. 기대한 것은 0행입니다"
+            )
+        );
         Ok(())
     }
 
@@ -360,11 +496,24 @@ mod step_b {
 
         assert!(
             matches!(result, Err(ConversationError::AlreadyAnswered { question_id: q }) if q == question_id),
-            "got {result:?}; expected AlreadyAnswered (the unique key on reply_to refuses a second \
-             answer; from_insert recognises it when given Some(question_id))"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected AlreadyAnswered (the unique key on reply_to refuses a second \
+                 answer; from_insert recognises it when given Some(question_id))",
+                "{result:?}를 받았습니다. 기대한 것은 AlreadyAnswered입니다(reply_to의 유니크 \
+                 키가 두 번째 답변을 거부하고, from_insert는 Some(question_id)를 받았을 때 그것을 \
+                 알아봅니다)"
+            )
         );
         let kept = message(&mut conn, first)?.content;
-        assert!(kept == "It depends.", "the first answer became {kept:?}");
+        assert!(
+            kept == "It depends.",
+            "{}",
+            bilingual!(
+                "the first answer became {kept:?}",
+                "첫 답변이 {kept:?}로 바뀌었습니다"
+            )
+        );
         Ok(())
     }
 
@@ -380,10 +529,22 @@ mod step_b {
 
         assert!(
             matches!(result, Err(ConversationError::TooLong { bytes }) if bytes == rambling.len()),
-            "got {result:?}; expected TooLong: check the length before sending"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected TooLong: check the length before sending",
+                "{result:?}를 받았습니다. 기대한 것은 TooLong입니다. 보내기 전에 길이를 \
+                 확인하세요"
+            )
         );
         let total = count_messages(&mut conn)?;
-        assert!(total == 1, "{total} rows; expected 1 (the question alone)");
+        assert!(
+            total == 1,
+            "{}",
+            bilingual!(
+                "{total} rows; expected 1 (the question alone)",
+                "{total}행입니다. 기대한 것은 1행(질문만)입니다"
+            )
+        );
         Ok(())
     }
 
@@ -404,21 +565,46 @@ mod step_b {
 
         assert!(
             relay.has_fired(),
-            "the answer's INSERT never reached the relay"
+            "{}",
+            bilingual!(
+                "the answer's INSERT never reached the relay",
+                "답변의 INSERT가 중계기에 닿지 않았습니다"
+            )
         );
-        let err = result.expect_err("the reply was cut off, yet save_answer reported success");
+        let Err(err) = result else {
+            panic!(
+                "{}",
+                bilingual!(
+                    "the reply was cut off, yet save_answer reported success",
+                    "응답이 잘렸는데도 save_answer가 성공을 알렸습니다"
+                )
+            );
+        };
         assert!(
             matches!(err, ConversationError::ConnectionLost(_)),
-            "got {err:?}; expected ConnectionLost: map the INSERT's error with from_insert"
+            "{}",
+            bilingual!(
+                "got {err:?}; expected ConnectionLost: map the INSERT's error with from_insert",
+                "{err:?}를 받았습니다. 기대한 것은 ConnectionLost입니다. INSERT의 오류를 \
+                 from_insert로 바꾸세요"
+            )
         );
         assert!(
             err.to_string().contains("may or may not be stored"),
-            "the message must say the outcome is unknown: {err}"
+            "{}",
+            bilingual!(
+                "the message must say the outcome is unknown: {err}",
+                "메시지가 결과를 알 수 없다고 말해야 합니다: {err}"
+            )
         );
         let found = lesson7::find_answer(&mut setup, question_id)?;
         assert!(
             found.is_some(),
-            "the server committed the answer before the connection dropped, so it must be found"
+            "{}",
+            bilingual!(
+                "the server committed the answer before the connection dropped, so it must be found",
+                "서버는 커넥션이 끊기기 전에 답변을 커밋했으므로, 답변이 찾아져야 합니다"
+            )
         );
         Ok(())
     }
@@ -437,16 +623,29 @@ mod step_b {
 
         assert!(
             relay.has_fired(),
-            "the answer's INSERT never reached the relay"
+            "{}",
+            bilingual!(
+                "the answer's INSERT never reached the relay",
+                "답변의 INSERT가 중계기에 닿지 않았습니다"
+            )
         );
         assert!(
             matches!(result, Err(ConversationError::ConnectionLost(_))),
-            "got {result:?}; expected ConnectionLost, the same as when the server stored it"
+            "{}",
+            bilingual!(
+                "got {result:?}; expected ConnectionLost, the same as when the server stored it",
+                "{result:?}를 받았습니다. 기대한 것은 서버가 저장했을 때와 같은 \
+                 ConnectionLost입니다"
+            )
         );
         let found = lesson7::find_answer(&mut setup, question_id)?;
         assert!(
             found.is_none(),
-            "the server never got the answer, yet {found:?} is stored"
+            "{}",
+            bilingual!(
+                "the server never got the answer, yet {found:?} is stored",
+                "서버는 답변을 받지 못했는데도 {found:?}가 저장되어 있습니다"
+            )
         );
         Ok(())
     }
@@ -468,8 +667,13 @@ mod step_c {
 
         assert!(
             result.is_err(),
-            "on a closed connection the list came back as {result:?}; expected an error: an empty \
-             list says \"this user has no messages\" when nobody could look"
+            "{}",
+            bilingual!(
+                "on a closed connection the list came back as {result:?}; expected an error: an empty \
+                 list says \"this user has no messages\" when nobody could look",
+                "닫힌 커넥션에서 목록이 {result:?}로 돌아왔습니다. 기대한 것은 오류입니다. 빈 \
+                 목록은 아무도 확인할 수 없었는데 \"이 사용자에게는 메시지가 없다\"고 말합니다"
+            )
         );
         Ok(())
     }
@@ -495,7 +699,10 @@ mod step_c {
             )?;
         }
 
-        let recent = lesson7::get_recent_conversations(&mut conn, user_id, 10)?;
+        let recent = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, user_id, 10),
+            "get_recent_conversations(&mut conn, user_id, 10)",
+        );
 
         let contents: Vec<&str> = recent.iter().map(|m| m.content.as_str()).collect();
         let expected = [
@@ -507,9 +714,16 @@ mod step_c {
         ];
         assert!(
             contents == expected,
-            "got {contents:?}; expected {expected:?}: newest created_at first, and within the same \
-             second the higher id first (ORDER BY created_at alone leaves ties to chance; an order \
-             by id alone puts the late-inserted oldest message first)"
+            "{}",
+            bilingual!(
+                "got {contents:?}; expected {expected:?}: newest created_at first, and within the same \
+                 second the higher id first (ORDER BY created_at alone leaves ties to chance; an order \
+                 by id alone puts the late-inserted oldest message first)",
+                "{contents:?}를 받았습니다. 기대한 것은 {expected:?}입니다. created_at이 최신인 \
+                 것부터, 같은 초 안에서는 id가 큰 것부터입니다(ORDER BY created_at만으로는 같은 \
+                 시각의 순서가 우연에 맡겨지고, id만으로 정렬하면 나중에 넣은 가장 오래된 \
+                 메시지가 맨 앞에 옵니다)"
+            )
         );
         Ok(())
     }
@@ -531,21 +745,36 @@ mod step_c {
             )?);
         }
 
-        let three: Vec<u64> = lesson7::get_recent_conversations(&mut conn, user_id, 3)?
-            .iter()
-            .map(|m| m.id)
-            .collect();
-        let none = lesson7::get_recent_conversations(&mut conn, user_id, 0)?;
+        let three: Vec<u64> = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, user_id, 3),
+            "get_recent_conversations(&mut conn, user_id, 3)",
+        )
+        .iter()
+        .map(|m| m.id)
+        .collect();
+        let none = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, user_id, 0),
+            "get_recent_conversations(&mut conn, user_id, 0)",
+        );
 
         let expected = [ids[5], ids[4], ids[3]];
         assert!(
             three == expected,
-            "limit 3 gave ids {three:?}; expected the 3 newest, {expected:?}"
+            "{}",
+            bilingual!(
+                "limit 3 gave ids {three:?}; expected the 3 newest, {expected:?}",
+                "limit 3으로 id {three:?}를 받았습니다. 기대한 것은 가장 최근 3개, \
+                 {expected:?}입니다"
+            )
         );
         assert!(
             none.is_empty(),
-            "limit 0 gave {} messages; expected none",
-            none.len()
+            "{}",
+            bilingual!(
+                "limit 0 gave {} messages; expected none",
+                "limit 0으로 메시지 {}개를 받았습니다. 기대한 것은 0개입니다",
+                none.len()
+            )
         );
         Ok(())
     }
@@ -563,18 +792,32 @@ mod step_c {
             add_question(&mut conn, bob, &format!("bob asks {i}"))?;
         }
 
-        let alices = lesson7::get_recent_conversations(&mut conn, alice, 10)?;
-        let nobodys = lesson7::get_recent_conversations(&mut conn, bob + 1000, 10)?;
+        let alices = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, alice, 10),
+            "get_recent_conversations(&mut conn, alice, 10)",
+        );
+        let nobodys = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, bob + 1000, 10),
+            "get_recent_conversations(&mut conn, bob + 1000, 10)",
+        );
 
         let contents: Vec<&str> = alices.iter().map(|m| m.content.as_str()).collect();
         assert!(
             contents == ["alice is answered", "alice asks"],
-            "alice's list is {contents:?}; expected only her two messages, newest first"
+            "{}",
+            bilingual!(
+                "alice's list is {contents:?}; expected only her two messages, newest first",
+                "alice의 목록이 {contents:?}입니다. 기대한 것은 그의 메시지 두 개뿐, 최신순입니다"
+            )
         );
         assert!(
             nobodys.is_empty(),
-            "a user who does not exist has {} messages; expected an empty list",
-            nobodys.len()
+            "{}",
+            bilingual!(
+                "a user who does not exist has {} messages; expected an empty list",
+                "없는 사용자의 메시지가 {}개입니다. 기대한 것은 빈 목록입니다",
+                nobodys.len()
+            )
         );
         Ok(())
     }
@@ -591,9 +834,20 @@ mod step_c {
         )?;
         let question_id = conn.last_insert_id();
 
-        let recent = lesson7::get_recent_conversations(&mut conn, user_id, 1)?;
+        let recent = expect_ok(
+            lesson7::get_recent_conversations(&mut conn, user_id, 1),
+            "get_recent_conversations(&mut conn, user_id, 1)",
+        );
 
-        let first = recent.first().expect("one message");
+        let Some(first) = recent.first() else {
+            panic!(
+                "{}",
+                bilingual!(
+                    "the list of a user with one message is empty",
+                    "메시지가 하나 있는 사용자의 목록이 비어 있습니다"
+                )
+            );
+        };
         assert!(
             (
                 first.id,
@@ -602,12 +856,17 @@ mod step_c {
                 first.content.as_str(),
                 first.reply_to
             ) == (question_id, user_id, Role::User, "안녕 🤖", None),
-            "read back {first:?}"
+            "{}",
+            bilingual!("read back {first:?}", "다시 읽은 값: {first:?}")
         );
         assert!(
             first.created_at.to_string() == "2024-05-01 10:00:09",
-            "created_at read as {}; expected 2024-05-01 10:00:09",
-            first.created_at
+            "{}",
+            bilingual!(
+                "created_at read as {}; expected 2024-05-01 10:00:09",
+                "created_at을 {}로 읽었습니다. 기대한 것은 2024-05-01 10:00:09입니다",
+                first.created_at
+            )
         );
         Ok(())
     }
@@ -633,33 +892,57 @@ mod step_c {
                     scope.spawn(move || -> anyhow::Result<()> {
                         for i in 0..EXCHANGES {
                             let mut conn = pool.get()?;
-                            let q = lesson7::save_question(&mut conn, user_id, &format!("q{i}"))?;
-                            lesson7::save_answer(&mut conn, user_id, q, &format!("a{i}"))?;
+                            let q = expect_ok(
+                                lesson7::save_question(&mut conn, user_id, &format!("q{i}")),
+                                "save_question(&mut conn, user_id, &format!(\"q{i}\"))",
+                            );
+                            expect_ok(
+                                lesson7::save_answer(&mut conn, user_id, q, &format!("a{i}")),
+                                "save_answer(&mut conn, user_id, q, &format!(\"a{i}\"))",
+                            );
                         }
                         Ok(())
                     })
                 })
                 .collect();
             for worker in workers {
-                worker.join().expect("a worker panicked")?;
+                worker.join().unwrap_or_else(|_| {
+                    panic!(
+                        "{}",
+                        bilingual!("a worker panicked", "작업 스레드 하나가 panic했습니다")
+                    )
+                })?;
             }
             Ok(())
         })?;
 
         for &user_id in &users {
-            let all = lesson7::get_recent_conversations(&mut pool.get()?, user_id, 100)?;
+            let all = expect_ok(
+                lesson7::get_recent_conversations(&mut pool.get()?, user_id, 100),
+                "get_recent_conversations(&mut pool.get()?, user_id, 100)",
+            );
             assert!(
                 all.len() == 2 * EXCHANGES && all.iter().all(|m| m.user_id == user_id),
-                "user {user_id} has {} messages (expected {}), of users {:?}",
-                all.len(),
-                2 * EXCHANGES,
-                all.iter()
-                    .map(|m| m.user_id)
-                    .collect::<std::collections::BTreeSet<_>>()
+                "{}",
+                bilingual!(
+                    "user {user_id} has {} messages (expected {}), of users {:?}",
+                    "사용자 {user_id}의 메시지가 {}개이고(기대한 수는 {}개), 메시지의 사용자는 \
+                     {:?}입니다",
+                    all.len(),
+                    2 * EXCHANGES,
+                    all.iter()
+                        .map(|m| m.user_id)
+                        .collect::<std::collections::BTreeSet<_>>()
+                )
             );
             assert!(
                 all[0].reply_to == Some(all[1].id),
-                "the newest message must be the last answer, replying to the message after it"
+                "{}",
+                bilingual!(
+                    "the newest message must be the last answer, replying to the message after it",
+                    "가장 최근 메시지는 마지막 답변이어야 하고, 그다음 메시지에 대한 답이어야 \
+                     합니다"
+                )
             );
         }
         Ok(())
