@@ -16,8 +16,9 @@ use crate::common::{add_user, total_messages};
 use lesson8::{ConversationError, ExchangeError, Role, count_messages, save_exchange};
 use mysql::Conn;
 use mysql::prelude::Queryable;
-use shared::testing::TestDb;
+use shared::bilingual;
 use shared::testing::relay::{At, Relay};
+use shared::testing::{TestDb, expect_ok};
 
 #[test]
 fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::Result<()> {
@@ -26,7 +27,10 @@ fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::
     let asker = add_user(&mut conn, "minji")?;
     let bystander = add_user(&mut conn, "jun")?;
 
-    let saved = save_exchange(&mut conn, asker, "What is ACID?", "Four promises.")?;
+    let saved = expect_ok(
+        save_exchange(&mut conn, asker, "What is ACID?", "Four promises."),
+        "save_exchange(&mut conn, asker, \"What is ACID?\", \"Four promises.\")",
+    );
 
     let mut other = db.conn();
     let rows: Vec<(u64, u64, Role, String, Option<u64>)> = other
@@ -49,13 +53,22 @@ fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::
     ];
     assert!(
         rows == expected,
-        "another connection sees {rows:?};\nexpected the question and its answer, {expected:?}. \
-         If it sees nothing: was the transaction committed?"
+        "{}",
+        bilingual!(
+            "another connection sees {rows:?};\nexpected the question and its answer, {expected:?}. \
+             If it sees nothing: was the transaction committed?",
+            "다른 커넥션에 {rows:?}가 보입니다.\n기대한 것은 질문과 그 답변, {expected:?}입니다. \
+             아무것도 보이지 않는다면: 트랜잭션을 커밋했나요?"
+        )
     );
     let bystanders = count_messages(&mut other, bystander)?;
     assert!(
         bystanders == 0,
-        "the bystander has {bystanders} messages; expected 0"
+        "{}",
+        bilingual!(
+            "the bystander has {bystanders} messages; expected 0",
+            "관계없는 사용자의 메시지가 {bystanders}개입니다. 기대한 수는 0개입니다"
+        )
     );
     Ok(())
 }
@@ -72,13 +85,23 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
 
     assert!(
         matches!(&result, Err(ExchangeError::Answer(ConversationError::TooLong { bytes })) if *bytes == rambling.len()),
-        "got {result:?}; expected Err(Answer(TooLong {{ .. }})): the answer's own error, as the answer's part"
+        "{}",
+        bilingual!(
+            "got {result:?}; expected Err(Answer(TooLong {{ .. }})): the answer's own error, as the answer's part",
+            "{result:?}를 받았습니다. 기대한 것은 Err(Answer(TooLong {{ .. }}))입니다. 답변 \
+             자신의 오류를, 답변 부분의 오류로"
+        )
     );
     let stored = total_messages(&mut db.conn())?;
     assert!(
         stored == 0,
-        "another connection sees {stored} messages; expected 0: the question must go when the answer \
-         fails (was the question committed on its own, or the transaction committed anyway?)"
+        "{}",
+        bilingual!(
+            "another connection sees {stored} messages; expected 0: the question must go when the answer \
+             fails (was the question committed on its own, or the transaction committed anyway?)",
+            "다른 커넥션에 메시지가 {stored}개 보입니다. 기대한 수는 0개입니다. 답변이 실패하면 \
+             질문도 없어져야 합니다(질문이 따로 커밋되었거나, 그래도 트랜잭션을 커밋했나요?)"
+        )
     );
     Ok(())
 }
@@ -98,18 +121,33 @@ fn a_failed_exchange_leaves_its_connection_clean_for_the_next_one() -> anyhow::R
     let stored = total_messages(&mut db.conn())?;
     assert!(
         failed.is_err() && saved.is_ok(),
-        "expected the first exchange to fail and the second to be saved: {failed:?}, {saved:?}"
+        "{}",
+        bilingual!(
+            "expected the first exchange to fail and the second to be saved: {failed:?}, {saved:?}",
+            "첫 번째 대화는 실패하고 두 번째는 저장되어야 합니다: {failed:?}, {saved:?}"
+        )
     );
     assert!(
         stored == 2,
-        "{stored} messages stored; expected 2, the second exchange's: the failed one left its question \
-         in an open transaction on the connection, and the next exchange's START TRANSACTION (or \
-         COMMIT) committed it. A failed exchange must roll back before it returns"
+        "{}",
+        bilingual!(
+            "{stored} messages stored; expected 2, the second exchange's: the failed one left its question \
+             in an open transaction on the connection, and the next exchange's START TRANSACTION (or \
+             COMMIT) committed it. A failed exchange must roll back before it returns",
+            "메시지가 {stored}개 저장되었습니다. 기대한 것은 두 번째 대화의 2개입니다. 실패한 \
+             대화가 커넥션에 열린 트랜잭션으로 질문을 남겼고, 다음 대화의 START TRANSACTION(또는 \
+             COMMIT)이 그것을 커밋했습니다. 실패한 대화는 반환하기 전에 롤백해야 합니다"
+        )
     );
     assert!(
         autocommit == Some(1),
-        "after save_exchange, the connection's autocommit is {autocommit:?}; expected 1: the next \
-         user of the connection would be inside a transaction without knowing it"
+        "{}",
+        bilingual!(
+            "after save_exchange, the connection's autocommit is {autocommit:?}; expected 1: the next \
+             user of the connection would be inside a transaction without knowing it",
+            "save_exchange 뒤에 커넥션의 autocommit이 {autocommit:?}입니다. 기대한 값은 1입니다. \
+             그 커넥션을 다음에 쓰는 쪽은 모르는 채 트랜잭션 안에 있게 됩니다"
+        )
     );
     Ok(())
 }
@@ -124,8 +162,14 @@ fn on_a_closed_connection_the_exchange_fails_at_its_begin() -> anyhow::Result<()
 
     assert!(
         matches!(result, Err(ExchangeError::Begin(_))),
-        "got {result:?}; expected Err(Begin(..)): nothing was sent after START TRANSACTION failed, \
-         so the error is the begin's, not the question's"
+        "{}",
+        bilingual!(
+            "got {result:?}; expected Err(Begin(..)): nothing was sent after START TRANSACTION failed, \
+             so the error is the begin's, not the question's",
+            "{result:?}를 받았습니다. 기대한 것은 Err(Begin(..))입니다. START TRANSACTION이 \
+             실패한 뒤로는 아무것도 보내지 않았으므로, 오류는 질문이 아니라 시작(begin)의 \
+             것입니다"
+        )
     );
     Ok(())
 }
@@ -139,13 +183,26 @@ fn an_exchange_runs_four_statements_begin_two_inserts_commit() -> anyhow::Result
         save_exchange(conn, user_id, "How many?", "Four.")
     })?;
 
-    assert!(saved.is_ok(), "{saved:?}");
+    assert!(
+        saved.is_ok(),
+        "{}",
+        bilingual!(
+            "save_exchange failed: {saved:?}",
+            "save_exchange가 실패했습니다: {saved:?}"
+        )
+    );
     assert!(
         run.len() == 4,
-        "save_exchange ran {} statements; expected 4: START TRANSACTION, the question's INSERT, \
-         the answer's INSERT, COMMIT (each id comes from its INSERT's own reply; the driver's \
-         transaction sends the BEGIN and the COMMIT): {run:#?}",
-        run.len()
+        "{}",
+        bilingual!(
+            "save_exchange ran {} statements; expected 4: START TRANSACTION, the question's INSERT, \
+             the answer's INSERT, COMMIT (each id comes from its INSERT's own reply; the driver's \
+             transaction sends the BEGIN and the COMMIT): {run:#?}",
+            "save_exchange가 SQL 문을 {}개 실행했습니다. 기대한 것은 4개입니다. START \
+             TRANSACTION, 질문의 INSERT, 답변의 INSERT, COMMIT(각 id는 그 INSERT 자신의 응답에서 \
+             오고, BEGIN과 COMMIT은 드라이버의 트랜잭션이 보냅니다): {run:#?}",
+            run.len()
+        )
     );
     Ok(())
 }
@@ -161,13 +218,22 @@ fn an_exchange_for_an_unknown_user_fails_as_the_question_and_stores_nothing() ->
 
     assert!(
         matches!(result, Err(ExchangeError::Question(ConversationError::UnknownUser { user_id })) if user_id == unknown),
-        "got {result:?}; expected Err(Question(UnknownUser {{ user_id: {unknown} }})): the question failed, \
-         so the error must name the question's part"
+        "{}",
+        bilingual!(
+            "got {result:?}; expected Err(Question(UnknownUser {{ user_id: {unknown} }})): the question failed, \
+             so the error must name the question's part",
+            "{result:?}를 받았습니다. 기대한 것은 Err(Question(UnknownUser {{ user_id: {unknown} \
+             }}))입니다. 질문이 실패했으므로 오류는 질문 부분을 가리켜야 합니다"
+        )
     );
     let stored = total_messages(&mut db.conn())?;
     assert!(
         stored == 0,
-        "another connection sees {stored} messages; expected 0"
+        "{}",
+        bilingual!(
+            "another connection sees {stored} messages; expected 0",
+            "다른 커넥션에 메시지가 {stored}개 보입니다. 기대한 수는 0개입니다"
+        )
     );
     Ok(())
 }
@@ -189,26 +255,42 @@ fn while_the_answer_is_on_its_way_another_connection_sees_none_of_the_exchange()
     );
     let mut conn = Conn::new(relay.opts(&db))?;
 
-    save_exchange(
-        &mut conn,
-        user_id,
-        "Can you see me?",
-        "the answer, held on its way",
-    )?;
+    expect_ok(
+        save_exchange(
+            &mut conn,
+            user_id,
+            "Can you see me?",
+            "the answer, held on its way",
+        ),
+        "save_exchange(&mut conn, user_id, \"Can you see me?\", \"the answer, held on its way\")",
+    );
 
-    let between = seen
-        .try_recv()
-        .map_err(|_| anyhow::anyhow!("the answer never reached the relay"))?;
+    let between = seen.try_recv().map_err(|_| {
+        anyhow::anyhow!(bilingual!(
+            "the answer never reached the relay",
+            "답변이 중계기에 닿지 않았습니다"
+        ))
+    })?;
     assert!(
         between == 0,
-        "between the question and the answer, another connection saw {between} message(s); \
-         expected 0: the question must stay invisible until both are committed together \
-         (was it saved outside the transaction, or committed early?)"
+        "{}",
+        bilingual!(
+            "between the question and the answer, another connection saw {between} message(s); \
+             expected 0: the question must stay invisible until both are committed together \
+             (was it saved outside the transaction, or committed early?)",
+            "질문과 답변 사이에 다른 커넥션이 메시지 {between}개를 보았습니다. 기대한 수는 \
+             0개입니다. 질문은 둘이 함께 커밋될 때까지 보이지 않아야 합니다(트랜잭션 밖에서 \
+             저장했거나, 일찍 커밋했나요?)"
+        )
     );
     let after = count_messages(&mut db.conn(), user_id)?;
     assert!(
         after == 2,
-        "after save_exchange, another connection sees {after} messages; expected 2"
+        "{}",
+        bilingual!(
+            "after save_exchange, another connection sees {after} messages; expected 2",
+            "save_exchange 뒤에 다른 커넥션에 메시지가 {after}개 보입니다. 기대한 수는 2개입니다"
+        )
     );
     Ok(())
 }
@@ -230,45 +312,77 @@ fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried
 
     assert!(
         relay.has_fired(),
-        "the answer's INSERT never reached the relay"
+        "{}",
+        bilingual!(
+            "the answer's INSERT never reached the relay",
+            "답변의 INSERT가 중계기에 닿지 않았습니다"
+        )
     );
-    let err = result
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("the connection was cut, yet Ok"))?;
+    let err = result.err().ok_or_else(|| {
+        anyhow::anyhow!(bilingual!(
+            "the connection was cut, yet Ok",
+            "커넥션이 끊겼는데도 Ok입니다"
+        ))
+    })?;
     assert!(
         matches!(
             err,
             ExchangeError::Answer(ConversationError::ConnectionLost(_))
         ),
-        "got {err:?}; expected Answer(ConnectionLost(..)): lesson 7's error, as the answer's part"
+        "{}",
+        bilingual!(
+            "got {err:?}; expected Answer(ConnectionLost(..)): lesson 7's error, as the answer's part",
+            "{err:?}를 받았습니다. 기대한 것은 Answer(ConnectionLost(..))입니다. 레슨 7의 오류를 \
+             답변 부분의 오류로"
+        )
     );
     assert!(
         err.can_retry(),
-        "lost before the commit, nothing is stored: it may be retried"
+        "{}",
+        bilingual!(
+            "lost before the commit, nothing is stored: it may be retried",
+            "커밋 전에 끊겼으니 아무것도 저장되지 않았습니다. 재시도할 수 있어야 합니다"
+        )
     );
     // The server ends the session and rolls its transaction back; wait until it has.
     let mut watcher = db.conn();
     let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     assert!(
         left.is_empty(),
-        "the cut sessions {left:?} did not end within 5 s"
+        "{}",
+        bilingual!(
+            "the cut sessions {left:?} did not end within 5 s",
+            "끊긴 세션 {left:?}가 5초 안에 끝나지 않았습니다"
+        )
     );
     let stored = count_messages(&mut watcher, user_id)?;
     assert!(
         stored == 0,
-        "after the connection was lost, {stored} message(s) are stored; expected 0: was the question \
-         committed before the answer?"
+        "{}",
+        bilingual!(
+            "after the connection was lost, {stored} message(s) are stored; expected 0: was the question \
+             committed before the answer?",
+            "커넥션이 끊긴 뒤 메시지가 {stored}개 저장되어 있습니다. 기대한 수는 0개입니다. \
+             답변보다 먼저 질문을 커밋했나요?"
+        )
     );
-    save_exchange(
-        &mut db.conn(),
-        user_id,
-        "Still there?",
-        "Yes, on a new connection.",
-    )?;
+    expect_ok(
+        save_exchange(
+            &mut db.conn(),
+            user_id,
+            "Still there?",
+            "Yes, on a new connection.",
+        ),
+        "save_exchange(&mut db.conn(), user_id, \"Still there?\", \"Yes, on a new connection.\")",
+    );
     let stored = count_messages(&mut watcher, user_id)?;
     assert!(
         stored == 2,
-        "after the retry, {stored} messages; expected 2"
+        "{}",
+        bilingual!(
+            "after the retry, {stored} messages; expected 2",
+            "재시도 뒤 메시지가 {stored}개입니다. 기대한 수는 2개입니다"
+        )
     );
     Ok(())
 }
@@ -285,26 +399,46 @@ fn an_answer_the_server_ran_whose_reply_was_lost_is_rolled_back_with_its_questio
 
     assert!(
         relay.has_fired(),
-        "the answer's INSERT never reached the relay"
+        "{}",
+        bilingual!(
+            "the answer's INSERT never reached the relay",
+            "답변의 INSERT가 중계기에 닿지 않았습니다"
+        )
     );
-    let err = result
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("the reply was cut, yet Ok"))?;
+    let err = result.err().ok_or_else(|| {
+        anyhow::anyhow!(bilingual!(
+            "the reply was cut, yet Ok",
+            "응답이 잘렸는데도 Ok입니다"
+        ))
+    })?;
     assert!(
         err.can_retry(),
-        "inside the transaction, before COMMIT: retryable, got {err:?}"
+        "{}",
+        bilingual!(
+            "inside the transaction, before COMMIT: retryable, got {err:?}",
+            "트랜잭션 안, COMMIT 전이므로 재시도할 수 있어야 하는데 {err:?}를 받았습니다"
+        )
     );
     let mut watcher = db.conn();
     let left = db.wait_for_sessions(&mut watcher, |ids| ids.is_empty());
     assert!(
         left.is_empty(),
-        "the cut sessions {left:?} did not end within 5 s"
+        "{}",
+        bilingual!(
+            "the cut sessions {left:?} did not end within 5 s",
+            "끊긴 세션 {left:?}가 5초 안에 끝나지 않았습니다"
+        )
     );
     let stored = count_messages(&mut watcher, user_id)?;
     assert!(
         stored == 0,
-        "{stored} message(s) stored; expected 0: the server ran the answer's INSERT, but the \
-         transaction was never committed, so ending the session rolls both back"
+        "{}",
+        bilingual!(
+            "{stored} message(s) stored; expected 0: the server ran the answer's INSERT, but the \
+             transaction was never committed, so ending the session rolls both back",
+            "메시지가 {stored}개 저장되었습니다. 기대한 수는 0개입니다. 서버가 답변의 INSERT를 \
+             실행했지만 트랜잭션은 커밋되지 않았으므로, 세션이 끝나면 둘 다 롤백됩니다"
+        )
     );
     Ok(())
 }
@@ -321,20 +455,37 @@ fn a_commit_whose_reply_was_lost_is_reported_as_the_commit_and_not_as_retryable(
 
     assert!(
         relay.has_fired(),
-        "no COMMIT reached the server: was the transaction committed?"
+        "{}",
+        bilingual!(
+            "no COMMIT reached the server: was the transaction committed?",
+            "서버에 COMMIT이 닿지 않았습니다. 트랜잭션을 커밋했나요?"
+        )
     );
-    let err = result
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("the COMMIT's reply was cut, yet Ok"))?;
+    let err = result.err().ok_or_else(|| {
+        anyhow::anyhow!(bilingual!(
+            "the COMMIT's reply was cut, yet Ok",
+            "COMMIT의 응답이 잘렸는데도 Ok입니다"
+        ))
+    })?;
     assert!(
         matches!(err, ExchangeError::Commit(_)) && !err.can_retry(),
-        "got {err:?}; expected Commit(..), not retryable: the server may have committed, so a \
-         retry could store the exchange twice"
+        "{}",
+        bilingual!(
+            "got {err:?}; expected Commit(..), not retryable: the server may have committed, so a \
+             retry could store the exchange twice",
+            "{err:?}를 받았습니다. 기대한 것은 재시도할 수 없는 Commit(..)입니다. 서버가 커밋했을 \
+             수도 있으므로, 재시도하면 대화가 두 번 저장될 수 있습니다"
+        )
     );
     let stored = count_messages(&mut db.conn(), user_id)?;
     assert!(
         stored == 2,
-        "the server committed before the reply was lost: {stored} messages, expected 2"
+        "{}",
+        bilingual!(
+            "the server committed before the reply was lost: {stored} messages, expected 2",
+            "서버는 응답이 사라지기 전에 커밋했습니다. 메시지가 {stored}개이고, 기대한 수는 \
+             2개입니다"
+        )
     );
     Ok(())
 }
@@ -361,7 +512,11 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
             let left = db_in_relay.wait_for_sessions(&mut killer, |ids| !ids.contains(&victim));
             assert!(
                 !left.contains(&victim),
-                "the server did not end connection {victim} within 5 s"
+                "{}",
+                bilingual!(
+                    "the server did not end connection {victim} within 5 s",
+                    "서버가 커넥션 {victim}을 5초 안에 끝내지 않았습니다"
+                )
             );
         })),
     );
@@ -377,34 +532,57 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
     );
     drop(pooled);
 
-    let err = result
-        .err()
-        .ok_or_else(|| anyhow::anyhow!("the connection was killed, yet Ok"))?;
+    let err = result.err().ok_or_else(|| {
+        anyhow::anyhow!(bilingual!(
+            "the connection was killed, yet Ok",
+            "커넥션이 KILL되었는데도 Ok입니다"
+        ))
+    })?;
     assert!(
         matches!(err, ExchangeError::Answer(_)) && err.can_retry(),
-        "got {err:?}; expected a retryable Answer error (the connection was lost before COMMIT)"
+        "{}",
+        bilingual!(
+            "got {err:?}; expected a retryable Answer error (the connection was lost before COMMIT)",
+            "{err:?}를 받았습니다. 기대한 것은 재시도할 수 있는 Answer 오류입니다(COMMIT 전에 \
+             커넥션이 끊겼습니다)"
+        )
     );
     let stored = count_messages(&mut db.conn(), user_id)?;
     assert!(
         stored == 0,
-        "{stored} message(s) stored after the KILL; expected 0"
+        "{}",
+        bilingual!(
+            "{stored} message(s) stored after the KILL; expected 0",
+            "KILL 뒤에 메시지가 {stored}개 저장되어 있습니다. 기대한 수는 0개입니다"
+        )
     );
     let mut pooled = pool.get()?;
     let replaced = pooled.connection_id();
     assert!(
         replaced != victim.load(Ordering::SeqCst),
-        "the pool lent the dead connection again"
+        "{}",
+        bilingual!(
+            "the pool lent the dead connection again",
+            "풀이 끊어진 커넥션을 다시 빌려주었습니다"
+        )
     );
-    save_exchange(
-        &mut pooled,
-        user_id,
-        "Still there?",
-        "Yes, on a new connection.",
-    )?;
+    expect_ok(
+        save_exchange(
+            &mut pooled,
+            user_id,
+            "Still there?",
+            "Yes, on a new connection.",
+        ),
+        "save_exchange(&mut pooled, user_id, \"Still there?\", \"Yes, on a new connection.\")",
+    );
     let stored = count_messages(&mut db.conn(), user_id)?;
     assert!(
         stored == 2,
-        "after the retry on the pool's new connection: {stored} messages, expected 2"
+        "{}",
+        bilingual!(
+            "after the retry on the pool's new connection: {stored} messages, expected 2",
+            "풀의 새 커넥션으로 재시도한 뒤 메시지가 {stored}개입니다. 기대한 수는 2개입니다"
+        )
     );
     Ok(())
 }
@@ -431,19 +609,24 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
                 scope.spawn(move || -> anyhow::Result<()> {
                     for i in 0..EXCHANGES {
                         let mut conn = pool.get()?;
-                        save_exchange(
+                        expect_ok(save_exchange(
                             &mut conn,
                             user_id,
                             &format!("q {t}-{i}"),
                             &format!("a {t}-{i}"),
-                        )?;
+                        ), "save_exchange(&mut conn, user_id, &format!(\"q {t}-{i}\"), &format!(\"a {t}-{i}\"))");
                     }
                     Ok(())
                 })
             })
             .collect();
         for worker in workers {
-            worker.join().expect("a worker panicked")?;
+            worker.join().unwrap_or_else(|_| {
+                panic!(
+                    "{}",
+                    bilingual!("a worker panicked", "작업 스레드 하나가 panic했습니다")
+                )
+            })?;
         }
         Ok(())
     })?;
@@ -456,21 +639,34 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
     let total = total_messages(&mut conn)?;
     assert!(
         pairs.len() == THREADS * EXCHANGES && total == (2 * THREADS * EXCHANGES) as u64,
-        "{} complete pairs and {total} rows; expected {} pairs and {} rows",
-        pairs.len(),
-        THREADS * EXCHANGES,
-        2 * THREADS * EXCHANGES
+        "{}",
+        bilingual!(
+            "{} complete pairs and {total} rows; expected {} pairs and {} rows",
+            "온전한 쌍이 {}개, 행이 {total}개입니다. 기대한 것은 쌍 {}개, 행 {}개입니다",
+            pairs.len(),
+            THREADS * EXCHANGES,
+            2 * THREADS * EXCHANGES
+        )
     );
     for (question_user, answer_user, question, answer) in &pairs {
         assert!(
             question_user == answer_user && question.replacen("q ", "a ", 1) == *answer,
-            "{answer:?} of user {answer_user} is stored under {question:?} of user {question_user}"
+            "{}",
+            bilingual!(
+                "{answer:?} of user {answer_user} is stored under {question:?} of user {question_user}",
+                "사용자 {answer_user}의 {answer:?}가 사용자 {question_user}의 {question:?} 아래에 \
+                 저장되었습니다"
+            )
         );
     }
     let asked: BTreeSet<&str> = pairs.iter().map(|(_, _, q, _)| q.as_str()).collect();
     assert!(
         asked.len() == THREADS * EXCHANGES,
-        "a question is stored twice or missing"
+        "{}",
+        bilingual!(
+            "a question is stored twice or missing",
+            "질문이 두 번 저장되었거나 빠졌습니다"
+        )
     );
     Ok(())
 }
@@ -483,7 +679,10 @@ fn korean_text_and_emoji_in_an_exchange_come_back_unchanged() -> anyhow::Result<
     let question = "파이썬 서버에서 DB 커넥션은 어떻게 관리해요? 🐍";
     let answer = "커넥션 풀을 쓰고, 질문과 답변은 한 트랜잭션으로 저장해요 ✅🤖";
 
-    let saved = save_exchange(&mut conn, user_id, question, answer)?;
+    let saved = expect_ok(
+        save_exchange(&mut conn, user_id, question, answer),
+        "save_exchange(&mut conn, user_id, question, answer)",
+    );
 
     let contents: Vec<String> = db.conn().exec(
         "SELECT content FROM conversations WHERE id IN (?, ?) ORDER BY id",
@@ -491,8 +690,12 @@ fn korean_text_and_emoji_in_an_exchange_come_back_unchanged() -> anyhow::Result<
     )?;
     assert!(
         contents == [question, answer],
-        "read back {contents:?}; expected {:?} byte for byte",
-        [question, answer]
+        "{}",
+        bilingual!(
+            "read back {contents:?}; expected {:?} byte for byte",
+            "다시 읽은 값이 {contents:?}입니다. 기대한 것은 바이트 하나하나까지 {:?}입니다",
+            [question, answer]
+        )
     );
     Ok(())
 }
