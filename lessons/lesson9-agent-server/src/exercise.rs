@@ -1,8 +1,9 @@
 //! # Exercise 9a: ask first, then save both in one transaction
 //!
-//! **Read.** This file, `src/lib.rs` (`AppState::db`) and `src/error.rs` (`ApiError`); the lessons'
-//! functions to reuse: `lesson7::check_length`, `lesson6::user_exists`, `lesson8::save_exchange`
-//! and `read_exchange` (in `src/routes.rs`).
+//! **Read.** This file, `src/lib.rs` (`AppState`: how a request reaches the pool and the agent) and
+//! `src/error.rs` (`ApiError`: which error is which status). What you reuse, you wrote: lesson 6's
+//! check that a user exists, lesson 7's length check and lesson 8's exchange in one transaction;
+//! `read_exchange` (imported below, in `src/routes.rs`) reads a saved exchange back as stored.
 //!
 //! **Goal.** Write the heart of `POST /users/{id}/chat`: get the agent's answer to a user's question
 //! and store the question and the answer. The concept: a request to a web server shares the pool with
@@ -33,8 +34,10 @@
 //!
 //! # 연습 문제 9a: 먼저 묻고, 둘을 한 트랜잭션으로 저장하기
 //!
-//! **읽을 파일.** 이 파일, `src/lib.rs`(`AppState::db`), `src/error.rs`(`ApiError`). 다시 쓸 레슨 함수:
-//! `lesson7::check_length`, `lesson6::user_exists`, `lesson8::save_exchange`, `read_exchange`(`src/routes.rs`).
+//! **읽을 파일.** 이 파일, `src/lib.rs`(`AppState`: 요청이 커넥션 풀과 에이전트에 닿는 방법),
+//! `src/error.rs`(`ApiError`: 어느 오류가 어느 상태 코드인지). 다시 쓰는 것은 여러분이 작성한 것입니다. 레슨 6의
+//! 사용자 존재 확인, 레슨 7의 길이 검사, 레슨 8의 한 트랜잭션 대화 저장. `read_exchange`(아래에서 가져오며,
+//! `src/routes.rs`에 있음)는 저장된 대화를 저장된 그대로 다시 읽습니다.
 //!
 //! **목표.** `POST /users/{id}/chat`의 핵심을 작성합니다. 사용자의 질문에 대한 에이전트의 답을 받고,
 //! 질문과 답을 저장합니다. 개념: 웹 서버의 요청은 다른 모든 요청과 커넥션 풀을 나눠 씁니다. 에이전트는 몇 초가
@@ -64,7 +67,5 @@ use crate::{ApiError, AppState, ChatReply, read_exchange};
 
 /// Answers `question` for user `user_id` and stores the exchange: both messages, or neither.
 pub async fn chat(state: &AppState, user_id: u64, question: String) -> Result<ChatReply, ApiError> {
-    todo!(
-        "Exercise 9a: refuse what cannot be stored, ask the agent, then save both in one transaction"
-    )
+    todo!("9a: the chat / 채팅")
 }

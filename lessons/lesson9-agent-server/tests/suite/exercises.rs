@@ -11,6 +11,7 @@ use crate::common::{FnAgent, pool, totals};
 use lesson5::MysqlManager;
 use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
 use mysql::prelude::Queryable;
+use shared::bilingual;
 use shared::testing::{TestDb, insert_user};
 
 /// A state over `db` with a pool of `size` and `agent`, and a user to chat as.
@@ -30,7 +31,15 @@ async fn the_question_and_its_answer_are_stored_together_and_returned_as_stored(
 
     let reply: ChatReply = lesson9::chat(&state, user_id, "ACID가 뭐예요? 😀".to_string())
         .await
-        .expect("the chat succeeds");
+        .unwrap_or_else(|err| {
+            panic!(
+                "{}",
+                bilingual!(
+                    "the chat of a user who exists, with an agent that answers, failed: {err:?}",
+                    "있는 사용자의 채팅이, 답하는 에이전트와 함께인데도 실패했습니다: {err:?}"
+                )
+            )
+        });
 
     let stored: Vec<lesson9::Message> =
         lesson7::get_recent_conversations(&mut db.conn(), user_id, 10)
@@ -40,13 +49,22 @@ async fn the_question_and_its_answer_are_stored_together_and_returned_as_stored(
             .collect();
     assert!(
         stored == vec![reply.answer.clone(), reply.question.clone()],
-        "the reply shows the two stored rows: {reply:?} vs {stored:?}"
+        "{}",
+        bilingual!(
+            "the reply shows the two stored rows: {reply:?} vs {stored:?}",
+            "응답은 저장된 두 행을 보여 줘야 합니다: {reply:?}, 저장된 것은 {stored:?}"
+        )
     );
     assert!(
         reply.question.content == "ACID가 뭐예요? 😀"
             && reply.answer.content == "answer to ACID가 뭐예요? 😀"
             && reply.answer.reply_to == Some(reply.question.id),
-        "{reply:?}"
+        "{}",
+        bilingual!(
+            "the reply does not hold the question as written and the agent's answer to it: {reply:?}",
+            "응답에 쓴 그대로의 질문과 그에 대한 에이전트의 답이 들어 있지 않습니다: \
+                 {reply:?}"
+        )
     );
 }
 
@@ -69,14 +87,29 @@ async fn the_agent_is_asked_while_the_request_holds_no_pooled_connection() {
 
     assert!(
         agent.calls() == 1,
-        "the agent was asked once: {}",
-        agent.calls()
+        "{}",
+        bilingual!(
+            "the agent was asked {} time(s); expected once",
+            "에이전트에게 {}번 물었습니다. 기대한 것은 한 번입니다",
+            agent.calls()
+        )
     );
     assert!(
         free_while_asked.load(Ordering::SeqCst),
-        "while the agent was asked, the pool's only connection was borrowed (result: {result:?})"
+        "{}",
+        bilingual!(
+            "while the agent was asked, the pool's only connection was borrowed (result: {result:?})",
+            "에이전트에게 묻는 동안 풀의 하나뿐인 커넥션을 빌려 가고 있었습니다(결과: {result:?})"
+        )
     );
-    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        result.is_ok(),
+        "{}",
+        bilingual!(
+            "the chat failed: {result:?}",
+            "채팅이 실패했습니다: {result:?}"
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -89,19 +122,33 @@ async fn when_the_agent_fails_the_error_is_the_agents_and_nothing_is_stored() {
 
     assert!(
         matches!(result, Err(ApiError::Agent(AgentError::Status(503)))),
-        "when the agent fails, chat must return ApiError::Agent with the agent's own error (here \
-         AgentError::Status(503)), not another error; got {result:?}"
+        "{}",
+        bilingual!(
+            "when the agent fails, chat must return ApiError::Agent with the agent's own error (here \
+             AgentError::Status(503)), not another error; got {result:?}",
+            "에이전트가 실패하면 chat은 에이전트 자신의 오류(여기서는 AgentError::Status(503))를 \
+             담은 ApiError::Agent를 반환해야 하고, 다른 오류는 안 됩니다. 받은 것: {result:?}"
+        )
     );
     assert!(
         agent.calls() == 1,
-        "the agent was asked {} times for one question: a failed answer is reported, not asked \
-         again (the client decides whether to retry)",
-        agent.calls()
+        "{}",
+        bilingual!(
+            "the agent was asked {} times for one question: a failed answer is reported, not asked \
+             again (the client decides whether to retry)",
+            "질문 하나에 에이전트에게 {}번 물었습니다. 실패한 답은 알리고, 다시 묻지 \
+             않습니다(재시도는 클라이언트가 정합니다)",
+            agent.calls()
+        )
     );
     assert!(
         totals(&db) == (0, 0),
-        "nothing stored: (messages, questions without an answer) = {:?}",
-        totals(&db)
+        "{}",
+        bilingual!(
+            "nothing stored: (messages, questions without an answer) = {:?}",
+            "아무것도 저장되지 않아야 합니다: (메시지 수, 답 없는 질문 수) = {:?}",
+            totals(&db)
+        )
     );
 }
 
@@ -120,9 +167,14 @@ async fn the_question_is_stored_exactly_as_the_user_wrote_it() {
         .collect();
     assert!(
         stored.last().is_some_and(|question| question == typed),
-        "the question was stored as {:?}, but the user wrote {typed:?}: only an empty question \
-         is refused, a question is never changed (result: {result:?})",
-        stored.last()
+        "{}",
+        bilingual!(
+            "the question was stored as {:?}, but the user wrote {typed:?}: only an empty question \
+             is refused, a question is never changed (result: {result:?})",
+            "질문이 {:?}로 저장되었는데 사용자가 쓴 것은 {typed:?}입니다. 빈 질문만 거절하고, \
+             질문은 절대 바꾸지 않습니다(결과: {result:?})",
+            stored.last()
+        )
     );
 }
 
@@ -142,13 +194,23 @@ async fn a_database_error_during_the_user_check_is_not_an_unknown_user() {
         result
             .as_ref()
             .is_err_and(|err| err.status().is_server_error()),
-        "the user check failed in the database, and chat answered {result:?}: a database error \
-         must be passed on (a 5xx), not read as \"no such user\" (a 404 tells the client the user \
-         is gone for good)"
+        "{}",
+        bilingual!(
+            "the user check failed in the database, and chat answered {result:?}: a database error \
+                 must be passed on (a 5xx), not read as \"no such user\" (a 404 tells the client the user \
+                 is gone for good)",
+            "데이터베이스에서 사용자 확인이 실패했는데 chat이 {result:?}로 답했습니다. \
+                 데이터베이스 오류는 그대로 넘겨야 하고(5xx), \"그런 사용자 없음\"으로 읽으면 안 \
+                 됩니다(404는 클라이언트에게 사용자가 영영 없다고 말합니다)"
+        )
     );
     assert!(
         agent.calls() == 0,
-        "the agent was asked although the user check failed"
+        "{}",
+        bilingual!(
+            "the agent was asked although the user check failed",
+            "사용자 확인이 실패했는데도 에이전트에게 물었습니다"
+        )
     );
 }
 
@@ -162,13 +224,22 @@ async fn an_answer_too_long_to_store_leaves_no_question_behind() {
 
     assert!(
         totals(&db) == (0, 0),
-        "the question is rolled back with the answer that failed, in one transaction: \
-         (messages, questions without an answer) = {:?}",
-        totals(&db)
+        "{}",
+        bilingual!(
+            "the question is rolled back with the answer that failed, in one transaction: \
+             (messages, questions without an answer) = {:?}",
+            "질문은 실패한 답과 함께 한 트랜잭션 안에서 롤백되어야 합니다: (메시지 수, 답 없는 \
+             질문 수) = {:?}",
+            totals(&db)
+        )
     );
     assert!(
         matches!(result, Err(ApiError::Agent(AgentError::TooLong { .. }))),
-        "an answer that cannot be stored is the agent's failure: {result:?}"
+        "{}",
+        bilingual!(
+            "an answer that cannot be stored is the agent's failure: {result:?}",
+            "저장할 수 없는 답은 에이전트의 실패입니다: {result:?}"
+        )
     );
 }
 
@@ -188,19 +259,32 @@ async fn an_empty_question_is_invalid_and_never_reaches_the_agent() {
                     ..
                 })
             ),
-            "a question of only whitespace ({empty:?}) must be ApiError::Invalid for the field \
-             \"question\", refused before anything else; got {result:?}"
+            "{}",
+            bilingual!(
+                "a question of only whitespace ({empty:?}) must be ApiError::Invalid for the field \
+                 \"question\", refused before anything else; got {result:?}",
+                "공백뿐인 질문({empty:?})은 필드 \"question\"에 대한 ApiError::Invalid여야 하고, \
+                 다른 무엇보다 먼저 거절해야 합니다. 받은 것: {result:?}"
+            )
         );
     }
     assert!(
         agent.calls() == 0,
-        "the agent was asked {} time(s)",
-        agent.calls()
+        "{}",
+        bilingual!(
+            "the agent was asked {} time(s) about an empty question; expected never",
+            "빈 질문에 대해 에이전트에게 {}번 물었습니다. 한 번도 묻지 않아야 합니다",
+            agent.calls()
+        )
     );
     assert!(
         totals(&db) == (0, 0),
-        "nothing stored: (messages, questions without an answer) = {:?}",
-        totals(&db)
+        "{}",
+        bilingual!(
+            "nothing stored: (messages, questions without an answer) = {:?}",
+            "아무것도 저장되지 않아야 합니다: (메시지 수, 답 없는 질문 수) = {:?}",
+            totals(&db)
+        )
     );
 }
 
@@ -219,8 +303,12 @@ async fn a_question_too_long_to_store_is_invalid_and_never_reaches_the_agent() {
 
         assert!(
             agent.calls() == 0,
-            "a question of {bytes} bytes ({chars} characters) reached the agent: \
-             the limit counts bytes"
+            "{}",
+            bilingual!(
+                "a question of {bytes} bytes ({chars} characters) reached the agent: \
+                 the limit counts bytes",
+                "{bytes}바이트({chars}글자) 질문이 에이전트에게 갔습니다. 한도는 바이트로 셉니다"
+            )
         );
         assert!(
             matches!(
@@ -230,7 +318,13 @@ async fn a_question_too_long_to_store_is_invalid_and_never_reaches_the_agent() {
                     ..
                 })
             ),
-            "{bytes} bytes ({chars} characters): {result:?}"
+            "{}",
+            bilingual!(
+                "a question of {bytes} bytes ({chars} characters) gave {result:?}; expected \
+                 ApiError::Invalid for the field \"question\": too long to store",
+                "{bytes}바이트({chars}글자) 질문에 {result:?}가 나왔습니다. 기대한 것은 필드 \
+                 \"question\"에 대한 ApiError::Invalid입니다. 저장하기에 너무 깁니다"
+            )
         );
     }
 }
@@ -272,16 +366,33 @@ async fn every_database_call_runs_off_the_async_thread() {
     let threads = used_on.0.lock().unwrap().clone();
     assert!(
         !threads.is_empty(),
-        "the chat used no connection of the pool"
+        "{}",
+        bilingual!(
+            "the chat used no connection of the pool",
+            "채팅이 풀의 커넥션을 하나도 쓰지 않았습니다"
+        )
     );
     let on_async = threads.iter().filter(|&&t| t == async_thread).count();
     assert!(
         on_async == 0,
-        "{on_async} of {} checkouts and returns of a connection ran on the async thread, which \
-         blocks it: run database work through `state.db`, which moves it to a blocking thread",
-        threads.len()
+        "{}",
+        bilingual!(
+            "{on_async} of {} checkouts and returns of a connection ran on the async thread, which \
+             blocks it: run database work through `state.db`, which moves it to a blocking thread",
+            "커넥션 대여와 반납 {}번 중 {on_async}번이 비동기 스레드에서 실행되어 그 스레드를 \
+             막았습니다. 데이터베이스 작업은 블로킹 스레드로 옮겨 주는 `state.db`를 거쳐 \
+             실행하세요",
+            threads.len()
+        )
     );
-    assert!(result.is_ok(), "{result:?}");
+    assert!(
+        result.is_ok(),
+        "{}",
+        bilingual!(
+            "the chat failed: {result:?}",
+            "채팅이 실패했습니다: {result:?}"
+        )
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -294,11 +405,19 @@ async fn an_unknown_user_is_not_found_and_the_agent_is_not_asked() {
 
     assert!(
         matches!(result, Err(ApiError::UserNotFound(_))),
-        "{result:?}"
+        "{}",
+        bilingual!(
+            "a user who does not exist gave {result:?}; expected ApiError::UserNotFound",
+            "없는 사용자에 대해 {result:?}가 나왔습니다. 기대한 것은 ApiError::UserNotFound입니다"
+        )
     );
     assert!(
         agent.calls() == 0,
-        "an agent's answer costs time (or money): not for a request that will fail ({} call(s))",
-        agent.calls()
+        "{}",
+        bilingual!(
+            "an agent's answer costs time (or money): not for a request that will fail ({} call(s))",
+            "에이전트의 답에는 시간(또는 돈)이 듭니다. 실패할 요청에는 묻지 않습니다({}번 물었음)",
+            agent.calls()
+        )
     );
 }
