@@ -426,6 +426,108 @@ impl Tool {
         replica::wait_caught_up(&mut primary, &mut replica, flavor, Duration::from_secs(30))
     }
 
+    /// `status --replica`: measures the replica's lag (writes on the primary, each timed until the
+    /// replica applied it) and compares the course database on both servers (rows and
+    /// `CHECKSUM TABLE` per table) and the list of test databases. Returns whether they match.
+    /// As the course's user; it changes nothing but a throwaway test database of its own.
+    pub fn check_replica(&self) -> Result<bool> {
+        let replica_config = self.config.replica();
+        let mut primary = crate::connect(&self.config.with_database(""))?;
+        let mut replica = crate::connect(&replica_config.with_database(""))?;
+        let flavor = Flavor::of(&mut primary)?;
+
+        let lags = self.sample_lag(&mut primary, &mut replica, flavor)?;
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        say(format!(
+            "replica lag: {} writes on the primary, each applied on the replica after median {:.1} ms, max {:.1} ms",
+            lags.len(),
+            ms(lags[lags.len() / 2]),
+            ms(lags[lags.len() - 1])
+        ));
+
+        replica::wait_caught_up(&mut primary, &mut replica, flavor, self.wait)?;
+        let db = &self.config.database;
+        let tables: Vec<String> = primary.exec(
+            "SELECT TABLE_NAME FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+            (db,),
+        )?;
+        let mut same = true;
+        for table in &tables {
+            // Names from information_schema, in the course's database (plain names: no backtick).
+            let count = format!("SELECT COUNT(*) FROM `{db}`.`{table}`");
+            let checksum = format!("CHECKSUM TABLE `{db}`.`{table}`");
+            let on = |conn: &mut Conn| -> Result<(u64, Option<u64>)> {
+                let rows: Option<u64> = conn.query_first(&count)?;
+                let sum: Option<(String, Option<u64>)> = conn.query_first(&checksum)?;
+                Ok((rows.unwrap_or(0), sum.and_then(|(_, sum)| sum)))
+            };
+            let (p, r) = (on(&mut primary)?, on(&mut replica)?);
+            let verdict = if p == r { "equal" } else { "DIFFERENT" };
+            same &= p == r;
+            say(format!(
+                "replica check: {db}.{table}: {} row(s) on the primary, {} on the replica; checksums {verdict}",
+                p.0, r.0
+            ));
+        }
+        let test_databases = |conn: &mut Conn| -> Result<Vec<String>> {
+            let pattern = format!("{}%", super::TEST_DB_PREFIX.replace('_', "\\_"));
+            Ok(conn.exec(
+                "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? \
+                 ORDER BY SCHEMA_NAME",
+                (pattern,),
+            )?)
+        };
+        let (p, r) = (test_databases(&mut primary)?, test_databases(&mut replica)?);
+        if p != r {
+            same = false;
+            say(format!(
+                "replica check: the test databases DIFFER: {} on the primary, {} on the replica",
+                p.len(),
+                r.len()
+            ));
+        }
+        say(if same {
+            "replica check: nothing lost or duplicated: the replica's data matches the primary's"
+        } else {
+            "replica check: the replica's data DIFFERS from the primary's"
+        });
+        Ok(same)
+    }
+
+    /// 20 rows written one by one into a throwaway test database; for each, the time from the
+    /// primary's commit until the replica applied it. Sorted, shortest first.
+    fn sample_lag(
+        &self,
+        primary: &mut Conn,
+        replica: &mut Conn,
+        flavor: Flavor,
+    ) -> Result<Vec<Duration>> {
+        // A name of the tests' kind (the user may create those), with this process's id, so that a
+        // run killed half-way is swept like a test run's.
+        let name = format!("{}{}_lag", super::TEST_DB_PREFIX, std::process::id());
+        primary.query_drop(format!("CREATE DATABASE IF NOT EXISTS `{name}`"))?;
+        let sampled = (|| -> Result<Vec<Duration>> {
+            primary.query_drop(format!(
+                "CREATE TABLE `{name}`.lag_probe (id INT AUTO_INCREMENT PRIMARY KEY, at DATETIME(6))"
+            ))?;
+            let mut lags = Vec::new();
+            for _ in 0..20 {
+                primary.query_drop(format!(
+                    "INSERT INTO `{name}`.lag_probe (at) VALUES (NOW(6))"
+                ))?;
+                let committed = Instant::now();
+                replica::wait_caught_up(primary, replica, flavor, self.wait)?;
+                lags.push(committed.elapsed());
+            }
+            Ok(lags)
+        })();
+        primary.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))?;
+        let mut lags = sampled?;
+        lags.sort();
+        Ok(lags)
+    }
+
     /// `down`'s part: stops this project's local replica at DB_REPLICA_PORT (Docker's stops with
     /// the primary's `docker compose down`).
     pub fn replica_down(&self) -> Result<()> {

@@ -33,7 +33,12 @@ enum Cmd {
     Down,
     /// Say what runs at DB_HOST:DB_PORT and at the replica's port, whether this project started
     /// them, and the replica's state (exit code 3: nothing answers at DB_HOST:DB_PORT).
-    Status,
+    Status {
+        /// Also measure the replica's lag and compare its data with the primary's (row counts and
+        /// checksums of the course database's tables; exit code 4 when they differ).
+        #[arg(long)]
+        replica: bool,
+    },
     /// Drop and recreate the course database, and drop the tests' leftover databases (only on a
     /// server this project started).
     Reset,
@@ -46,9 +51,12 @@ fn main() -> anyhow::Result<ExitCode> {
         Cmd::Up { replica: false } => tool.up()?,
         Cmd::Up { replica: true } => tool.up_with_replica()?,
         Cmd::Down => tool.down()?,
-        Cmd::Status => {
+        Cmd::Status { replica } => {
             if !tool.status()? {
                 return Ok(ExitCode::from(3));
+            }
+            if replica && !tool.check_replica()? {
+                return Ok(ExitCode::from(4));
             }
         }
         Cmd::Reset => tool.reset()?,
