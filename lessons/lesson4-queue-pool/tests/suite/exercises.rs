@@ -162,49 +162,6 @@ mod step_a {
     }
 
     #[test]
-    fn a_connection_whose_use_the_pool_did_not_see_end_is_pinged_before_its_next_use() {
-        watchdog(HANG, || {
-            let (pool, server) = fake_pool(1, TRUST);
-            // A use that ended in a panic, and one through the bare connection (`&mut *conn`): the
-            // pool cannot know the state either left, even inside the liveness window.
-            let lender = pool.clone();
-            let panicked = std::thread::spawn(move || {
-                let _conn = expect_ok(lender.get(), "pool.get()");
-                std::panic::resume_unwind(Box::new("a handler crashed (this panic is the test's)"));
-            })
-            .join();
-            let after_panic = pool.get().map(|_| server.pings());
-            let mut conn = expect_ok(pool.get(), "pool.get()");
-            let _bare: &mut crate::common::FakeConn = &mut conn;
-            drop(conn);
-            let after_bare = pool.get().map(|_| server.pings());
-
-            assert!(
-                panicked.is_err(),
-                "{}",
-                bilingual!(
-                    "the test's own thread did not panic",
-                    "테스트 자신의 스레드가 panic하지 않았습니다"
-                )
-            );
-            assert!(
-                matches!((&after_panic, &after_bare), (Ok(1), Ok(2))),
-                "{}",
-                bilingual!(
-                    "pings after a use that panicked, then after a use of the bare connection: \
-                     {after_panic:?}, {after_bare:?}; expected 1 then 2: a connection given back \
-                     without the pool seeing its use end must be queued as not clean (the guard knows: \
-                     `idle_entry`), so that it is pinged before anyone uses it again",
-                    "panic으로 끝난 사용 뒤, 그리고 맨 커넥션을 쓴 사용 뒤의 핑 횟수: \
-                     {after_panic:?}, {after_bare:?}. 기대한 것은 1, 그다음 2입니다. 풀이 사용이 끝나는 것을 \
-                     보지 못한 채 반납된 커넥션은 깨끗하지 않은 것으로 큐에 넣어야 합니다(가드가 압니다: \
-                     `idle_entry`). 그래야 누가 다시 쓰기 전에 핑합니다"
-                )
-            );
-        });
-    }
-
-    #[test]
     fn a_connection_given_back_after_close_all_is_closed_instead_of_queued() {
         watchdog(HANG, || {
             let (pool, server) = fake_pool(2, TRUST);
@@ -279,7 +236,7 @@ mod step_b {
                 bilingual!(
                     "expected PoolError::Timeout, got connection {id}: was a connection lent twice, or \
                      one opened beyond max_size?",
-                    "PoolError::Timeout을 기대했는데, 커넥션 {id}를 받았습니다. 커넥션 하나를 두 번 \
+                    "PoolError::Timeout을 기대했는데, 받은 것은 커넥션 {id}번입니다. 커넥션 하나를 두 번 \
                      빌려주었거나, max_size를 넘어 새로 열지 않았나요?"
                 )
             ),
@@ -359,7 +316,7 @@ mod step_b {
                     "get_timeout(0) on a pool with an idle connection returned {err:?}; expected the \
                      connection: the deadline only limits how long to WAIT, so look in the queue (and \
                      for a free slot) before looking at the clock",
-                    "유휴 커넥션이 있는 풀에서 get_timeout(0)이 {err:?}를 반환했습니다. 기대한 것은 그 커넥션입니다. \
+                    "유휴 커넥션이 있는 풀에서 get_timeout(0)의 반환값은 {err:?}입니다. 기대한 것은 그 커넥션입니다. \
                      기한은 얼마나 오래 기다릴지만 제한하므로, 시계를 보기 전에 큐를(그리고 빈 슬롯을) 보세요"
                 )
             );
@@ -396,7 +353,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "the waiter got {got:?}; expected connection 1, given back while it waited",
-                    "기다리던 대여가 {got:?}를 받았습니다. 기대한 것은 기다리는 동안 반납된 커넥션 1입니다"
+                    "기다리던 대여가 받은 값은 {got:?}입니다. 기대한 것은 기다리는 동안 반납된 커넥션 1입니다"
                 )
             );
             assert!(
@@ -452,7 +409,7 @@ mod step_b {
                      after each wakeup, wait only for what REMAINS of the deadline, not the whole \
                      timeout again",
                     "기한이 {deadline:?}인 대여가 자기 몫의 커넥션 없이 {wakeups}번 깨어난 뒤(마지막은 기한 \
-                     직전) {waited:?}를 기다렸습니다. 깨어날 때마다 타임아웃 전체를 다시 기다리지 말고, \
+                     직전) 기다린 시간은 {waited:?}입니다. 깨어날 때마다 타임아웃 전체를 다시 기다리지 말고, \
                      기한까지 남은 시간만큼만 기다리세요"
                 )
             );
@@ -477,7 +434,7 @@ mod step_b {
                 bilingual!(
                     "two checkouts got {ids:?} ({errors:?}); expected the idle connection 2, then a \
                      new connection 3 opened in the slot the broken one freed (open < max_size)",
-                    "대여 두 번이 {ids:?}를 받았습니다({errors:?}). 기대한 것은 유휴 커넥션 2, 그다음 \
+                    "대여 두 번이 받은 값은 {ids:?}입니다({errors:?}). 기대한 것은 유휴 커넥션 2, 그다음 \
                      고장 난 커넥션이 비운 슬롯에 새로 연 커넥션 3입니다(open < max_size)"
                 )
             );
@@ -511,7 +468,7 @@ mod step_b {
                 bilingual!(
                     "the waiter got {got:?}; expected a new connection 2, opened in the slot the \
                      broken one freed",
-                    "기다리던 대여가 {got:?}를 받았습니다. 기대한 것은 고장 난 커넥션이 비운 슬롯에 \
+                    "기다리던 대여가 받은 값은 {got:?}입니다. 기대한 것은 고장 난 커넥션이 비운 슬롯에 \
                      새로 연 커넥션 2입니다"
                 )
             );
@@ -601,7 +558,7 @@ mod step_b {
                                 "{}",
                                 bilingual!(
                                     "connection {id} was lent to two threads at once",
-                                    "커넥션 {id}를 두 스레드에 동시에 빌려주었습니다"
+                                    "커넥션 {id}번을 두 스레드에 동시에 빌려주었습니다"
                                 )
                             );
                             thread::yield_now();
@@ -645,7 +602,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "a checkout waiting during close_all got {waiting:?}; expected PoolError::Closed",
-                    "close_all 동안 기다리던 대여가 {waiting:?}를 받았습니다. 기대한 것은 PoolError::Closed입니다"
+                    "close_all 동안 기다리던 대여가 받은 값은 {waiting:?}입니다. 기대한 것은 PoolError::Closed입니다"
                 )
             );
             assert!(
@@ -653,7 +610,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "a checkout after close_all got {later:?}; expected PoolError::Closed",
-                    "close_all 뒤의 대여가 {later:?}를 받았습니다. 기대한 것은 PoolError::Closed입니다"
+                    "close_all 뒤의 대여가 받은 값은 {later:?}입니다. 기대한 것은 PoolError::Closed입니다"
                 )
             );
         });
@@ -680,7 +637,7 @@ mod step_b {
                                 "{}",
                                 bilingual!(
                                     "connection {id} was lent to two threads at once",
-                                    "커넥션 {id}를 두 스레드에 동시에 빌려주었습니다"
+                                    "커넥션 {id}번을 두 스레드에 동시에 빌려주었습니다"
                                 )
                             );
                             lent.lock().unwrap().remove(&id);
@@ -752,6 +709,50 @@ mod step_c {
         });
     }
 
+    // Drop (4a) marks such a connection; only the ping (4c) shows the mark, so the test is 4c's.
+    #[test]
+    fn a_connection_whose_use_the_pool_did_not_see_end_is_pinged_before_its_next_use() {
+        watchdog(HANG, || {
+            let (pool, server) = fake_pool(1, crate::common::TRUST);
+            // A use that ended in a panic, and one through the bare connection (`&mut *conn`): the
+            // pool cannot know the state either left, even inside the liveness window.
+            let lender = pool.clone();
+            let panicked = thread::spawn(move || {
+                let _conn = expect_ok(lender.get(), "pool.get()");
+                std::panic::resume_unwind(Box::new("a handler crashed (this panic is the test's)"));
+            })
+            .join();
+            let after_panic = pool.get().map(|_| server.pings());
+            let mut conn = expect_ok(pool.get(), "pool.get()");
+            let _bare: &mut crate::common::FakeConn = &mut conn;
+            drop(conn);
+            let after_bare = pool.get().map(|_| server.pings());
+
+            assert!(
+                panicked.is_err(),
+                "{}",
+                bilingual!(
+                    "the test's own thread did not panic",
+                    "테스트 자신의 스레드가 panic하지 않았습니다"
+                )
+            );
+            assert!(
+                matches!((&after_panic, &after_bare), (Ok(1), Ok(2))),
+                "{}",
+                bilingual!(
+                    "pings after a use that panicked, then after a use of the bare connection: \
+                     {after_panic:?}, {after_bare:?}; expected 1 then 2: a connection given back \
+                     without the pool seeing its use end must be queued as not clean (the guard knows: \
+                     `idle_entry`), so that it is pinged before anyone uses it again",
+                    "panic으로 끝난 사용 뒤, 그리고 맨 커넥션을 쓴 사용 뒤의 핑 횟수: \
+                     {after_panic:?}, {after_bare:?}. 기대한 것은 1, 그다음 2입니다. 풀이 사용이 끝나는 것을 \
+                     보지 못한 채 반납된 커넥션은 깨끗하지 않은 것으로 큐에 넣어야 합니다(가드가 압니다: \
+                     `idle_entry`). 그래야 누가 다시 쓰기 전에 핑합니다"
+                )
+            );
+        });
+    }
+
     #[test]
     fn a_connection_idle_past_the_window_is_pinged_before_it_is_lent() {
         watchdog(HANG, || {
@@ -789,7 +790,7 @@ mod step_c {
                 bilingual!(
                     "the first checkout lent connection {first}; expected 3: connection 1 fails its \
                      ping, so it is closed and a new one (3) opened in its place",
-                    "첫 대여가 커넥션 {first}를 빌려주었습니다. 기대한 것은 3입니다. 커넥션 1은 핑에 \
+                    "첫 대여가 빌려준 것은 커넥션 {first}번입니다. 기대한 것은 3번입니다. 커넥션 1은 핑에 \
                      실패하므로 닫고, 그 자리에 새 커넥션(3)을 엽니다"
                 )
             );
@@ -832,7 +833,7 @@ mod step_c {
                 bilingual!(
                     "while the server refused connections a checkout of the dead connection got \
                      {while_down:?}; expected PoolError::Connect",
-                    "서버가 연결을 거부하는 동안 죽은 커넥션의 대여가 {while_down:?}를 받았습니다. \
+                    "서버가 연결을 거부하는 동안 죽은 커넥션의 대여가 받은 값은 {while_down:?}입니다. \
                      기대한 것은 PoolError::Connect입니다"
                 )
             );
@@ -852,7 +853,7 @@ mod step_c {
                 bilingual!(
                     "once the server was back a checkout got {after:?}; expected a new connection 2: \
                      was the slot lost when reconnecting failed?",
-                    "서버가 돌아온 뒤의 대여가 {after:?}를 받았습니다. 기대한 것은 새 커넥션 2입니다. \
+                    "서버가 돌아온 뒤의 대여가 받은 값은 {after:?}입니다. 기대한 것은 새 커넥션 2입니다. \
                      재연결에 실패할 때 슬롯을 잃어버리지 않았나요?"
                 )
             );
@@ -872,7 +873,7 @@ mod step_c {
                 "{}",
                 bilingual!(
                     "the server lists {before:?}; expected the pool's 2",
-                    "서버 목록에 {before:?}가 있습니다. 기대한 것은 풀의 커넥션 2개입니다"
+                    "서버 목록: {before:?}. 기대한 것은 풀의 커넥션 2개입니다"
                 )
             );
             let victim = before[0];
@@ -884,7 +885,7 @@ mod step_c {
                 "{}",
                 bilingual!(
                     "the server still lists {victim}: {left:?}",
-                    "서버 목록에 아직 {victim}이 있습니다: {left:?}"
+                    "서버 목록에 아직 커넥션 {victim}번이 있습니다: {left:?}"
                 )
             );
             thread::sleep(window * 2); // past the liveness window: the case the ping is for
@@ -912,7 +913,7 @@ mod step_c {
                 bilingual!(
                     "after {victim} was killed, 4 checkouts were served by {ids_now:?}; expected the \
                      other connection and a new one",
-                    "{victim}이 끊긴 뒤 대여 4번에 {ids_now:?}가 쓰였습니다. 기대한 것은 다른 커넥션 하나와 \
+                    "커넥션 {victim}번이 끊긴 뒤 대여 4번에 쓰인 커넥션은 {ids_now:?}입니다. 기대한 것은 다른 커넥션 하나와 \
                      새 커넥션 하나입니다"
                 )
             );
