@@ -118,7 +118,7 @@ fn select_one_reads_every_value_from_the_server_instead_of_writing_it_itself() -
              but the Reply says {their_version:?} and {their_user:?}: \
              are these values written in the code, taken from the config, or read from the wrong column?",
             "이 서버는 VERSION() = {version:?}, CURRENT_USER() = {account:?}라고 대답하는데, \
-             Reply에는 {their_version:?}, {their_user:?}가 들어 있습니다. \
+             Reply의 값은 {their_version:?}, {their_user:?}입니다. \
              이 값들을 코드에 적어 넣었거나, 설정에서 가져왔거나, 다른 열에서 읽지 않았나요?"
         )
     );
@@ -128,7 +128,7 @@ fn select_one_reads_every_value_from_the_server_instead_of_writing_it_itself() -
         "{}",
         bilingual!(
             "this server answers DATABASE() = {database:?}, but the Reply says {:?}",
-            "이 서버는 DATABASE() = {database:?}라고 대답하는데, Reply에는 {:?}가 들어 있습니다",
+            "이 서버는 DATABASE() = {database:?}라고 대답하는데, Reply의 값은 {:?}입니다",
             reply.database
         )
     );
@@ -152,7 +152,7 @@ fn select_one_arrives_as_the_configured_user_in_the_configured_database() -> any
         "{}",
         bilingual!(
             "connected with database {:?}, but DATABASE() read as {:?}",
-            "데이터베이스 {:?}로 연결했는데, DATABASE()를 {:?}로 읽었습니다",
+            "연결한 데이터베이스는 {:?}인데, DATABASE()를 읽은 값은 {:?}입니다",
             db.name(),
             reply.database
         )
@@ -209,7 +209,7 @@ fn select_one_without_a_default_database_reports_none_instead_of_failing() -> an
         "{}",
         bilingual!(
             "with no default database, DATABASE() is NULL, so Reply.database should be None, not {:?}",
-            "기본 데이터베이스가 없으면 DATABASE()는 NULL이므로, Reply.database는 {:?}가 아니라 None이어야 합니다",
+            "기본 데이터베이스가 없으면 DATABASE()는 NULL이므로, Reply.database는 None이어야 합니다(지금은 {:?})",
             reply.database
         )
     );
@@ -230,7 +230,7 @@ fn select_one_reports_a_wrong_password_without_showing_it() -> anyhow::Result<()
             "{}",
             bilingual!(
                 "a wrong password should be an Err, but select_one returned {reply:?}",
-                "틀린 비밀번호는 Err여야 하는데, select_one이 {reply:?}를 반환했습니다"
+                "틀린 비밀번호는 Err여야 하는데, select_one의 반환값은 {reply:?}입니다"
             )
         ),
     };
@@ -239,7 +239,7 @@ fn select_one_reports_a_wrong_password_without_showing_it() -> anyhow::Result<()
         "{}",
         bilingual!(
             "a wrong password should be shared::Error::AccessDenied (what shared::connect returns), got {err:?}",
-            "틀린 비밀번호는 shared::Error::AccessDenied(shared::connect가 반환하는 오류)여야 하는데, {err:?}를 받았습니다"
+            "틀린 비밀번호는 shared::Error::AccessDenied(shared::connect가 반환하는 오류)여야 하는데, 받은 값은 {err:?}입니다"
         )
     );
     assert!(
@@ -273,7 +273,7 @@ fn select_one_reports_an_unreachable_server_as_an_error() -> anyhow::Result<()> 
         "{}",
         bilingual!(
             "with no server at 127.0.0.1:{port}, select_one should return shared::Error::Unreachable, got {result:?}",
-            "127.0.0.1:{port}에 서버가 없으면 select_one은 shared::Error::Unreachable을 반환해야 하는데, {result:?}를 받았습니다"
+            "127.0.0.1:{port}에 서버가 없으면 select_one은 shared::Error::Unreachable을 반환해야 하는데, 받은 값은 {result:?}입니다"
         )
     );
     Ok(())
@@ -294,7 +294,7 @@ fn select_one_closes_its_connection_when_it_returns() -> anyhow::Result<()> {
         bilingual!(
             "after select_one returned, the server still lists its connection(s) {left_open:?}: \
              is the Conn kept somewhere (a static, a leaked Box, mem::forget) instead of dropped?",
-            "select_one이 반환된 뒤에도 서버 목록에 그 커넥션 {left_open:?}가 남아 있습니다. \
+            "select_one이 반환된 뒤에도 서버 목록에 그 커넥션이 남아 있습니다: {left_open:?}. \
              Conn을 drop하지 않고 어딘가에(static, 누수된 Box, mem::forget) 붙잡아 두지 않았나요?"
         )
     );

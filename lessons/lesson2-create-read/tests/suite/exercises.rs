@@ -69,7 +69,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "after create_user returned id {id}, the table should hold exactly that user, but holds {stored:?}",
-                "create_user가 id {id}를 반환했으니 테이블에는 정확히 그 사용자만 있어야 하는데, {stored:?}가 있습니다"
+                "create_user가 반환한 id가 {id}이니 테이블에는 정확히 그 사용자만 있어야 하는데, 테이블의 내용은 {stored:?}입니다"
             )
         );
         let now: NaiveDateTime = conn.query_first("SELECT NOW()")?.expect("one row");
@@ -79,7 +79,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "created_at {created_at} should be the server's time of the INSERT (now {now}): leave it to the column's default",
-                "created_at {created_at}은 INSERT 때의 서버 시각이어야 합니다(지금 {now}). 열의 기본값에 맡기세요"
+                "created_at({created_at})은 INSERT 때의 서버 시각이어야 합니다(지금 {now}). 열의 기본값에 맡기세요"
             )
         );
         Ok(())
@@ -106,7 +106,7 @@ mod step_a {
             bilingual!(
                 "create_user returned ids {first} and {second}, but the stored ids are {ids:?}: \
                  is the id read from the INSERT's reply (last_insert_id), not counted some other way?",
-                "create_user는 id {first}, {second}를 반환했는데, 저장된 id는 {ids:?}입니다. \
+                "create_user가 반환한 id는 {first}, {second}인데, 저장된 id는 {ids:?}입니다. \
                  id를 INSERT의 응답(last_insert_id)에서 읽었나요, 아니면 다른 방법으로 셌나요?"
             )
         );
@@ -133,7 +133,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "another connection finds {seen:?}, expected Some({id}): was a transaction left open around the INSERT?",
-                "다른 커넥션은 {seen:?}를 찾았고, 기대한 값은 Some({id})입니다. INSERT를 감싼 트랜잭션이 열린 채 남지 않았나요?"
+                "다른 커넥션이 찾은 값은 {seen:?}이고, 기대한 값은 Some({id})입니다. INSERT를 감싼 트랜잭션이 열린 채 남지 않았나요?"
             )
         );
         Ok(())
@@ -157,7 +157,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "a second user with the same email should be EmailTaken {{ email: \"alice@example.com\" }}, got {result:?}",
-                "같은 이메일로 두 번째 사용자를 만들면 EmailTaken {{ email: \"alice@example.com\" }}이어야 하는데, {result:?}를 받았습니다"
+                "같은 이메일로 두 번째 사용자를 만들면 EmailTaken {{ email: \"alice@example.com\" }}이어야 하는데, 받은 값은 {result:?}입니다"
             )
         );
         assert!(
@@ -195,8 +195,8 @@ mod step_a {
                 bilingual!(
                     "{same:?} is the same email as plain.resume.strasse@example.com for the unique key, \
                      so create_user should be EmailTaken {{ email: {same:?} }}, got {result:?}",
-                    "유니크 키에게 {same:?}는 plain.resume.strasse@example.com과 같은 이메일이므로, \
-                     create_user는 EmailTaken {{ email: {same:?} }}이어야 하는데, {result:?}를 받았습니다"
+                    "유니크 키에게 {same:?}라는 이메일은 plain.resume.strasse@example.com과 같은 이메일이므로, \
+                     create_user는 EmailTaken {{ email: {same:?} }}이어야 하는데, 받은 값은 {result:?}입니다"
                 )
             );
         }
@@ -219,7 +219,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "a🦀@ and a😀@ are different emails, so both users should be created, got {smile:?}",
-                "a🦀@와 a😀@는 다른 이메일이므로 두 사용자 모두 만들어져야 하는데, {smile:?}를 받았습니다"
+                "a🦀@와 a😀@는 다른 이메일이므로 두 사용자 모두 만들어져야 하는데, 받은 값은 {smile:?}입니다"
             )
         );
         Ok(())
@@ -257,7 +257,7 @@ mod step_a {
                 bilingual!(
                     "create_user({name:?}, {email:?}) should be Invalid {{ field: {field:?} }}, got {result:?}: \
                      are validate_name and validate_email both called?",
-                    "create_user({name:?}, {email:?})는 Invalid {{ field: {field:?} }}여야 하는데, {result:?}를 받았습니다. \
+                    "create_user({name:?}, {email:?})는 Invalid {{ field: {field:?} }}여야 하는데, 받은 값은 {result:?}입니다. \
                      validate_name과 validate_email을 둘 다 호출했나요?"
                 )
             );
@@ -291,7 +291,7 @@ mod step_a {
                 "on a closed connection, an empty name and an empty email should still be Invalid \
                  (checked before the INSERT), got {empty_name:?} and {empty_email:?}",
                 "닫힌 커넥션에서도 빈 이름과 빈 이메일은 Invalid여야 하는데(INSERT 전에 검사), \
-                 {empty_name:?}, {empty_email:?}를 받았습니다"
+                 받은 값은 {empty_name:?}, {empty_email:?}입니다"
             )
         );
         Ok(())
@@ -310,7 +310,7 @@ mod step_a {
             bilingual!(
                 "on a closed connection the INSERT fails, which is UserError::Db, got {result:?}: \
                  is every error turned into EmailTaken, instead of only the one is_email_taken recognises?",
-                "닫힌 커넥션에서는 INSERT가 실패하고, 이는 UserError::Db인데 {result:?}를 받았습니다. \
+                "닫힌 커넥션에서는 INSERT가 실패하고, 이는 UserError::Db여야 하는데, 받은 값은 {result:?}입니다. \
                  is_email_taken이 알아보는 오류만이 아니라 모든 오류를 EmailTaken으로 바꾸지 않았나요?"
             )
         );
@@ -346,7 +346,7 @@ mod step_a {
                 bilingual!(
                     "create_user({name:?}, {email:?}) returned {id:?} and stored {stored:?}: \
                      are the values bound with ? instead of pasted into the SQL text?",
-                    "create_user({name:?}, {email:?})가 {id:?}를 반환하고 {stored:?}를 저장했습니다. \
+                    "create_user({name:?}, {email:?})의 반환값은 {id:?}, 저장된 값은 {stored:?}입니다. \
                      값을 SQL 문자열에 붙여 넣지 않고 ?로 바인딩했나요?"
                 )
             );
@@ -385,7 +385,7 @@ mod step_a {
                     "{}",
                     bilingual!(
                         "no row has the id {id} that create_user returned",
-                        "create_user가 반환한 id {id}를 가진 행이 없습니다"
+                        "id가 {id}인 행이 없습니다(create_user가 반환한 id)"
                     )
                 )
             });
@@ -424,7 +424,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "100 emoji fit the column (it counts characters, not bytes), but create_user returned {id:?}",
-                "이모지 100개는 열에 들어갑니다(열은 바이트가 아니라 글자를 셉니다). 그런데 create_user가 {id:?}를 반환했습니다"
+                "이모지 100개는 열에 들어갑니다(열은 바이트가 아니라 글자를 셉니다). 그런데 create_user의 반환값은 {id:?}입니다"
             )
         );
         Ok(())
@@ -479,7 +479,7 @@ mod step_b {
             bilingual!(
                 "on a closed connection the SELECT fails, which is UserError::Db, got {found:?}: an \
                  error read as Ok(None) tells the caller \"no such user\" when nobody could look",
-                "닫힌 커넥션에서는 SELECT가 실패하고, 이는 UserError::Db인데 {found:?}를 받았습니다. \
+                "닫힌 커넥션에서는 SELECT가 실패하고, 이는 UserError::Db여야 하는데, 받은 값은 {found:?}입니다. \
                  오류를 Ok(None)으로 읽으면, 아무도 찾아보지 못했는데 호출한 쪽에 \"그런 사용자는 없다\"고 말하게 됩니다"
             )
         );
@@ -508,8 +508,8 @@ mod step_b {
             bilingual!(
                 "nobody has a_b@example.com or 100%@example.com, but the lookups found {underscore:?} \
                  and {percent:?}: with LIKE, _ and % are wildcards; an email is compared with =",
-                "a_b@example.com이나 100%@example.com을 가진 사람은 없는데, 조회가 {underscore:?}, \
-                 {percent:?}를 찾았습니다. LIKE에서 _와 %는 와일드카드입니다. 이메일은 =로 비교합니다"
+                "a_b@example.com이나 100%@example.com을 가진 사람은 없는데, 조회 결과는 {underscore:?}, \
+                 {percent:?}입니다. LIKE에서 _와 %는 와일드카드입니다. 이메일은 =로 비교합니다"
             )
         );
         Ok(())
@@ -551,7 +551,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "expected the stored row {expected:?}, got {user:?}",
-                "저장된 행 {expected:?}를 기대했는데, {user:?}를 받았습니다"
+                "기대한 것은 저장된 행 {expected:?}인데, 받은 값은 {user:?}입니다"
             )
         );
         Ok(())
@@ -573,7 +573,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "nobody has nobody@example.com, but the lookup found {user:?}",
-                "nobody@example.com을 가진 사람은 없는데, 조회가 {user:?}를 찾았습니다"
+                "nobody@example.com을 가진 사람은 없는데, 조회 결과는 {user:?}입니다"
             )
         );
         Ok(())
@@ -604,8 +604,8 @@ mod step_b {
                 bilingual!(
                     "{same:?} is the same email for the server, so the lookup should find user {id} \
                      with its stored email, got {found:?}: is the comparison left to WHERE email = ?",
-                    "서버에게 {same:?}는 같은 이메일이므로, 조회는 저장된 이메일 그대로인 사용자 {id}를 찾아야 하는데 \
-                     {found:?}를 받았습니다. 비교를 WHERE email = ?에 맡겼나요?"
+                    "서버에게 {same:?}라는 이메일은 같은 이메일이므로, 조회는 저장된 이메일 그대로인 사용자(id {id})를 찾아야 하는데, \
+                     받은 값은 {found:?}입니다. 비교를 WHERE email = ?에 맡겼나요?"
                 )
             );
         }
@@ -627,7 +627,7 @@ mod step_b {
             bilingual!(
                 "no email is ' OR '1'='1, so the lookup should be Ok(None), got {found:?}: \
                  is the email bound with ? instead of pasted into the SQL text?",
-                "' OR '1'='1인 이메일은 없으므로 조회는 Ok(None)이어야 하는데, {found:?}를 받았습니다. \
+                "' OR '1'='1인 이메일은 없으므로 조회는 Ok(None)이어야 하는데, 받은 값은 {found:?}입니다. \
                  이메일을 SQL 문자열에 붙여 넣지 않고 ?로 바인딩했나요?"
             )
         );
@@ -653,7 +653,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "expected user {id} {name:?} <{email}>, got {found:?}",
-                "사용자 {id} {name:?} <{email}>를 기대했는데, {found:?}를 받았습니다"
+                "기대한 것은 사용자 {id} {name:?} <{email}>인데, 받은 값은 {found:?}입니다"
             )
         );
         Ok(())
@@ -677,7 +677,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "inside the transaction that inserted it, the lookup should find user {id}, got {inside:?}",
-                "사용자를 넣은 그 트랜잭션 안에서는 조회가 사용자 {id}를 찾아야 하는데, {inside:?}를 받았습니다"
+                "사용자를 넣은 그 트랜잭션 안에서는 조회가 사용자(id {id})를 찾아야 하는데, 받은 값은 {inside:?}입니다"
             )
         );
         Ok(())

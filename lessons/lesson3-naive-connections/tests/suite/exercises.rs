@@ -27,7 +27,7 @@ fn within_watchdog<T: Send + 'static>(what: &str, call: impl FnOnce() -> T + Sen
                 bilingual!(
                     "{what} did not return within {WATCHDOG:?}: does it retry connecting in a loop \
                      instead of returning NaiveError::Connect?",
-                    "{what}이 {WATCHDOG:?} 안에 반환되지 않았습니다. NaiveError::Connect를 반환하지 않고 \
+                    "{what} 호출이 {WATCHDOG:?} 안에 반환되지 않았습니다. NaiveError::Connect를 반환하지 않고 \
                      루프를 돌며 다시 연결하고 있나요?"
                 )
             ),
@@ -35,7 +35,7 @@ fn within_watchdog<T: Send + 'static>(what: &str, call: impl FnOnce() -> T + Sen
                 "{}",
                 bilingual!(
                     "{what} panicked instead of returning",
-                    "{what}이 반환하지 않고 panic했습니다"
+                    "{what} 호출이 반환하지 않고 panic했습니다"
                 )
             ),
         })
@@ -109,7 +109,7 @@ fn assert_each_call_opens_and_closes_its_own_connection(
         bilingual!(
             "after 3 {calls}, the server still lists connection(s) {left_open:?}: \
              is a Conn kept (in a static, a struct, a leaked value) instead of dropped when the call returns?",
-            "{calls_ko} 3번이 끝난 뒤에도 서버 목록에 커넥션 {left_open:?}가 남아 있습니다. \
+            "{calls_ko} 3번이 끝난 뒤에도 서버 목록에 커넥션이 남아 있습니다: {left_open:?}. \
              호출이 반환될 때 Conn을 drop하지 않고 어딘가에(static, 구조체, 누수된 값) 붙잡아 두지 않았나요?"
         )
     );
@@ -141,7 +141,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "create_user returned id {id}, the table holds {stored:?}",
-                "create_user는 id {id}를 반환했는데, 테이블에는 {stored:?}가 있습니다"
+                "create_user가 반환한 id는 {id}인데, 테이블의 내용은 {stored:?}입니다"
             )
         );
         Ok(())
@@ -187,7 +187,7 @@ mod step_a {
                 "an empty name should be Invalid even when no server answers (check before connecting), \
                  got {empty_name:?}",
                 "대답하는 서버가 없어도 빈 이름은 Invalid여야 하는데(연결하기 전에 검사), \
-                 {empty_name:?}를 받았습니다"
+                 받은 값은 {empty_name:?}입니다"
             )
         );
         let opts = unreachable_opts(&db)?;
@@ -203,7 +203,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "a too long email should be Invalid before connecting, got {result:?}",
-                "너무 긴 이메일은 연결하기 전에 Invalid여야 하는데, {result:?}를 받았습니다"
+                "너무 긴 이메일은 연결하기 전에 Invalid여야 하는데, 받은 값은 {result:?}입니다"
             )
         );
         Ok(())
@@ -225,7 +225,7 @@ mod step_a {
                 "with nothing listening, the connection cannot open: expected NaiveError::Connect, \
                  got {created:?}: is the connect error wrapped in its own variant, not as a UserError?",
                 "기다리는 서버가 없으니 커넥션을 열 수 없습니다. NaiveError::Connect를 기대했는데 \
-                 {created:?}를 받았습니다. 연결 오류를 UserError가 아니라 그것만의 변형으로 감쌌나요?"
+                 받은 값은 {created:?}입니다. 연결 오류를 UserError가 아니라 그것만의 변형으로 감쌌나요?"
             )
         );
         Ok(())
@@ -247,7 +247,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "the same email again should be NaiveError::User(EmailTaken), got {second:?}",
-                "같은 이메일을 다시 쓰면 NaiveError::User(EmailTaken)이어야 하는데, {second:?}를 받았습니다"
+                "같은 이메일을 다시 쓰면 NaiveError::User(EmailTaken)이어야 하는데, 받은 값은 {second:?}입니다"
             )
         );
         assert!(
@@ -290,7 +290,7 @@ mod step_a {
                 bilingual!(
                     "create_user({text:?}, {email:?}) stored {stored:?}: \
                      are the values handed to lesson 2's create_user as they came?",
-                    "create_user({text:?}, {email:?})가 {stored:?}를 저장했습니다. \
+                    "create_user({text:?}, {email:?})가 저장한 값은 {stored:?}입니다. \
                      값을 받은 그대로 레슨 2의 create_user에 넘겼나요?"
                 )
             );
@@ -335,7 +335,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "expected user {id} 박서준, found {found:?}",
-                "사용자 {id} 박서준을 기대했는데, {found:?}를 찾았습니다"
+                "기대한 것은 사용자 {id} 박서준인데, 찾은 값은 {found:?}입니다"
             )
         );
         assert!(
@@ -343,7 +343,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "nobody has nobody@example.com, found {stranger:?}",
-                "nobody@example.com을 가진 사람은 없는데, {stranger:?}를 찾았습니다"
+                "nobody@example.com을 가진 사람은 없는데, 찾은 값은 {stranger:?}입니다"
             )
         );
         Ok(())
@@ -377,7 +377,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "with nothing listening, expected NaiveError::Connect, got {found:?}",
-                "기다리는 서버가 없으면 NaiveError::Connect여야 하는데, {found:?}를 받았습니다"
+                "기다리는 서버가 없으면 NaiveError::Connect여야 하는데, 받은 값은 {found:?}입니다"
             )
         );
         Ok(())
