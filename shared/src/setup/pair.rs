@@ -123,8 +123,10 @@ impl Tool {
                 self.wire(&mut primary, &mut replica, flavor, &source)?;
             }
         }
+        // MySQL's super_read_only refuses even the admin's account statements: off for them.
+        replica::allow_admin_writes(&mut replica, flavor)?;
         self.replica_accounts(&mut replica, flavor)?;
-        replica::make_read_only(&mut replica, flavor)?;
+        replica::make_read_only(&mut replica, flavor, kind == Started::Docker)?;
         let caught_up = replica::wait_caught_up(&mut primary, &mut replica, flavor, self.wait)?;
         say(format!(
             "replica ready: {}@{}/{}, read-only, following {} by GTID; caught up {:.1}s after the \

@@ -449,8 +449,8 @@ pub struct Source<'a> {
     pub password: &'a str,
 }
 
-/// As the replica's admin, after [`copy_data`]: starts replication from `position` by GTID and makes
-/// the replica read-only.
+/// As the replica's admin, after [`copy_data`]: starts replication from `position` by GTID.
+/// [`make_read_only`] follows, once the admin's own writes are done.
 pub fn connect_replica(
     replica: &mut Conn,
     flavor: Flavor,
@@ -496,17 +496,21 @@ pub fn connect_replica(
         }
     }
     replica.query_drop("START REPLICA")?;
-    make_read_only(replica, flavor)
+    Ok(())
 }
 
-/// Switches the replica's read-only mode on (MySQL: persisted, so that a restart keeps it).
-pub fn make_read_only(replica: &mut Conn, flavor: Flavor) -> Result<()> {
+/// Switches the replica's read-only mode on. `persist`: MySQL keeps it across restarts (Docker's
+/// replica, whose set-up at its first start is over). A local MySQL replica is not persisted: its
+/// start-up (`--init-file`, the admin's account) writes, which super_read_only would refuse; every
+/// `up --replica` sets it again. MariaDB's read_only is a start-up option of the local replica.
+pub fn make_read_only(replica: &mut Conn, flavor: Flavor, persist: bool) -> Result<()> {
     let variable = flavor.read_only_variable();
     let is_on: Option<bool> = replica.query_first(format!("SELECT @@GLOBAL.{variable}"))?;
     if is_on != Some(true) {
-        let scope = match flavor {
-            Flavor::MariaDb => "GLOBAL",
-            Flavor::MySql => "PERSIST",
+        let scope = if persist && flavor == Flavor::MySql {
+            "PERSIST"
+        } else {
+            "GLOBAL"
         };
         replica.query_drop(format!("SET {scope} {variable} = ON"))?;
     }
