@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use lesson10::gtid;
+use lesson10::gtid::{self, Flavor};
 use lesson10::{LastWrites, ReplicaLink, Route, hold_back_messages_of, route_read};
 use mysql::Conn;
 use mysql::prelude::Queryable;
@@ -49,16 +49,14 @@ fn main() -> anyhow::Result<()> {
     let replica_config = config.replica();
     let (mut primary, flavor) = gtid::prepare_primary(config.opts_builder())
         .map_err(|err| shared::Error::from_connect(err, &config))?;
-    let mut replica = match shared::connect(&replica_config) {
-        Ok(conn) => conn,
-        Err(err) => {
-            return Err(anyhow::Error::from(err).context(format!(
-                "no replica answers at {}: this lesson needs one. Start it with \
-                 `cargo run -p db -- up --replica` (or set DB_REPLICA_HOST / DB_REPLICA_PORT to yours)",
-                replica_config.address()
-            )));
-        }
-    };
+    // shared::connect's advice is about the primary (`db -- up`, DB_PORT): this one is the replica's.
+    let mut replica = Conn::new(replica_config.opts()).map_err(|err| {
+        anyhow::anyhow!(
+            "no replica answers at {} ({err}): this lesson needs one. Start it with \
+             `cargo run -p db -- up --replica` (or set DB_REPLICA_HOST and DB_REPLICA_PORT to yours)",
+            replica_config.address()
+        )
+    })?;
     println!(
         "Primary {} ({flavor}) takes the writes; replica {} serves the reads.",
         config.address(),
@@ -76,19 +74,32 @@ fn main() -> anyhow::Result<()> {
     let mut link = ReplicaLink::new(replica_config.opts());
 
     println!("\nDemo 1: the replica follows the primary");
-    let created = gtid::last_write(&mut primary, flavor)?
+    let saved = lesson8::save_exchange(
+        &mut primary,
+        user_id,
+        "레플리카가 뭐예요?",
+        "프라이머리의 쓰기를 그대로 따라 적용하면서 읽기를 맡는 서버예요.",
+    )?;
+    let first = gtid::last_write(&mut primary, flavor)?
         .context("the primary reported no GTID for a write: is its binary log on?")?;
-    println!("  creating the user committed GTID {created} (read from the INSERT's own reply)");
-    let started = Instant::now();
-    let applied = gtid::wait_for(&mut replica, flavor, &created, Duration::from_secs(2))?;
     println!(
-        "  the replica {} it within {:.1} ms",
+        "  saved exchange #{} / #{} on the primary: GTID {first}, read from the COMMIT's own reply",
+        saved.question_id, saved.answer_id
+    );
+    let started = Instant::now();
+    let applied = gtid::wait_for(&mut replica, flavor, &first, Duration::from_secs(2))?;
+    println!(
+        "  the replica {} it {:.1} ms later (the server waited: {})",
         if applied {
             "had applied"
         } else {
             "had NOT applied"
         },
-        started.elapsed().as_secs_f64() * 1000.0
+        started.elapsed().as_secs_f64() * 1000.0,
+        match flavor {
+            Flavor::MariaDb => "MASTER_GTID_WAIT",
+            Flavor::MySql => "WAIT_FOR_EXECUTED_GTID_SET",
+        }
     );
     show("the replica", &list(&mut replica, user_id)?);
 
@@ -102,7 +113,7 @@ fn main() -> anyhow::Result<()> {
     let saved = lesson8::save_exchange(
         &mut primary,
         user_id,
-        "복제본은 얼마나 늦어요?",
+        "레플리카는 얼마나 늦어요?",
         "보통 몇 밀리초요. 하지만 가끔은 훨씬 더 늦어요.",
     )?;
     let gtid = gtid::last_write(&mut primary, flavor)?.context("no GTID for the exchange")?;
