@@ -32,12 +32,15 @@ fn found_rows_conn(db: &TestDb) -> mysql::Result<Conn> {
     )
 }
 
-/// Checks that `change` of an existing user ran one statement and succeeded; `what` names it.
+/// Checks that `change` of an existing user ran one statement and succeeded; `what` names it, and
+/// `note` (English, Korean) says what else that one statement does, if anything.
 fn one_statement(
     db: &TestDb,
     what: &str,
+    note: (&str, &str),
     change: impl FnOnce(&mut Conn) -> Result<(), UserError>,
 ) -> anyhow::Result<()> {
+    let (note_en, note_ko) = note;
     let (result, run) = shared::testing::statements_run_by(db, change)?;
     assert!(
         result.is_ok(),
@@ -53,10 +56,12 @@ fn one_statement(
         bilingual!(
             "{what} of an existing user ran {} statements; expected one: the statement's own count of \
              affected rows says whether a row was there, so a look-up first (or a second statement) \
-             only costs a round trip, and another connection can act between the two: {run:#?}",
+             only costs a round trip, and another connection can act between the two.{note_en} \
+             Statements sent: {run:#?}",
             "있는 사용자에 대한 {what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 하나입니다. \
              SQL 문 자신의 영향받은 행 수가 행이 있었는지 알려 주므로, 먼저 찾아보는 것(또는 두 \
-             번째 SQL 문)은 왕복만 늘리고, 둘 사이에 다른 커넥션이 끼어들 수 있습니다: {run:#?}",
+             번째 SQL 문)은 왕복만 늘리고, 둘 사이에 다른 커넥션이 끼어들 수 있습니다.{note_ko} \
+             보낸 SQL 문: {run:#?}",
             run.len()
         )
     );
@@ -92,7 +97,7 @@ mod step_a {
     fn a_rename_that_changes_the_row_runs_one_statement() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
-        one_statement(&db, "update_user_name", |conn| {
+        one_statement(&db, "update_user_name", ("", ""), |conn| {
             lesson6::update_user_name(conn, id, "Alicia")
         })
     }
@@ -305,7 +310,7 @@ mod step_b {
     fn an_email_change_that_changes_the_row_runs_one_statement() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
-        one_statement(&db, "update_user_email", |conn| {
+        one_statement(&db, "update_user_email", ("", ""), |conn| {
             lesson6::update_user_email(conn, id, "alicia@example.com")
         })
     }
@@ -581,7 +586,15 @@ mod step_c {
     fn deleting_a_user_runs_one_statement_the_cascade_does_the_rest() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let id = insert_user(&mut db.conn(), "Alice", "alice@example.com")?;
-        one_statement(&db, "delete_user", |conn| lesson6::delete_user(conn, id))
+        let cascade = (
+            " The user's conversations go in that same statement: the schema declares \
+             ON DELETE CASCADE on conversations.user_id.",
+            " 사용자의 대화는 그 SQL 문에서 함께 지워집니다. 스키마가 conversations.user_id에 \
+             ON DELETE CASCADE를 선언해 두었습니다.",
+        );
+        one_statement(&db, "delete_user", cascade, |conn| {
+            lesson6::delete_user(conn, id)
+        })
     }
 
     #[test]

@@ -415,8 +415,10 @@ async fn an_unknown_user_is_not_found_and_the_agent_is_not_asked() {
         agent.calls() == 0,
         "{}",
         bilingual!(
-            "an agent's answer costs time (or money): not for a request that will fail ({} call(s))",
-            "에이전트의 답에는 시간(또는 돈)이 듭니다. 실패할 요청에는 묻지 않습니다({}번 물었음)",
+            "the agent was asked {} time(s) for a user who does not exist: an agent's answer costs \
+             time (or money), not for a request that will fail; check the user before asking",
+            "없는 사용자에 대해 에이전트에게 {}번 물었습니다. 에이전트의 답에는 시간(또는 돈)이 드니, \
+             실패할 요청에는 묻지 않습니다. 묻기 전에 사용자를 확인하세요",
             agent.calls()
         )
     );
