@@ -335,8 +335,11 @@ impl Tool {
                 .query_first("SELECT @@read_only, DATABASE() IS NOT NULL")
                 .ok()
                 .flatten();
-            if let Some((true, true)) = read_only {
-                let state = ReplicationState::read(&mut conn).ok().flatten();
+            let state = ReplicationState::read(&mut conn).ok().flatten();
+            let same_server = Flavor::of(&mut conn).is_ok_and(|f| f == flavor);
+            // A state this user cannot see is taken on trust; a visible one must name this primary.
+            let follows = state.as_ref().is_none_or(|s| self.follows_this_primary(s));
+            if read_only == Some((true, true)) && same_server && follows {
                 say(format!(
                     "a read-only replica with database '{}' answers on {} ({}); this project did not \
                      set it up, so nothing was changed",
@@ -362,6 +365,12 @@ impl Tool {
             self.address(),
             replica::admin_instructions(flavor, &self.config, &replica_config)
         );
+    }
+
+    /// Whether a replica's source is the server at DB_PORT: on this machine by its port, or
+    /// Docker's service `db` (which the replica reaches inside compose's network).
+    fn follows_this_primary(&self, state: &ReplicationState) -> bool {
+        state.source.ends_with(&format!(":{}", self.config.port)) || state.source == "db:3306"
     }
 
     /// `status`'s lines about the replica: what answers at DB_REPLICA_PORT, whether this project
@@ -437,6 +446,24 @@ impl Tool {
         let mut primary = crate::connect(&self.config.with_database(""))?;
         let mut replica = crate::connect(&replica_config.with_database(""))?;
         let flavor = Flavor::of(&mut primary)?;
+        if Flavor::of(&mut replica)? != flavor {
+            bail!(
+                "the server at {} is {:?}, the one at {} {flavor:?}: not its replica (set DB_REPLICA_PORT)",
+                replica_config.address(),
+                Flavor::of(&mut replica)?,
+                self.address()
+            );
+        }
+        if let Some(state) = ReplicationState::read(&mut replica)?
+            && !self.follows_this_primary(&state)
+        {
+            bail!(
+                "the replica at {} follows {}, not {} (set DB_REPLICA_PORT to this server's replica)",
+                replica_config.address(),
+                state.source,
+                self.address()
+            );
+        }
 
         let lags = self.sample_lag(&mut primary, &mut replica, flavor)?;
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -530,11 +557,13 @@ impl Tool {
         Ok(lags)
     }
 
-    /// `down`'s part: stops this project's local replica at DB_REPLICA_PORT (Docker's stops with
-    /// the primary's `docker compose down`).
+    /// `down`'s part: stops this project's local replica at DB_REPLICA_PORT, when this project's
+    /// local server at DB_PORT is the one it follows (Docker's stops with `docker compose down`).
     pub fn replica_down(&self) -> Result<()> {
         let replica_config = self.config.replica();
-        if !is_this_machine(&replica_config.host) {
+        if !is_this_machine(&replica_config.host)
+            || self.local.ownership(&self.config) != Ownership::Ours
+        {
             return Ok(());
         }
         let folder = self.replica_local();

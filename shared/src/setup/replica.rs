@@ -565,3 +565,121 @@ pub fn admin_instructions(flavor: Flavor, primary: &Config, replica: &Config) ->
         grant = replica_user_grants(flavor, &primary.user),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(
+        source: &str,
+        io: &str,
+        sql: bool,
+        gtid: bool,
+        error: Option<&str>,
+    ) -> ReplicationState {
+        ReplicationState {
+            source: source.into(),
+            io_running: io.into(),
+            sql_running: sql,
+            uses_gtid: gtid,
+            seconds_behind: Some(0),
+            last_error: error.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn a_replica_is_healthy_only_from_its_primary_by_gtid_with_both_threads_and_no_error() {
+        let source = "127.0.0.1:3306";
+        assert!(state(source, "Yes", true, true, None).is_healthy_from(source));
+        for (unhealthy, why) in [
+            (
+                state("127.0.0.1:3307", "Yes", true, true, None),
+                "another primary",
+            ),
+            (
+                state(source, "Connecting", true, true, None),
+                "not connected",
+            ),
+            (
+                state(source, "Yes", false, true, None),
+                "the applier stopped",
+            ),
+            (
+                state(source, "Yes", true, false, None),
+                "by file and position",
+            ),
+            (
+                state(source, "Yes", true, true, Some("Error 1146")),
+                "an error",
+            ),
+        ] {
+            assert!(
+                !unhealthy.is_healthy_from(source),
+                "{why} must not count as a healthy replica: {unhealthy}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_flavor_is_read_from_the_version() {
+        assert_eq!(
+            Flavor::of_version("10.11.6-MariaDB-0+deb12u1-log"),
+            Flavor::MariaDb
+        );
+        assert_eq!(Flavor::of_version("9.7.4-2"), Flavor::MySql);
+    }
+
+    #[test]
+    fn a_mysql_primary_and_replica_start_with_gtids_and_different_server_ids() {
+        let primary = primary_options(Flavor::MySql).join(" ");
+        let replica = replica_options(Flavor::MySql).join(" ");
+        for options in [&primary, &replica] {
+            assert!(
+                options.contains("--gtid-mode=ON")
+                    && options.contains("--enforce-gtid-consistency=ON"),
+                "MySQL needs GTIDs switched on, got: {options}"
+            );
+        }
+        assert!(
+            primary.contains("--log-bin") && primary.contains("--server-id=1"),
+            "{primary}"
+        );
+        assert!(replica.contains("--server-id=2"), "{replica}");
+        assert!(
+            replica_options(Flavor::MariaDb).contains(&"--read-only=ON".to_string()),
+            "MariaDB's replica starts read-only"
+        );
+    }
+
+    #[test]
+    fn the_admins_instructions_name_each_servers_statements_and_no_password() {
+        let config = Config::from_lookup(|key| match key {
+            "DB_PASSWORD" => Some("course-secret".into()),
+            "DB_REPLICA_PORT" => Some("3317".into()),
+            _ => None,
+        })
+        .unwrap();
+        let replica = config.replica();
+        let mariadb = admin_instructions(Flavor::MariaDb, &config, &replica);
+        let mysql = admin_instructions(Flavor::MySql, &config, &replica);
+        assert!(
+            mariadb.contains("CHANGE MASTER TO") && mariadb.contains("MASTER_USE_GTID = slave_pos"),
+            "{mariadb}"
+        );
+        assert!(
+            mysql.contains("CHANGE REPLICATION SOURCE TO")
+                && mysql.contains("SOURCE_AUTO_POSITION = 1"),
+            "{mysql}"
+        );
+        for text in [&mariadb, &mysql] {
+            assert!(
+                text.contains("GRANT REPLICATION SLAVE ON *.*") && text.contains("127.0.0.1:3317"),
+                "{text}"
+            );
+            assert!(
+                !text.contains("course-secret") && text.contains("<REPLICATION_PASSWORD>"),
+                "no password may be printed: {text}"
+            );
+        }
+    }
+}

@@ -24,6 +24,7 @@
 //! it, takes one lock on the primary (`GET_LOCK`, named after the replica): one at a time, so a
 //! test never sees another's pause, and a lock whose test process died is freed by the server.
 
+use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use mysql::Conn;
@@ -39,6 +40,12 @@ pub const SKIPPED: &str = "SKIPPED: this test needs a replica";
 pub const REPLICA_CATCHES_UP: Duration = Duration::from_secs(30);
 /// How long a test waits for another test's pause of the replica to end.
 pub const REPLICA_LOCK_WAIT: Duration = Duration::from_secs(180);
+
+thread_local! {
+    /// Whether this thread holds a [`ReplicaHold`]: its own wait for the replica would wait for
+    /// its own pause to end.
+    static HOLDING: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Why a test could not have a replica: none answers, or it does not follow the primary.
 #[derive(Debug)]
@@ -180,13 +187,20 @@ impl ReplicaTestDb {
 
     /// Waits until the replica has applied everything written on the primary so far (by any test),
     /// after any other test's pause ends; returns how long the catching up took. Panics after
-    /// [`REPLICA_CATCHES_UP`], with the replica's state.
+    /// [`REPLICA_CATCHES_UP`], with the replica's state, and at once inside this test's own pause.
     pub fn wait_replicated(&self) -> Duration {
         self.try_wait_replicated()
             .unwrap_or_else(|err| panic!("the replica did not catch up: {err}"))
     }
 
     fn try_wait_replicated(&self) -> Result<Duration, String> {
+        if HOLDING.get() {
+            return Err(
+                "wait_replicated while this test pauses or stops the replica: it applies \
+                        nothing until the ReplicaHold is dropped (or resume() is called)"
+                    .into(),
+            );
+        }
         let _lock = ReplicaLock::take(self.db.config(), &self.replica)?;
         self.caught_up()
     }
@@ -213,6 +227,10 @@ impl ReplicaTestDb {
     }
 
     fn hold(&self, stop: &str) -> ReplicaHold {
+        assert!(
+            !HOLDING.get(),
+            "this test already pauses or stops the replica: one ReplicaHold at a time"
+        );
         let lock = ReplicaLock::take(self.db.config(), &self.replica)
             .unwrap_or_else(|err| panic!("cannot pause the replica: {err}"));
         if let Err(err) = self.caught_up() {
@@ -229,6 +247,7 @@ impl ReplicaTestDb {
             .query_drop(stop)
             .unwrap_or_else(|err| panic!("`{stop}` on the replica failed: {err}"));
         hold.replica = Some(replica);
+        HOLDING.set(true);
         hold
     }
 }
@@ -255,6 +274,7 @@ impl ReplicaHold {
 
 impl Drop for ReplicaHold {
     fn drop(&mut self) {
+        HOLDING.set(false);
         // A new connection if need be: the test may have broken the one it had.
         let started = match self.replica.as_mut() {
             Some(conn) => conn.query_drop("START REPLICA"),

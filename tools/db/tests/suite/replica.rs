@@ -154,6 +154,28 @@ fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()
     );
     pair.tool.status()?;
 
+    // The same primary, seen from a folder that did not start it: someone else's server. The tool
+    // prints what its admin would run, and starts nothing.
+    let stranger_dir = pair.dir.with_extension("stranger");
+    let (_, free) = free_ports();
+    let mut elsewhere = primary.clone();
+    elsewhere.replica_port = free;
+    let refused = tool(&stranger_dir, elsewhere).up_with_replica().expect_err(
+        "up --replica must not set up a replica for a server this project did not start",
+    );
+    let _ = std::fs::remove_dir_all(&stranger_dir);
+    let message = format!("{refused:#}");
+    assert!(
+        message.contains("Its admin would set one up")
+            && message.contains("START REPLICA")
+            && message.contains("<REPLICATION_PASSWORD>"),
+        "the refusal must show the admin's SQL with a placeholder for the password, got: {message}"
+    );
+    assert!(
+        !probe("127.0.0.1", free, Duration::from_secs(1)).is_mysql(),
+        "no replica may have been started for someone else's server"
+    );
+
     pair.tool.down()?;
     let answers = |port| probe("127.0.0.1", port, Duration::from_secs(2)).is_mysql();
     assert!(
