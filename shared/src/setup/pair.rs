@@ -103,15 +103,18 @@ impl Tool {
                     self.replica_address()
                 ));
             }
+            // Stopped (a demo or a test paused it and died?), or still reconnecting to a primary
+            // that restarted: it goes on from where it is. Only an applier's error means its data
+            // went astray, and only then is everything copied again.
             Some(state)
                 if has_database.is_some()
                     && state.source == source_address
                     && state.uses_gtid
-                    && state.last_error.is_none() =>
+                    && !state.applier_failed =>
             {
                 replica.query_drop("START REPLICA")?;
                 say(format!(
-                    "the replica's replication was stopped ({state}): a paused demo or test? Started it again"
+                    "the replica was not replicating ({state}): started its replication again"
                 ));
             }
             other => {
@@ -396,6 +399,12 @@ impl Tool {
                 folder.data_dir().display(),
                 folder.log_file().display()
             ));
+        } else if target.is_mysql()
+            && is_this_machine(&replica_config.host)
+            && self.docker_engine() == Engine::Answers
+            && self.compose().replica_running_port() == Some(replica_config.port)
+        {
+            say("replica started by this project: the Docker container of service `replica`");
         }
         if !target.is_mysql() {
             return Ok(());

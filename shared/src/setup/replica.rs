@@ -139,6 +139,9 @@ pub struct ReplicationState {
     pub seconds_behind: Option<u64>,
     /// The last error of the receiver or the applier, if any.
     pub last_error: Option<String>,
+    /// Whether that error is the applier's: a statement that failed on the replica (its data
+    /// differs from the primary's). A receiver's error (the primary was restarting) passes.
+    pub applier_failed: bool,
 }
 
 impl ReplicationState {
@@ -152,7 +155,9 @@ impl ReplicationState {
                     .find_map(|name| row.get_opt::<Option<String>, _>(*name)?.ok().flatten())
                     .unwrap_or_default()
             };
-            let error = [text(&["Last_SQL_Error"]), text(&["Last_IO_Error"])]
+            let sql_error = text(&["Last_SQL_Error"]);
+            let applier_failed = !sql_error.is_empty();
+            let error = [sql_error, text(&["Last_IO_Error"])]
                 .into_iter()
                 .find(|e| !e.is_empty());
             ReplicationState {
@@ -171,6 +176,7 @@ impl ReplicationState {
                     .parse()
                     .ok(),
                 last_error: error,
+                applier_failed,
             }
         }))
     }
@@ -584,6 +590,7 @@ mod tests {
             uses_gtid: gtid,
             seconds_behind: Some(0),
             last_error: error.map(str::to_string),
+            applier_failed: error.is_some(),
         }
     }
 

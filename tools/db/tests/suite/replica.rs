@@ -182,6 +182,26 @@ fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()
         !answers(primary.port) && !answers(replica.port),
         "down must stop the primary and the replica"
     );
+
+    // Up again: both start from their data, and replication goes on from where it stopped.
+    pair.tool.up_with_replica()?;
+    assert!(
+        pair.replica_starts() == 2,
+        "up --replica after down must start the same replica again, its log shows {} starts",
+        pair.replica_starts()
+    );
+    shared::connect(&primary)?
+        .query_drop("INSERT INTO users (name, email) VALUES ('Cy', 'cy@example.com')")?;
+    assert!(
+        eventually(|| {
+            shared::connect(&replica).ok().and_then(|mut c| {
+                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
+                    .ok()
+                    .flatten()
+            }) == Some(2)
+        }),
+        "after a restart of both, a new write must reach the replica, beside the earlier one"
+    );
     Ok(())
 }
 
