@@ -25,6 +25,7 @@
 //! test never sees another's pause, and a lock whose test process died is freed by the server.
 
 use std::cell::Cell;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use mysql::Conn;
@@ -129,7 +130,9 @@ impl ReplicaTestDb {
                     !asked,
                     "this test needs the replica that DB_REPLICA_HOST/DB_REPLICA_PORT names: {why}"
                 );
-                eprintln!("\n!!!!! {SKIPPED}: {why} !!!!!\n");
+                // Past libtest's capture (which holds back eprintln! of a passing test): a skip is
+                // seen in the run's output, and CI looks for it.
+                let _ = writeln!(std::io::stderr(), "\n!!!!! {SKIPPED}: {why} !!!!!\n");
                 None
             }
         }
