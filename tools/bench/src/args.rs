@@ -64,6 +64,13 @@ pub struct Args {
     /// Leave out lesson 9's server (only the connection cases)
     #[arg(long)]
     pub no_http: bool,
+    /// Only lesson 10's read case: reads from the primary only, against a primary and a replica
+    /// with read-your-writes (needs `cargo run -p db -- up --replica`)
+    #[arg(long)]
+    pub replica_reads: bool,
+    /// The read case's measured operations per case
+    #[arg(long, value_name = "N", default_value_t = 2_000, value_parser = at_least(1))]
+    pub replica_ops: usize,
     /// Print the results as JSON on stdout instead of the table
     #[arg(long)]
     pub json: bool,

@@ -16,7 +16,9 @@
 //! - [`http`]: lesson 9's server in this process, its endpoints over HTTP and the direct call for
 //!   the same work ([`http::Server`]);
 //! - [`report`]: the table, the bar chart and the JSON ([`report::Report`]);
-//! - [`targets`]: the course's claims about lesson 4's pool, checked with `--check-targets`.
+//! - [`targets`]: the course's claims about lesson 4's pool, checked with `--check-targets`;
+//! - [`replica`]: lesson 10's read case, primary only against a replica with read-your-writes
+//!   (`--replica-reads`).
 //!
 //! Errors are `anyhow`'s: this crate is the edge, and each step adds what it was doing as context.
 //! `cargo run -p bench --release` runs it; see tools/bench/README.md for a real run explained.
@@ -24,6 +26,7 @@
 pub mod args;
 pub mod cases;
 pub mod http;
+pub mod replica;
 pub mod report;
 pub mod run;
 pub mod setup;

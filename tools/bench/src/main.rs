@@ -26,6 +26,9 @@ fn main() -> anyhow::Result<()> {
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))?;
 
     let config = shared::Config::from_env()?;
+    if args.replica_reads {
+        return replica_reads(&args);
+    }
     let (plan, http_plan) = (args.plan(), args.http_plan());
     // Lesson 9's server needs two users per client: one whose conversation is read, one who chats.
     let clients = http_plan.as_ref().map_or(0, |p| p.max_clients());
@@ -135,6 +138,27 @@ fn main() -> anyhow::Result<()> {
                 checks.len()
             );
         }
+    }
+    Ok(())
+}
+
+/// `--replica-reads`: lesson 10's read case alone, in a throwaway database on the primary that
+/// reaches the replica (dropped on the way out, also on an error).
+fn replica_reads(args: &Args) -> anyhow::Result<()> {
+    let db = shared::testing::ReplicaTestDb::new()
+        .map_err(|why| anyhow::anyhow!("the read case needs a replica: {why}"))?;
+    let flavor = lesson10::Flavor::detect(&mut db.primary_conn())?.to_string();
+    eprintln!(
+        "measuring {} reads per case on the primary {} and the replica {} ...",
+        args.replica_ops,
+        db.primary_config().address(),
+        db.replica_config().address()
+    );
+    let measurements = bench::replica::run(&db, args.replica_ops, 50, args.rounds, args.warmup)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&measurements)?);
+    } else {
+        print!("{}", bench::replica::render(&flavor, &measurements));
     }
     Ok(())
 }

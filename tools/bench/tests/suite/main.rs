@@ -1,4 +1,5 @@
 //! The integration tests of the benchmark, in one test binary (one link instead of one per file).
 
 mod http;
+mod replica;
 mod runs;
