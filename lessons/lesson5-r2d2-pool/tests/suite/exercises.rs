@@ -86,7 +86,7 @@ mod step_a {
             bilingual!(
                 "r2d2 was built with {applied:?}\n but the settings were {settings:?}: \
                  every field needs its builder call (a setting left out keeps r2d2's default)",
-                "r2d2가 {applied:?}로 만들어졌는데\n설정은 {settings:?}였습니다. 필드마다 빌더 \
+                "r2d2를 만든 설정은 {applied:?}인데\n주어진 설정은 {settings:?}입니다. 필드마다 빌더 \
                  호출이 있어야 합니다(빠뜨린 설정은 r2d2의 기본값으로 남습니다)"
             )
         );
@@ -134,7 +134,7 @@ mod step_a {
                 "{}",
                 bilingual!(
                     "the killed connection {victim} was lent again",
-                    "KILL된 커넥션 {victim}을 다시 빌려주었습니다"
+                    "KILL된 커넥션(id {victim})을 다시 빌려주었습니다"
                 )
             ),
             Err(err) => panic!(
@@ -249,7 +249,7 @@ mod step_a {
                     "{}",
                     bilingual!(
                         "the error names {address}; expected {expected}",
-                        "오류가 {address}를 가리킵니다. 기대한 주소는 {expected}입니다"
+                        "오류가 가리키는 주소는 {address}이고, 기대한 주소는 {expected}입니다"
                     )
                 )
             }
@@ -268,7 +268,7 @@ mod step_a {
                     "{}",
                     bilingual!(
                         "a pool was built with no server on port {port}",
-                        "포트 {port}에 서버가 없는데 풀이 만들어졌습니다"
+                        "서버가 없는 포트(포트 번호 {port})인데 풀이 만들어졌습니다"
                     )
                 )
             }
@@ -351,7 +351,7 @@ mod step_a {
                     bilingual!(
                         "build_pool panicked on {settings:?}: r2d2's builder asserts its settings, \
                          so check them (settings.validate()) before building",
-                        "build_pool이 {settings:?}에서 panic했습니다. r2d2의 빌더는 설정을 assert하므로, \
+                        "build_pool이 panic했습니다(설정: {settings:?}). r2d2의 빌더는 설정을 assert하므로, \
                          만들기 전에 설정을 확인하세요(settings.validate())"
                     )
                 );
@@ -362,7 +362,8 @@ mod step_a {
                 "{}",
                 bilingual!(
                     "build_pool on {settings:?} returned {got:?}; expected InvalidSettings",
-                    "{settings:?}에 대해 build_pool이 {got:?}를 반환했습니다. 기대한 것은 InvalidSettings입니다"
+                    "설정이 {settings:?}일 때 build_pool의 반환값은 {got:?}이고, 기대한 것은 \
+                     InvalidSettings입니다"
                 )
             );
         }
@@ -402,8 +403,8 @@ mod step_b {
                 bilingual!(
                     "waited {waited:?}, for a deadline of {deadline:?}, in a call that took \
                      {elapsed:?}: `waited` is how long this call really waited",
-                    "기한 {deadline:?}에 {elapsed:?} 걸린 호출에서 waited가 {waited:?}입니다. `waited`는 이 \
-                     호출이 실제로 기다린 시간입니다"
+                    "기한이 {deadline:?}이고 {elapsed:?} 걸린 호출에서 waited가 {waited:?}입니다. \
+                     `waited`는 이 호출이 실제로 기다린 시간입니다"
                 )
             ),
             Err(other) => panic!(

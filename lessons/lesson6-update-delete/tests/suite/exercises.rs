@@ -82,7 +82,7 @@ fn a_db_error_on_a_closed_connection(
         bilingual!(
             "{what} on a closed connection returned {result:?}; expected UserError::Db: when the \
              statement fails, nobody knows whether the user is there, so it is not NotFound",
-            "닫힌 커넥션에서 {what} 함수가 {result:?}를 반환했습니다. 기대한 것은 \
+            "닫힌 커넥션에서 {what} 함수의 반환값은 {result:?}이고, 기대한 것은 \
              UserError::Db입니다. SQL 문이 실패하면 사용자가 있는지 아무도 모르므로 NotFound가 \
              아닙니다"
         )
@@ -154,7 +154,7 @@ mod step_a {
             bilingual!(
                 "got {result:?}; expected Ok: the user exists and already has this name. The server \
                  reported 0 rows *changed*, which does not mean 0 rows matched",
-                "{result:?}를 받았습니다. 기대한 것은 Ok입니다. 사용자가 있고 이미 이 이름을 \
+                "받은 값은 {result:?}이고, 기대한 것은 Ok입니다. 사용자가 있고 이미 이 이름을 \
                  가지고 있습니다. 서버는 *바뀐* 행이 0개라고 알렸을 뿐, 일치한 행이 0개라는 뜻이 \
                  아닙니다"
             )
@@ -178,7 +178,7 @@ mod step_a {
             bilingual!(
                 "got {result:?}; expected NotFound {{ id: {} }}: an UPDATE that matches no row \
                  succeeds with 0 affected rows, and that 0 must not pass as a success",
-                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
+                "받은 값은 {result:?}이고, 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
                  없는 UPDATE는 영향받은 행 0개로 성공하고, 그 0을 성공으로 넘기면 안 됩니다",
                 alice + 1
             )
@@ -207,7 +207,7 @@ mod step_a {
                 "{}",
                 bilingual!(
                     "renaming to {name:?} gave {result:?}; expected Invalid for the name (validate_name first)",
-                    "이름을 {name:?}로 바꾸자 {result:?}가 나왔습니다. 기대한 것은 이름에 대한 \
+                    "이름을 바꾼 결과는 {result:?}이고(새 이름: {name:?}), 기대한 것은 이름에 대한 \
                      Invalid입니다(먼저 validate_name)"
                 )
             );
@@ -237,7 +237,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "the same name gave {same:?}; expected Ok",
-                "같은 이름으로 바꾸자 {same:?}가 나왔습니다. 기대한 것은 Ok입니다"
+                "같은 이름으로 바꾼 결과는 {same:?}이고, 기대한 것은 Ok입니다"
             )
         );
         assert!(
@@ -245,7 +245,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "a missing user gave {missing:?}; expected NotFound",
-                "없는 사용자에 대해 {missing:?}가 나왔습니다. 기대한 것은 NotFound입니다"
+                "없는 사용자에 대한 결과는 {missing:?}이고, 기대한 것은 NotFound입니다"
             )
         );
         Ok(())
@@ -275,7 +275,7 @@ mod step_a {
                 "{}",
                 bilingual!(
                     "stored {stored:?}; expected {name:?} byte for byte (bind the name as a parameter)",
-                    "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 \
+                    "저장된 값은 {stored:?}이고, 기대한 것은 바이트 하나하나까지 \
                      {name:?}입니다(이름을 파라미터로 바인딩하세요)"
                 )
             );
@@ -368,7 +368,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected EmailTaken {{ email: \"bob@example.com\" }}: the unique key \
                  refuses the UPDATE, and is_email_taken recognises that error",
-                "{result:?}를 받았습니다. 기대한 것은 EmailTaken {{ email: \"bob@example.com\" \
+                "받은 값은 {result:?}이고, 기대한 것은 EmailTaken {{ email: \"bob@example.com\" \
                  }}입니다. 유니크 키가 UPDATE를 거부하고, is_email_taken이 그 오류를 알아봅니다"
             )
         );
@@ -402,7 +402,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected Db: only the unique key's refusal (is_email_taken) means \
                  EmailTaken, any other error stays a database error",
-                "{result:?}를 받았습니다. 기대한 것은 Db입니다. 유니크 키의 \
+                "받은 값은 {result:?}이고, 기대한 것은 Db입니다. 유니크 키의 \
                  거부(is_email_taken)만 EmailTaken이고, 그 밖의 오류는 데이터베이스 오류로 \
                  남습니다"
             )
@@ -423,7 +423,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}; expected Ok: 0 rows changed, but the user exists",
-                "{result:?}를 받았습니다. 기대한 것은 Ok입니다. 바뀐 행은 0개지만 사용자는 \
+                "받은 값은 {result:?}이고, 기대한 것은 Ok입니다. 바뀐 행은 0개지만 사용자는 \
                  있습니다"
             )
         );
@@ -446,7 +446,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}, stored {stored:?}; expected Ok and \"Alice@Example.com\"",
-                "{result:?}를 받았고 {stored:?}가 저장되었습니다. 기대한 것은 Ok와 \
+                "받은 값은 {result:?}, 저장된 값은 {stored:?}이고, 기대한 것은 Ok와 \
                  \"Alice@Example.com\"입니다"
             )
         );
@@ -467,7 +467,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}; expected NotFound {{ id: {} }}",
-                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다",
+                "받은 값은 {result:?}이고, 기대한 것은 NotFound {{ id: {} }}입니다",
                 alice + 1
             )
         );
@@ -496,7 +496,7 @@ mod step_b {
                 bilingual!(
                     "changing the email to {email:?} gave {result:?}; expected Invalid for the email \
                      (validate_email first)",
-                    "이메일을 {email:?}로 바꾸자 {result:?}가 나왔습니다. 기대한 것은 이메일에 \
+                    "이메일을 바꾼 결과는 {result:?}이고(새 이메일: {email:?}), 기대한 것은 이메일에 \
                      대한 Invalid입니다(먼저 validate_email)"
                 )
             );
@@ -527,7 +527,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "the same email gave {same:?}; expected Ok",
-                "같은 이메일로 바꾸자 {same:?}가 나왔습니다. 기대한 것은 Ok입니다"
+                "같은 이메일로 바꾼 결과는 {same:?}이고, 기대한 것은 Ok입니다"
             )
         );
         assert!(
@@ -535,7 +535,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "a missing user gave {missing:?}; expected NotFound",
-                "없는 사용자에 대해 {missing:?}가 나왔습니다. 기대한 것은 NotFound입니다"
+                "없는 사용자에 대한 결과는 {missing:?}이고, 기대한 것은 NotFound입니다"
             )
         );
         Ok(())
@@ -564,7 +564,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "stored {stored:?}; expected {email:?} byte for byte (bind the email as a parameter)",
-                    "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 \
+                    "저장된 값은 {stored:?}이고, 기대한 것은 바이트 하나하나까지 \
                      {email:?}입니다(이메일을 파라미터로 바인딩하세요)"
                 )
             );
@@ -666,7 +666,7 @@ mod step_c {
             bilingual!(
                 "got {result:?}; expected NotFound {{ id: {} }}: a DELETE that matches no row \
                  succeeds with 0 affected rows",
-                "{result:?}를 받았습니다. 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
+                "받은 값은 {result:?}이고, 기대한 것은 NotFound {{ id: {} }}입니다. 일치하는 행이 \
                  없는 DELETE는 영향받은 행 0개로 성공합니다",
                 alice + 1
             )
@@ -693,7 +693,7 @@ mod step_c {
             "{}",
             bilingual!(
                 "the first delete gave {first:?}; expected Ok",
-                "첫 번째 삭제에서 {first:?}가 나왔습니다. 기대한 것은 Ok입니다"
+                "첫 번째 삭제의 결과는 {first:?}이고, 기대한 것은 Ok입니다"
             )
         );
         assert!(
@@ -701,7 +701,7 @@ mod step_c {
             "{}",
             bilingual!(
                 "the second delete gave {second:?}; expected NotFound: the user is gone",
-                "두 번째 삭제에서 {second:?}가 나왔습니다. 기대한 것은 NotFound입니다. 사용자는 \
+                "두 번째 삭제의 결과는 {second:?}이고, 기대한 것은 NotFound입니다. 사용자는 \
                  이미 없습니다"
             )
         );

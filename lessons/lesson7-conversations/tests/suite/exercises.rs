@@ -52,7 +52,7 @@ fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
     .ok_or_else(|| {
         anyhow::anyhow!(bilingual!(
             "message {id} is not in the table: the id returned is not the new row's",
-            "메시지 {id}가 테이블에 없습니다. 반환된 id가 새 행의 id가 아닙니다"
+            "테이블에 메시지(id {id})가 없습니다. 반환된 id가 새 행의 id가 아닙니다"
         ))
     })
 }
@@ -118,7 +118,7 @@ mod step_a {
                 "on a closed connection save_question returned {result:?}; expected ConnectionLost \
                  (or Db): the INSERT never ran, so nothing is known about the user. Only the foreign \
                  key's own error means an unknown user",
-                "닫힌 커넥션에서 save_question이 {result:?}를 반환했습니다. 기대한 것은 \
+                "닫힌 커넥션에서 save_question의 반환값은 {result:?}이고, 기대한 것은 \
                  ConnectionLost(또는 Db)입니다. INSERT가 실행되지 않았으니 사용자에 대해서는 \
                  아무것도 알 수 없습니다. 외래 키 자신의 오류만 없는 사용자를 뜻합니다"
             )
@@ -144,7 +144,7 @@ mod step_a {
             bilingual!(
                 "the question is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
                  role user, reply_to None",
-                "질문이 사용자 {}, role {}, reply_to {:?}로 저장되었습니다. 기대한 것은 사용자 \
+                "저장된 질문은 사용자 {}, role {}, reply_to {:?}이고, 기대한 것은 사용자 \
                  {user_id}, role user, reply_to None입니다",
                 stored.user_id,
                 stored.role,
@@ -198,7 +198,7 @@ mod step_a {
             bilingual!(
                 "the returned ids {first} and {second} point at {contents:?}: return the id the \
                  server gave this INSERT (its last_insert_id)",
-                "반환된 id {first}와 {second}가 {contents:?}를 가리킵니다. 서버가 이 INSERT에 준 \
+                "반환된 id {first}, {second}가 가리키는 내용은 {contents:?}입니다. 서버가 이 INSERT에 준 \
                  id(그 last_insert_id)를 반환하세요"
             )
         );
@@ -207,7 +207,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "ids {earlier}, {first}, {second} must grow",
-                "id {earlier}, {first}, {second}는 커져야 합니다"
+                "id가 커져야 합니다: {earlier}, {first}, {second}"
             )
         );
         Ok(())
@@ -227,7 +227,7 @@ mod step_a {
             bilingual!(
                 "got {result:?}; expected UnknownUser {{ user_id: {unknown} }}: turn the server's \
                  error into its meaning with ConversationError::from_insert",
-                "{result:?}를 받았습니다. 기대한 것은 UnknownUser {{ user_id: {unknown} }}입니다. \
+                "받은 값은 {result:?}이고, 기대한 것은 UnknownUser {{ user_id: {unknown} }}입니다. \
                  서버의 오류는 ConversationError::from_insert로 그 의미로 바꾸세요"
             )
         );
@@ -261,7 +261,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "65,535 bytes fit in TEXT, but saving them gave {fits:?}",
-                "TEXT에는 65,535바이트가 들어가는데, 저장하자 {fits:?}가 나왔습니다"
+                "TEXT에는 65,535바이트가 들어가는데, 저장한 결과는 {fits:?}입니다"
             )
         );
         assert!(
@@ -269,7 +269,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "got {refused:?}; expected TooLong {{ bytes: {} }}: check the length before sending",
-                "{refused:?}를 받았습니다. 기대한 것은 TooLong {{ bytes: {} }}입니다. 보내기 전에 \
+                "받은 값은 {refused:?}이고, 기대한 것은 TooLong {{ bytes: {} }}입니다. 보내기 전에 \
                  길이를 확인하세요",
                 too_long.len()
             )
@@ -304,7 +304,7 @@ mod step_a {
             "{}",
             bilingual!(
                 "stored {stored:?}; expected {text:?} byte for byte (bind the text as a parameter)",
-                "{stored:?}가 저장되었습니다. 기대한 것은 바이트 하나하나까지 {text:?}입니다(글을 \
+                "저장된 값은 {stored:?}이고, 기대한 것은 바이트 하나하나까지 {text:?}입니다(글을 \
                  파라미터로 바인딩하세요)"
             )
         );
@@ -361,7 +361,7 @@ mod step_b {
             bilingual!(
                 "the answer is stored as user {}, role {}, reply_to {:?}; expected user {user_id}, \
                      role assistant, reply_to Some({question_id})",
-                "답변이 사용자 {}, role {}, reply_to {:?}로 저장되었습니다. 기대한 것은 \
+                "저장된 답변은 사용자 {}, role {}, reply_to {:?}이고, 기대한 것은 \
                      사용자 {user_id}, role assistant, reply_to Some({question_id})입니다",
                 answer.user_id,
                 answer.role,
@@ -371,7 +371,7 @@ mod step_b {
         assert!(
             answer.content == "A set of open connections.",
             "{}",
-            bilingual!("stored {:?}", "{:?}가 저장되었습니다", answer.content)
+            bilingual!("stored {:?}", "저장된 값은 {:?}입니다", answer.content)
         );
         let total = count_messages(&mut db.conn())?;
         assert!(
@@ -403,7 +403,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected AnotherUsersQuestion: an answer may only reply to a \
                      question of the same user, and the INSERT itself must refuse it",
-                "{result:?}를 받았습니다. 기대한 것은 AnotherUsersQuestion입니다. 답변은 같은 \
+                "받은 값은 {result:?}이고, 기대한 것은 AnotherUsersQuestion입니다. 답변은 같은 \
                      사용자의 질문에만 달 수 있고, INSERT 자체가 그것을 거부해야 합니다"
             )
         );
@@ -435,7 +435,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected NotAQuestion: message {answer_id} has role 'assistant', \
                  and only a question (role 'user') can be answered",
-                "{result:?}를 받았습니다. 기대한 것은 NotAQuestion입니다. 메시지 {answer_id}는 \
+                "받은 값은 {result:?}이고, 기대한 것은 NotAQuestion입니다. 메시지 {answer_id}는 \
                  role이 'assistant'이고, 답변은 질문(role 'user')에만 달 수 있습니다"
             )
         );
@@ -467,7 +467,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}",
-                "{result:?}를 받았습니다. 기대한 것은 UnknownQuestion {{ question_id: 4711 \
+                "받은 값은 {result:?}이고, 기대한 것은 UnknownQuestion {{ question_id: 4711 \
                  }}입니다"
             )
         );
@@ -500,7 +500,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected AlreadyAnswered (the unique key on reply_to refuses a second \
                  answer; from_insert recognises it when given Some(question_id))",
-                "{result:?}를 받았습니다. 기대한 것은 AlreadyAnswered입니다(reply_to의 유니크 \
+                "받은 값은 {result:?}이고, 기대한 것은 AlreadyAnswered입니다(reply_to의 유니크 \
                  키가 두 번째 답변을 거부하고, from_insert는 Some(question_id)를 받았을 때 그것을 \
                  알아봅니다)"
             )
@@ -511,7 +511,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "the first answer became {kept:?}",
-                "첫 답변이 {kept:?}로 바뀌었습니다"
+                "첫 답변이 바뀌었습니다: {kept:?}"
             )
         );
         Ok(())
@@ -532,7 +532,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}; expected TooLong: check the length before sending",
-                "{result:?}를 받았습니다. 기대한 것은 TooLong입니다. 보내기 전에 길이를 \
+                "받은 값은 {result:?}이고, 기대한 것은 TooLong입니다. 보내기 전에 길이를 \
                  확인하세요"
             )
         );
@@ -585,7 +585,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {err:?}; expected ConnectionLost: map the INSERT's error with from_insert",
-                "{err:?}를 받았습니다. 기대한 것은 ConnectionLost입니다. INSERT의 오류를 \
+                "받은 값은 {err:?}이고, 기대한 것은 ConnectionLost입니다. INSERT의 오류를 \
                  from_insert로 바꾸세요"
             )
         );
@@ -634,7 +634,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "got {result:?}; expected ConnectionLost, the same as when the server stored it",
-                "{result:?}를 받았습니다. 기대한 것은 서버가 저장했을 때와 같은 \
+                "받은 값은 {result:?}이고, 기대한 것은 서버가 저장했을 때와 같은 \
                  ConnectionLost입니다"
             )
         );
@@ -644,7 +644,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "the server never got the answer, yet {found:?} is stored",
-                "서버는 답변을 받지 못했는데도 {found:?}가 저장되어 있습니다"
+                "서버는 답변을 받지 못했는데도 저장되어 있습니다: {found:?}"
             )
         );
         Ok(())
@@ -671,7 +671,7 @@ mod step_c {
             bilingual!(
                 "on a closed connection the list came back as {result:?}; expected an error: an empty \
                  list says \"this user has no messages\" when nobody could look",
-                "닫힌 커넥션에서 목록이 {result:?}로 돌아왔습니다. 기대한 것은 오류입니다. 빈 \
+                "닫힌 커넥션에서 돌아온 목록은 {result:?}입니다. 기대한 것은 오류입니다. 빈 \
                  목록은 아무도 확인할 수 없었는데 \"이 사용자에게는 메시지가 없다\"고 말합니다"
             )
         );
@@ -719,7 +719,7 @@ mod step_c {
                 "got {contents:?}; expected {expected:?}: newest created_at first, and within the same \
                  second the higher id first (ORDER BY created_at alone leaves ties to chance; an order \
                  by id alone puts the late-inserted oldest message first)",
-                "{contents:?}를 받았습니다. 기대한 것은 {expected:?}입니다. created_at이 최신인 \
+                "받은 값은 {contents:?}이고, 기대한 것은 {expected:?}입니다. created_at이 최신인 \
                  것부터, 같은 초 안에서는 id가 큰 것부터입니다(ORDER BY created_at만으로는 같은 \
                  시각의 순서가 우연에 맡겨지고, id만으로 정렬하면 나중에 넣은 가장 오래된 \
                  메시지가 맨 앞에 옵니다)"
@@ -763,7 +763,7 @@ mod step_c {
             "{}",
             bilingual!(
                 "limit 3 gave ids {three:?}; expected the 3 newest, {expected:?}",
-                "limit 3으로 id {three:?}를 받았습니다. 기대한 것은 가장 최근 3개, \
+                "limit 3으로 받은 id는 {three:?}이고, 기대한 것은 가장 최근 3개, \
                  {expected:?}입니다"
             )
         );
@@ -864,7 +864,7 @@ mod step_c {
             "{}",
             bilingual!(
                 "created_at read as {}; expected 2024-05-01 10:00:09",
-                "created_at을 {}로 읽었습니다. 기대한 것은 2024-05-01 10:00:09입니다",
+                "읽은 created_at은 {}이고, 기대한 것은 2024-05-01 10:00:09입니다",
                 first.created_at
             )
         );
@@ -926,7 +926,7 @@ mod step_c {
                 "{}",
                 bilingual!(
                     "user {user_id} has {} messages (expected {}), of users {:?}",
-                    "사용자 {user_id}의 메시지가 {}개이고(기대한 수는 {}개), 메시지의 사용자는 \
+                    "사용자(id {user_id})의 메시지가 {}개이고(기대한 수는 {}개), 메시지의 사용자는 \
                      {:?}입니다",
                     all.len(),
                     2 * EXCHANGES,

@@ -57,7 +57,7 @@ fn a_saved_exchange_is_two_committed_rows_linked_to_the_right_user() -> anyhow::
         bilingual!(
             "another connection sees {rows:?};\nexpected the question and its answer, {expected:?}. \
              If it sees nothing: was the transaction committed?",
-            "다른 커넥션에 {rows:?}가 보입니다.\n기대한 것은 질문과 그 답변, {expected:?}입니다. \
+            "다른 커넥션에 보이는 행은 {rows:?}입니다.\n기대한 것은 질문과 그 답변, {expected:?}입니다. \
              아무것도 보이지 않는다면: 트랜잭션을 커밋했나요?"
         )
     );
@@ -88,7 +88,7 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
         "{}",
         bilingual!(
             "got {result:?}; expected Err(Answer(TooLong {{ .. }})): the answer's own error, as the answer's part",
-            "{result:?}를 받았습니다. 기대한 것은 Err(Answer(TooLong {{ .. }}))입니다. 답변 \
+            "받은 값은 {result:?}이고, 기대한 것은 Err(Answer(TooLong {{ .. }}))입니다. 답변 \
              자신의 오류를, 답변 부분의 오류로"
         )
     );
@@ -166,7 +166,7 @@ fn on_a_closed_connection_the_exchange_fails_at_its_begin() -> anyhow::Result<()
         bilingual!(
             "got {result:?}; expected Err(Begin(..)): nothing was sent after START TRANSACTION failed, \
              so the error is the begin's, not the question's",
-            "{result:?}를 받았습니다. 기대한 것은 Err(Begin(..))입니다. START TRANSACTION이 \
+            "받은 값은 {result:?}이고, 기대한 것은 Err(Begin(..))입니다. START TRANSACTION이 \
              실패한 뒤로는 아무것도 보내지 않았으므로, 오류는 질문이 아니라 시작(begin)의 \
              것입니다"
         )
@@ -222,7 +222,7 @@ fn an_exchange_for_an_unknown_user_fails_as_the_question_and_stores_nothing() ->
         bilingual!(
             "got {result:?}; expected Err(Question(UnknownUser {{ user_id: {unknown} }})): the question failed, \
              so the error must name the question's part",
-            "{result:?}를 받았습니다. 기대한 것은 Err(Question(UnknownUser {{ user_id: {unknown} \
+            "받은 값은 {result:?}이고, 기대한 것은 Err(Question(UnknownUser {{ user_id: {unknown} \
              }}))입니다. 질문이 실패했으므로 오류는 질문 부분을 가리켜야 합니다"
         )
     );
@@ -332,7 +332,7 @@ fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried
         "{}",
         bilingual!(
             "got {err:?}; expected Answer(ConnectionLost(..)): lesson 7's error, as the answer's part",
-            "{err:?}를 받았습니다. 기대한 것은 Answer(ConnectionLost(..))입니다. 레슨 7의 오류를 \
+            "받은 값은 {err:?}이고, 기대한 것은 Answer(ConnectionLost(..))입니다. 레슨 7의 오류를 \
              답변 부분의 오류로"
         )
     );
@@ -352,7 +352,7 @@ fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried
         "{}",
         bilingual!(
             "the cut sessions {left:?} did not end within 5 s",
-            "끊긴 세션 {left:?}가 5초 안에 끝나지 않았습니다"
+            "끊긴 세션이 5초 안에 끝나지 않았습니다: {left:?}"
         )
     );
     let stored = count_messages(&mut watcher, user_id)?;
@@ -416,7 +416,7 @@ fn an_answer_the_server_ran_whose_reply_was_lost_is_rolled_back_with_its_questio
         "{}",
         bilingual!(
             "inside the transaction, before COMMIT: retryable, got {err:?}",
-            "트랜잭션 안, COMMIT 전이므로 재시도할 수 있어야 하는데 {err:?}를 받았습니다"
+            "트랜잭션 안, COMMIT 전이므로 재시도할 수 있어야 하는데, 받은 값은 {err:?}입니다"
         )
     );
     let mut watcher = db.conn();
@@ -426,7 +426,7 @@ fn an_answer_the_server_ran_whose_reply_was_lost_is_rolled_back_with_its_questio
         "{}",
         bilingual!(
             "the cut sessions {left:?} did not end within 5 s",
-            "끊긴 세션 {left:?}가 5초 안에 끝나지 않았습니다"
+            "끊긴 세션이 5초 안에 끝나지 않았습니다: {left:?}"
         )
     );
     let stored = count_messages(&mut watcher, user_id)?;
@@ -473,7 +473,7 @@ fn a_commit_whose_reply_was_lost_is_reported_as_the_commit_and_not_as_retryable(
         bilingual!(
             "got {err:?}; expected Commit(..), not retryable: the server may have committed, so a \
              retry could store the exchange twice",
-            "{err:?}를 받았습니다. 기대한 것은 재시도할 수 없는 Commit(..)입니다. 서버가 커밋했을 \
+            "받은 값은 {err:?}이고, 기대한 것은 재시도할 수 없는 Commit(..)입니다. 서버가 커밋했을 \
              수도 있으므로, 재시도하면 대화가 두 번 저장될 수 있습니다"
         )
     );
@@ -515,7 +515,7 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
                 "{}",
                 bilingual!(
                     "the server did not end connection {victim} within 5 s",
-                    "서버가 커넥션 {victim}을 5초 안에 끝내지 않았습니다"
+                    "서버가 커넥션(id {victim})을 5초 안에 끝내지 않았습니다"
                 )
             );
         })),
@@ -543,7 +543,7 @@ fn a_connection_killed_before_the_answer_stores_nothing_and_the_pool_goes_on() -
         "{}",
         bilingual!(
             "got {err:?}; expected a retryable Answer error (the connection was lost before COMMIT)",
-            "{err:?}를 받았습니다. 기대한 것은 재시도할 수 있는 Answer 오류입니다(COMMIT 전에 \
+            "받은 값은 {err:?}이고, 기대한 것은 재시도할 수 있는 Answer 오류입니다(COMMIT 전에 \
              커넥션이 끊겼습니다)"
         )
     );
@@ -654,8 +654,8 @@ fn eight_threads_saving_a_hundred_exchanges_each_leave_every_pair_complete() -> 
             "{}",
             bilingual!(
                 "{answer:?} of user {answer_user} is stored under {question:?} of user {question_user}",
-                "사용자 {answer_user}의 {answer:?}가 사용자 {question_user}의 {question:?} 아래에 \
-                 저장되었습니다"
+                "답변과 질문의 짝이 맞지 않습니다. 답변: {answer:?}(사용자 {answer_user}), 질문: \
+                 {question:?}(사용자 {question_user})"
             )
         );
     }

@@ -171,7 +171,7 @@ async fn the_question_is_stored_exactly_as_the_user_wrote_it() {
         bilingual!(
             "the question was stored as {:?}, but the user wrote {typed:?}: only an empty question \
              is refused, a question is never changed (result: {result:?})",
-            "질문이 {:?}로 저장되었는데 사용자가 쓴 것은 {typed:?}입니다. 빈 질문만 거절하고, \
+            "저장된 질문은 {:?}인데 사용자가 쓴 것은 {typed:?}입니다. 빈 질문만 거절하고, \
              질문은 절대 바꾸지 않습니다(결과: {result:?})",
             stored.last()
         )
@@ -199,7 +199,7 @@ async fn a_database_error_during_the_user_check_is_not_an_unknown_user() {
             "the user check failed in the database, and chat answered {result:?}: a database error \
                  must be passed on (a 5xx), not read as \"no such user\" (a 404 tells the client the user \
                  is gone for good)",
-            "데이터베이스에서 사용자 확인이 실패했는데 chat이 {result:?}로 답했습니다. \
+            "데이터베이스에서 사용자 확인이 실패했는데 chat의 답은 {result:?}입니다. \
                  데이터베이스 오류는 그대로 넘겨야 하고(5xx), \"그런 사용자 없음\"으로 읽으면 안 \
                  됩니다(404는 클라이언트에게 사용자가 영영 없다고 말합니다)"
         )
@@ -322,7 +322,7 @@ async fn a_question_too_long_to_store_is_invalid_and_never_reaches_the_agent() {
             bilingual!(
                 "a question of {bytes} bytes ({chars} characters) gave {result:?}; expected \
                  ApiError::Invalid for the field \"question\": too long to store",
-                "{bytes}바이트({chars}글자) 질문에 {result:?}가 나왔습니다. 기대한 것은 필드 \
+                "{bytes}바이트({chars}글자) 질문의 결과는 {result:?}이고, 기대한 것은 필드 \
                  \"question\"에 대한 ApiError::Invalid입니다. 저장하기에 너무 깁니다"
             )
         );
@@ -408,7 +408,7 @@ async fn an_unknown_user_is_not_found_and_the_agent_is_not_asked() {
         "{}",
         bilingual!(
             "a user who does not exist gave {result:?}; expected ApiError::UserNotFound",
-            "없는 사용자에 대해 {result:?}가 나왔습니다. 기대한 것은 ApiError::UserNotFound입니다"
+            "없는 사용자에 대한 결과는 {result:?}이고, 기대한 것은 ApiError::UserNotFound입니다"
         )
     );
     assert!(
