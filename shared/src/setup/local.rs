@@ -302,6 +302,22 @@ impl LocalServer {
         Ok(())
     }
 
+    /// The password of the replication user that `up --replica` gives the primary, made once and
+    /// kept in this folder (only its owner may read it): wiring a replica again must not change the
+    /// password another running replica logs in with.
+    pub fn replication_password(&self) -> Result<String> {
+        let file = self.dir.join("replication-password");
+        if let Ok(password) = fs::read_to_string(&file)
+            && !password.trim().is_empty()
+        {
+            return Ok(password.trim().to_string());
+        }
+        fs::create_dir_all(&self.dir)?;
+        let password = random_password();
+        write_private(&file, &password)?;
+        Ok(password)
+    }
+
     /// Gives this folder's server the admin password of `other`'s (a replica's admin is the
     /// primary's: one login for the pair, and nothing secret crosses replication).
     pub fn share_secret_of(&self, other: &LocalServer) -> Result<()> {
@@ -367,7 +383,7 @@ fn admin_init_sql(password: &str) -> String {
 }
 
 /// 128 random bits as hex. std's RandomState is seeded from the operating system's randomness.
-pub(crate) fn random_password() -> String {
+fn random_password() -> String {
     (0..2)
         .map(|i| {
             let mut hasher = RandomState::new().build_hasher();

@@ -11,7 +11,7 @@ use mysql::prelude::Queryable;
 
 use super::admin::{self, AdminLogin, connect_admin};
 use super::docker::Engine;
-use super::local::{LocalServer, Ownership, ServerBinary, random_password};
+use super::local::{LocalServer, Ownership, ServerBinary};
 use super::probe::{PROBE_TIMEOUT, Probe, probe};
 use super::replica::{self, Flavor, PrimaryLog, ReplicationState, Source};
 use super::{Tool, flavor_of, is_this_machine, no_permission, say};
@@ -281,7 +281,7 @@ impl Tool {
             self.address(),
             self.replica_address()
         ));
-        let password = random_password();
+        let password = self.local.replication_password()?;
         replica::ensure_replication_user(primary, &password)?;
         replica.query_drop("STOP REPLICA")?;
         replica::allow_admin_writes(replica, flavor)?;
@@ -424,7 +424,9 @@ impl Tool {
                         "; NOT read-only"
                     }
                 ));
-                if let Ok(lag) = self.measure_lag() {
+                if state.sql_running
+                    && let Ok(lag) = self.measure_lag()
+                {
                     say(format!("replica lag now: {:.3}s", lag.as_secs_f64()));
                 }
             }

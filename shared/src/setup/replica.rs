@@ -94,8 +94,9 @@ fn wait_once(
 }
 
 /// Waits until the replica on `replica` has applied everything the primary on `primary` has
-/// written until now, up to `deadline`; returns how long that took. Fails at once when
-/// replication is stopped or broken (with its error), and at the deadline with the replica's state.
+/// written until now, up to `deadline`; returns how long that took. Fails at once when the replica
+/// is no replica or its applier failed (with its error), and at the deadline with its state: a
+/// replica paused meanwhile (a demo) may resume in time.
 pub fn wait_caught_up(
     primary: &mut impl Queryable,
     replica: &mut impl Queryable,
@@ -111,8 +112,8 @@ pub fn wait_caught_up(
         let state = ReplicationState::read(replica)?;
         match &state {
             None => bail!("the replica does not replicate (SHOW REPLICA STATUS is empty)"),
-            Some(state) if !state.sql_running => {
-                bail!("the replica does not apply what it receives: {state}")
+            Some(state) if state.applier_failed => {
+                bail!("the replica's applier stopped on an error: {state}")
             }
             Some(_) if started.elapsed() >= deadline => bail!(
                 "the replica has not caught up with the primary after {}s: {}",
@@ -122,6 +123,13 @@ pub fn wait_caught_up(
             Some(_) => {}
         }
     }
+}
+
+/// The name of the lock (`GET_LOCK`, on the primary) that a program holds while it pauses or
+/// stops the replica at `replica_address` on purpose: the tests' pauses (shared's test support)
+/// and a demo's take turns with it, so neither sees the other's lag.
+pub fn pause_lock_name(replica_address: &str) -> String {
+    format!("llmagent_replica_{replica_address}")
 }
 
 /// What `SHOW REPLICA STATUS` says, in both servers' column names.
@@ -306,7 +314,17 @@ pub fn ensure_replication_user(primary: &mut Conn, password: &str) -> Result<()>
         primary.query_drop(format!("GRANT REPLICATION SLAVE ON *.* TO {user}"))
     })();
     primary.query_drop("SET SESSION sql_log_bin = 1")?;
-    made.context("creating the replication user on the primary")
+    made.map_err(without_statement)
+        .context("creating the replication user on the primary")
+}
+
+/// A failed statement that holds a password, told by its error code only: a server's syntax error
+/// quotes the statement ("near '...'"), and with it the password.
+fn without_statement(err: mysql::Error) -> anyhow::Error {
+    match err {
+        mysql::Error::MySqlError(e) => anyhow::anyhow!("server error {} ({})", e.code, e.state),
+        other => other.into(),
+    }
 }
 
 /// What the snapshot holds of one database.
@@ -479,7 +497,9 @@ pub fn connect_replica(
             replica.query_drop(format!(
                 "CHANGE MASTER TO MASTER_HOST = {host}, MASTER_PORT = {port}, MASTER_USER = {user}, \
                  MASTER_PASSWORD = {password}, MASTER_USE_GTID = slave_pos, MASTER_CONNECT_RETRY = 1"
-            ))?;
+            ))
+            .map_err(without_statement)
+            .context("CHANGE MASTER TO on the replica")?;
         }
         Flavor::MySql => {
             // gtid_purged can only be set on an empty gtid_executed: the replica's own set-up is
@@ -494,11 +514,14 @@ pub fn connect_replica(
             }
             replica.exec_drop("SET GLOBAL gtid_purged = ?", (position,))?;
             // GET_SOURCE_PUBLIC_KEY: caching_sha2_password over a connection without TLS.
-            replica.query_drop(format!(
-                "CHANGE REPLICATION SOURCE TO SOURCE_HOST = {host}, SOURCE_PORT = {port}, \
+            replica
+                .query_drop(format!(
+                    "CHANGE REPLICATION SOURCE TO SOURCE_HOST = {host}, SOURCE_PORT = {port}, \
                  SOURCE_USER = {user}, SOURCE_PASSWORD = {password}, SOURCE_AUTO_POSITION = 1, \
                  GET_SOURCE_PUBLIC_KEY = 1, SOURCE_CONNECT_RETRY = 1"
-            ))?;
+                ))
+                .map_err(without_statement)
+                .context("CHANGE REPLICATION SOURCE TO on the replica")?;
         }
     }
     replica.query_drop("START REPLICA")?;

@@ -305,7 +305,7 @@ struct ReplicaLock {
 
 impl ReplicaLock {
     fn take(primary: &Config, replica: &Config) -> Result<ReplicaLock, String> {
-        let name = format!("llmagent_replica_{}", replica.address());
+        let name = replica::pause_lock_name(&replica.address());
         let mut conn = connect(&primary.with_database("")).map_err(|e| e.to_string())?;
         let deadline = Instant::now() + REPLICA_LOCK_WAIT;
         loop {
