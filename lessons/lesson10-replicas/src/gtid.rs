@@ -46,7 +46,7 @@ impl Flavor {
     }
 
     /// The statement that makes the server put a committed write's GTID into its OK packet.
-    /// For a pool: `OptsBuilder::init(vec![flavor.tracking_statement()])`, with [`track_gtids`].
+    /// For a pool: [`tracking_opts`].
     pub fn tracking_statement(self) -> &'static str {
         match self {
             // last_gtid: the GTID of the session's last committed transaction.
@@ -93,6 +93,17 @@ impl std::fmt::Display for Gtid {
 /// a GTID. Without it the tracker's `SET` is accepted, but the replies carry nothing.
 pub fn track_gtids(builder: OptsBuilder) -> OptsBuilder {
     builder.additional_capabilities(CapabilityFlags::CLIENT_SESSION_TRACK)
+}
+
+/// Options for a pool whose every connection reports its writes' GTIDs: session tracking asked for
+/// at login, and the tracker's `SET` run by the driver on each new connection (`init`). Connects
+/// once first, to learn which server it is (the `SET` differs).
+pub fn tracking_opts(builder: OptsBuilder) -> mysql::Result<(OptsBuilder, Flavor)> {
+    let flavor = Flavor::detect(&mut Conn::new(builder.clone())?)?;
+    Ok((
+        track_gtids(builder).init(vec![flavor.tracking_statement()]),
+        flavor,
+    ))
 }
 
 /// Opens a connection to the primary whose writes report their GTID: session tracking asked for

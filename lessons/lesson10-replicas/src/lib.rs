@@ -10,6 +10,10 @@
 //! serves a read is [`route_read`]'s decision, your exercise; [`gtid`] hides how MariaDB and MySQL
 //! differ, and [`ReplicaLink`] asks a real replica.
 //!
+//! For a server that reads from a replica (lesson 9's conversations): build its pool's options with
+//! [`gtid::tracking_opts`], note each write with [`gtid::last_write`] into a shared [`LastWrites`],
+//! and before a user's read ask [`route_read`] with a [`ReplicaLink`] which server serves it.
+//!
 //! Exercise mode: `cargo test -p lesson10 --features exercise` builds `src/exercise.rs` (your
 //! version) instead of the reference, `reference/solution.rs`, and runs the same tests against it.
 

@@ -126,3 +126,29 @@ fn a_wait_for_a_gtid_that_never_comes_ends_at_its_deadline_with_no() -> anyhow::
     );
     Ok(())
 }
+
+#[test]
+fn a_pools_connections_made_from_tracking_opts_report_their_writes_gtids() -> anyhow::Result<()> {
+    let Some(db) = primary_with_gtids()? else {
+        return Ok(());
+    };
+    let log = CommandLog::start(&db);
+    let (opts, flavor) = gtid::tracking_opts(log.opts_builder(&db))?;
+    // As a pool opens its connections: the options alone, nothing run by hand afterwards.
+    let mut conn = mysql::Conn::new(opts)?;
+    log.take();
+
+    insert_user(&mut conn, "minji", "minji@example.com")?;
+    let gtid = gtid::last_write(&mut conn, flavor)?;
+
+    let sent = log.take();
+    assert!(
+        gtid.is_some(),
+        "{flavor}: no GTID from a connection made from tracking_opts"
+    );
+    assert!(
+        sent.iter().all(|command| command.kind != "QUERY"),
+        "reading the GTID sent {sent:#?}; expected the INSERT only"
+    );
+    Ok(())
+}
