@@ -20,8 +20,10 @@
 //!     database error while checking is passed on as it is, never read as an unknown user.
 //!   * Every database call goes through `state.db`, off the async thread.
 //!   * The agent is asked while this request holds no pooled connection and has no transaction open.
-//!   * When the agent fails, the error is `ApiError::Agent(..)` and nothing is stored; an answer too
-//!     long to store is the agent's failure too, and leaves no question behind.
+//!   * The agent is asked once per question. When it fails, the error is `ApiError::Agent(..)`
+//!     with the agent's own error, it is not asked again (the client decides whether to retry), and
+//!     nothing is stored; an answer too long to store is the agent's failure too, and leaves no
+//!     question behind.
 //!   * Otherwise the question (exactly as written) and the answer are stored together, and
 //!     returned as stored.
 //!
@@ -53,8 +55,9 @@
 //!     오류는 그대로 넘기고, 없는 사용자로 읽지 않습니다.
 //!   * 모든 데이터베이스 호출은 `state.db`를 거쳐 비동기 스레드 밖에서 실행됩니다.
 //!   * 에이전트에게 묻는 동안 이 요청은 풀의 커넥션을 쥐고 있지 않고, 열린 트랜잭션도 없습니다.
-//!   * 에이전트가 실패하면 오류는 `ApiError::Agent(..)`이고 아무것도 저장되지 않습니다. 저장하기에 너무 긴
-//!     답도 에이전트의 실패이며, 질문을 남기지 않습니다.
+//!   * 에이전트에게는 질문 하나에 한 번 묻습니다. 에이전트가 실패하면 오류는 에이전트 자신의 오류를 담은
+//!     `ApiError::Agent(..)`이고, 다시 묻지 않으며(재시도는 클라이언트가 정합니다), 아무것도 저장되지
+//!     않습니다. 저장하기에 너무 긴 답도 에이전트의 실패이며, 질문을 남기지 않습니다.
 //!   * 그 밖에는 질문(쓴 그대로)과 답이 함께 저장되고, 저장된 그대로 반환됩니다.
 //!
 //! **테스트.** `cargo test -p lesson9 --features exercise --test suite exercises::`가 여러분의 코드로 9a의 테스트를
