@@ -1,7 +1,7 @@
 //! Read-your-writes against a real primary and replica (`cargo run -p db -- up --replica`; MySQL 9.7:
 //! `DB_PORT=3307 DB_REPLICA_PORT=3317`): the GTID functions on the replica's side, and
 //! `route_read` with `ReplicaLink` when the replica is caught up, behind, stopped or down. Without
-//! a replica these tests say SKIPPED and pass, except with `CI=true`.
+//! a replica these tests say SKIPPED and pass, unless DB_REPLICA_HOST or DB_REPLICA_PORT names one.
 //!
 //! Every test that holds the replica back does it inside shared's `pause_replica` or
 //! `stop_replication`, whose lock keeps the tests of other crates from seeing the lag.

@@ -1,5 +1,6 @@
 //! Lesson 10's read case against a real primary and replica, with tiny numbers: every case runs its
-//! operations and the table shows each. Without a replica it says SKIPPED and passes (CI=true: fails).
+//! operations and the table shows each. Without a replica it says SKIPPED and passes
+//! (unless DB_REPLICA_HOST or DB_REPLICA_PORT names one: then it fails).
 
 use bench::replica::{self, ReadCase};
 use shared::testing::ReplicaTestDb;
