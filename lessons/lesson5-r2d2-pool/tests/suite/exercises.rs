@@ -258,7 +258,7 @@ mod step_a {
                 bilingual!(
                     "expected PoolError::Build(Unavailable(Unreachable)), got `{other}`: was the build \
                      error turned into a PoolError with PoolError::from_build?",
-                    "PoolError::Build(Unavailable(Unreachable))를 기대했는데 `{other}`를 받았습니다. build \
+                    "PoolError::Build(Unavailable(Unreachable))를 기대했는데, 받은 값은 `{other}`입니다. build \
                      오류를 PoolError::from_build로 PoolError로 바꾸었나요?"
                 )
             ),
@@ -315,7 +315,7 @@ mod step_a {
             bilingual!(
                 "the error chain `{chain}` does not say the server refused the user: was the build \
                  error turned into a PoolError with PoolError::from_build?",
-                "오류 체인 `{chain}`이 서버가 사용자를 거부했다고 말하지 않습니다. build 오류를 \
+                "오류 체인이 서버가 사용자를 거부했다고 말하지 않습니다(`{chain}`). build 오류를 \
                  PoolError::from_build로 PoolError로 바꾸었나요?"
             )
         );
@@ -411,7 +411,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "expected PoolError::Timeout, got `{other}`",
-                    "PoolError::Timeout을 기대했는데 `{other}`를 받았습니다"
+                    "PoolError::Timeout을 기대했는데, 받은 값은 `{other}`입니다"
                 )
             ),
             Ok(_) => panic!(

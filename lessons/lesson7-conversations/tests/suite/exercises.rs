@@ -80,8 +80,9 @@ fn one_statement<T: std::fmt::Debug>(
              rule check what a look-up first would (and another connection can act between the two), \
              and its reply carries the new id: {run:#?}",
             "{what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 INSERT 하나입니다. 먼저 \
-             찾아보는 것이 확인할 것은 외래 키와 INSERT 자신의 규칙이 확인하고(둘 사이에 다른 \
-             커넥션이 끼어들 수도 있습니다), 새 id는 INSERT의 응답에 들어 있습니다: {run:#?}",
+             찾아보면 확인할 수 있는 것은 외래 키와 INSERT 자신의 규칙이 이미 확인하고(찾아본 뒤와 \
+             INSERT 사이에는 다른 커넥션이 끼어들 수도 있습니다), 새 id는 INSERT의 응답에 들어 \
+             있습니다: {run:#?}",
             run.len()
         )
     );
@@ -603,7 +604,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "the server committed the answer before the connection dropped, so it must be found",
-                "서버는 커넥션이 끊기기 전에 답변을 커밋했으므로, 답변이 찾아져야 합니다"
+                "서버는 커넥션이 끊기기 전에 답변을 커밋했으므로, 답변을 찾을 수 있어야 합니다"
             )
         );
         Ok(())

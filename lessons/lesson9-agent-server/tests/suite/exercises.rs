@@ -36,7 +36,7 @@ async fn the_question_and_its_answer_are_stored_together_and_returned_as_stored(
                 "{}",
                 bilingual!(
                     "the chat of a user who exists, with an agent that answers, failed: {err:?}",
-                    "있는 사용자의 채팅이, 답하는 에이전트와 함께인데도 실패했습니다: {err:?}"
+                    "있는 사용자가 답하는 에이전트에게 물었는데 채팅이 실패했습니다: {err:?}"
                 )
             )
         });
