@@ -92,6 +92,17 @@ impl ReplicaTestDb {
                  at {primary_address} ({flavor:?}): set DB_REPLICA_PORT to the replica of DB_PORT's server"
             )));
         }
+        // A replica of another primary would never receive this database: say so now.
+        if let Ok(Some(state)) = replica::ReplicationState::read(&mut replica_server) {
+            let port = db.config().port;
+            if !state.source.ends_with(&format!(":{port}")) && state.source != "db:3306" {
+                return Err(NoReplica(format!(
+                    "the server at {replica_address} replicates {}, not the primary at \
+                     {primary_address}: set DB_REPLICA_PORT to the replica of DB_PORT's server",
+                    state.source
+                )));
+            }
+        }
         let test = ReplicaTestDb {
             db,
             replica,
@@ -209,8 +220,10 @@ impl ReplicaTestDb {
     }
 
     fn caught_up(&self) -> Result<Duration, String> {
-        let mut primary = connect(self.db.config()).map_err(|e| e.to_string())?;
-        let mut replica = connect(&self.replica).map_err(|e| e.to_string())?;
+        // Without the test's database: it may not have reached the replica yet.
+        let mut primary =
+            connect(&self.db.config().with_database("")).map_err(|e| e.to_string())?;
+        let mut replica = connect(&self.replica.with_database("")).map_err(|e| e.to_string())?;
         replica::wait_caught_up(&mut primary, &mut replica, self.flavor, REPLICA_CATCHES_UP)
             .map_err(|e| format!("{e:#}"))
     }
