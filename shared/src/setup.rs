@@ -7,6 +7,9 @@
 //! answers; else a local MariaDB/MySQL with its data in `.db/` (or `DB_LOCAL_DIR`), installing Debian's
 //! `mariadb-server` first when run as root on Debian/Ubuntu. Every admin action goes over TCP to
 //! DB_HOST:DB_PORT, to nothing else. The configuration is [`Config`], as in every lesson.
+//!
+//! `up --replica` adds a read-only replica at DB_REPLICA_HOST:DB_REPLICA_PORT that follows that
+//! server by GTID ([`Tool::up_with_replica`]; the SQL of both servers is in [`replica`]).
 
 pub mod admin;
 pub mod docker;

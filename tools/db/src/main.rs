@@ -1,4 +1,5 @@
-//! `cargo run -p db -- up | down | status | reset`: the course's database, one command on any system.
+//! `cargo run -p db -- up [--replica] | down | status [--replica] | reset`: the course's database
+//! (and its replica), one command on any system.
 //!
 //! The work is done by `shared::setup`, the same code with which the lessons, the course runner and
 //! the tests start the server themselves when none answers; this is its command line.
