@@ -19,8 +19,8 @@ use super::TestDb;
 pub struct Command {
     /// Its kind, as the protocol names it without `COM_`: `"QUERY"`, `"STMT_EXECUTE"`, `"PING"`, ...
     pub kind: &'static str,
-    /// The SQL of a `QUERY` or `STMT_PREPARE`; empty for the other kinds (an execution names its
-    /// statement by a number only).
+    /// The SQL of a `QUERY`, a `STMT_PREPARE`, or the prepared statement a `STMT_EXECUTE` runs
+    /// (the relay reads the number the server gave it); empty for the other kinds.
     pub sql: String,
 }
 
@@ -107,46 +107,105 @@ fn relay(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Command>>
     let (Ok(mut from_server), Ok(mut to_client)) = (server.try_clone(), client.try_clone()) else {
         return;
     };
+    // What the server calls each prepared statement: its reply to a STMT_PREPARE carries a number,
+    // and each STMT_EXECUTE names its statement by that number only.
+    let prepared = Arc::new(Mutex::new(Prepared::default()));
+    let learned = Arc::clone(&prepared);
     thread::spawn(move || {
-        let _ = std::io::copy(&mut from_server, &mut to_client);
+        let mut buf = vec![0; 64 * 1024];
+        let mut packets = Packets::default();
+        while let Ok(n @ 1..) = from_server.read(&mut buf) {
+            packets.feed(&buf[..n], |sequence, payload| {
+                if sequence != 1 {
+                    return; // not the first packet of an answer
+                }
+                let mut prepared = learned.lock().unwrap_or_else(PoisonError::into_inner);
+                // The answer to a STMT_PREPARE: 0x00 and the statement's number, or an error.
+                if let Some(sql) = prepared.waiting.take()
+                    && let [0x00, a, b, c, d, ..] = payload
+                {
+                    let id = u32::from_le_bytes([*a, *b, *c, *d]);
+                    prepared.names.push((id, sql));
+                }
+            });
+            if to_client.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
         let _ = from_server.shutdown(Shutdown::Both);
         let _ = to_client.shutdown(Shutdown::Both);
     });
-    // Client to server: cut into packets (3-byte length, 1-byte sequence number, payload) to find
-    // the commands, each noted BEFORE it is passed on: the server cannot answer it earlier, so once
-    // the client has its answer, the command is in the log.
-    let mut pending = Vec::new();
+    // Client to server: cut into packets to find the commands, each noted BEFORE it is passed on:
+    // the server cannot answer it earlier, so once the client has its answer, the command is in the log.
     let mut buf = vec![0; 64 * 1024];
+    let mut packets = Packets::default();
     while let Ok(n @ 1..) = client.read(&mut buf) {
-        pending.extend_from_slice(&buf[..n]);
-        while pending.len() >= 4 {
-            let len = usize::from(pending[0])
-                | usize::from(pending[1]) << 8
-                | usize::from(pending[2]) << 16;
-            if pending.len() < 4 + len {
-                break;
+        packets.feed(&buf[..n], |sequence, payload| {
+            let (0, Some(&code)) = (sequence, payload.first()) else {
+                return;
+            };
+            let mut prepared = prepared.lock().unwrap_or_else(PoisonError::into_inner);
+            let sql = match (code, payload) {
+                (0x03 | 0x16, _) => String::from_utf8_lossy(&payload[1..]).into_owned(),
+                (0x17, [_, a, b, c, d, ..]) => {
+                    prepared.sql_of(u32::from_le_bytes([*a, *b, *c, *d]))
+                }
+                _ => String::new(),
+            };
+            if code == 0x16 {
+                prepared.waiting = Some(sql.clone());
             }
-            let (sequence, payload) = (pending[3], &pending[4..4 + len]);
-            if let (0, Some(&code)) = (sequence, payload.first()) {
-                let command = Command {
-                    kind: kind(code),
-                    sql: match code {
-                        0x03 | 0x16 => String::from_utf8_lossy(&payload[1..]).into_owned(),
-                        _ => String::new(),
-                    },
-                };
-                log.lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(command);
-            }
-            pending.drain(..4 + len);
-        }
+            let command = Command {
+                kind: kind(code),
+                sql,
+            };
+            log.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(command);
+        });
         if server.write_all(&buf[..n]).is_err() {
             break;
         }
     }
     let _ = client.shutdown(Shutdown::Both);
     let _ = server.shutdown(Shutdown::Both);
+}
+
+/// The statements prepared on one connection, by the number the server gave each.
+#[derive(Default)]
+struct Prepared {
+    /// The SQL of the STMT_PREPARE whose answer has not come yet.
+    waiting: Option<String>,
+    names: Vec<(u32, String)>,
+}
+
+impl Prepared {
+    fn sql_of(&self, id: u32) -> String {
+        let found = self.names.iter().rev().find(|(known, _)| *known == id);
+        found.map(|(_, sql)| sql.clone()).unwrap_or_default()
+    }
+}
+
+/// Cuts a byte stream into MySQL packets: a 3-byte length, a 1-byte sequence number, the payload.
+#[derive(Default)]
+struct Packets {
+    pending: Vec<u8>,
+}
+
+impl Packets {
+    fn feed(&mut self, bytes: &[u8], mut each: impl FnMut(u8, &[u8])) {
+        self.pending.extend_from_slice(bytes);
+        let mut start = 0;
+        while let [a, b, c, sequence, ..] = self.pending[start..] {
+            let len = usize::from(a) | usize::from(b) << 8 | usize::from(c) << 16;
+            let Some(payload) = self.pending.get(start + 4..start + 4 + len) else {
+                break;
+            };
+            each(sequence, payload);
+            start += 4 + len;
+        }
+        self.pending.drain(..start);
+    }
 }
 
 /// The protocol's name of a command byte.
