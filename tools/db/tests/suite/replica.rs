@@ -154,6 +154,23 @@ fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()
     );
     pair.tool.status()?;
 
+    // reset drops and recreates the course database on the primary; the replica follows.
+    pair.tool.reset()?;
+    assert!(
+        eventually(|| {
+            shared::connect(&replica).ok().and_then(|mut c| {
+                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
+                    .ok()
+                    .flatten()
+            }) == Some(0)
+        }),
+        "after reset the replica's course database must be empty too"
+    );
+    assert!(
+        pair.tool.check_replica()?,
+        "after reset the replica's data must match the primary's"
+    );
+
     // The same primary, seen from a folder that did not start it: someone else's server. The tool
     // prints what its admin would run, and starts nothing.
     let stranger_dir = pair.dir.with_extension("stranger");
@@ -198,9 +215,9 @@ fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()
                 c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
                     .ok()
                     .flatten()
-            }) == Some(2)
+            }) == Some(1)
         }),
-        "after a restart of both, a new write must reach the replica, beside the earlier one"
+        "after a restart of both, a new write must reach the replica"
     );
     Ok(())
 }
@@ -292,4 +309,53 @@ fn stopped_replication_is_reported_and_restarted_by_the_guard() {
         state.sql_running && state.io_running != "No",
         "the guard's drop must start replication again, the replica says: {state}"
     );
+}
+
+#[test]
+fn a_primary_started_without_its_binary_log_is_restarted_with_it_for_a_replica() -> Result<()> {
+    let Some(server) = shared::setup::local::ServerBinary::find() else {
+        eprintln!("no mariadbd or mysqld on this machine: skipped");
+        return Ok(());
+    };
+    let pair = Pair::new("binlog");
+    // As an older set-up started it: no server options, so no binary log.
+    pair.tool
+        .local
+        .start(&server, &pair.tool.config, pair.tool.wait, &[])?;
+    let primary_starts = || {
+        std::fs::read_to_string(pair.dir.join("mysqld.log"))
+            .unwrap_or_default()
+            .matches("ready for connections")
+            .count()
+    };
+    pair.tool.up()?;
+    let mut user = shared::connect(&pair.tool.config)?;
+    let log_bin: Option<bool> = user.query_first("SELECT @@log_bin")?;
+    assert!(
+        log_bin == Some(false) && primary_starts() == 1,
+        "the test needs a primary without its binary log first (log_bin {log_bin:?})"
+    );
+    drop(user);
+
+    pair.tool.up_with_replica()?;
+    let mut user = shared::connect(&pair.tool.config)?;
+    let log_bin: Option<bool> = user.query_first("SELECT @@log_bin")?;
+    assert!(
+        log_bin == Some(true) && primary_starts() == 2,
+        "up --replica must restart the primary once with its binary log on: log_bin {log_bin:?}, {} starts",
+        primary_starts()
+    );
+    user.query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")?;
+    let replica = pair.tool.config.replica();
+    assert!(
+        eventually(|| {
+            shared::connect(&replica).ok().and_then(|mut c| {
+                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
+                    .ok()
+                    .flatten()
+            }) == Some(1)
+        }),
+        "after the restart, a write on the primary must reach the replica"
+    );
+    Ok(())
 }
