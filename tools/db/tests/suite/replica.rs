@@ -95,16 +95,43 @@ fn is_read_only_refusal(err: &mysql::Error) -> bool {
     matches!(err, mysql::Error::MySqlError(e) if e.code == 1290)
 }
 
+/// One pair of servers for the whole life cycle: each start costs seconds in every `cargo test`.
 #[test]
-fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()> {
-    if shared::setup::local::ServerBinary::find().is_none() {
+fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_and_down_stops_both()
+-> Result<()> {
+    let Some(server) = shared::setup::local::ServerBinary::find() else {
         eprintln!("no mariadbd or mysqld on this machine: skipped");
         return Ok(());
-    }
+    };
     let pair = Pair::new("replica");
     let (primary, replica) = (pair.tool.config.clone(), pair.tool.config.replica());
+    let log_bin = || -> Result<Option<bool>> {
+        Ok(shared::connect(&primary)?.query_first("SELECT @@log_bin")?)
+    };
+    let primary_starts = || {
+        std::fs::read_to_string(pair.dir.join("mysqld.log"))
+            .unwrap_or_default()
+            .matches("ready for connections")
+            .count()
+    };
+
+    // A primary as an older set-up started it: no server options, so no binary log.
+    pair.tool
+        .local
+        .start(&server, &pair.tool.config, pair.tool.wait, &[])?;
+    pair.tool.up()?;
+    assert!(
+        log_bin()? == Some(false),
+        "the test needs a primary without its binary log first"
+    );
 
     pair.tool.up_with_replica()?;
+    assert!(
+        log_bin()? == Some(true) && primary_starts() == 2,
+        "up --replica must restart the primary once with its binary log on: log_bin {:?}, {} starts",
+        log_bin()?,
+        primary_starts()
+    );
     assert!(
         pair.replica_starts() == 1,
         "up --replica must start one replica, its log shows {} starts",
@@ -112,8 +139,9 @@ fn up_replica_starts_a_read_only_replica_once_and_down_stops_both() -> Result<()
     );
     pair.tool.up_with_replica()?;
     assert!(
-        pair.replica_starts() == 1,
-        "a second up --replica must leave the running replica alone, its log shows {} starts",
+        pair.replica_starts() == 1 && primary_starts() == 2,
+        "a second up --replica must leave both servers alone, their logs show {} and {} starts",
+        primary_starts(),
         pair.replica_starts()
     );
     assert!(
@@ -309,53 +337,4 @@ fn stopped_replication_is_reported_and_restarted_by_the_guard() {
         state.sql_running && state.io_running != "No",
         "the guard's drop must start replication again, the replica says: {state}"
     );
-}
-
-#[test]
-fn a_primary_started_without_its_binary_log_is_restarted_with_it_for_a_replica() -> Result<()> {
-    let Some(server) = shared::setup::local::ServerBinary::find() else {
-        eprintln!("no mariadbd or mysqld on this machine: skipped");
-        return Ok(());
-    };
-    let pair = Pair::new("binlog");
-    // As an older set-up started it: no server options, so no binary log.
-    pair.tool
-        .local
-        .start(&server, &pair.tool.config, pair.tool.wait, &[])?;
-    let primary_starts = || {
-        std::fs::read_to_string(pair.dir.join("mysqld.log"))
-            .unwrap_or_default()
-            .matches("ready for connections")
-            .count()
-    };
-    pair.tool.up()?;
-    let mut user = shared::connect(&pair.tool.config)?;
-    let log_bin: Option<bool> = user.query_first("SELECT @@log_bin")?;
-    assert!(
-        log_bin == Some(false) && primary_starts() == 1,
-        "the test needs a primary without its binary log first (log_bin {log_bin:?})"
-    );
-    drop(user);
-
-    pair.tool.up_with_replica()?;
-    let mut user = shared::connect(&pair.tool.config)?;
-    let log_bin: Option<bool> = user.query_first("SELECT @@log_bin")?;
-    assert!(
-        log_bin == Some(true) && primary_starts() == 2,
-        "up --replica must restart the primary once with its binary log on: log_bin {log_bin:?}, {} starts",
-        primary_starts()
-    );
-    user.query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")?;
-    let replica = pair.tool.config.replica();
-    assert!(
-        eventually(|| {
-            shared::connect(&replica).ok().and_then(|mut c| {
-                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
-                    .ok()
-                    .flatten()
-            }) == Some(1)
-        }),
-        "after the restart, a write on the primary must reach the replica"
-    );
-    Ok(())
 }
