@@ -334,6 +334,21 @@ mod step_a {
             let email = format!("{}{i}@example.com", name.replace('\0', ""));
             let id = create_user(&mut conn, name, &email);
 
+            // A row stored whole under another id is a wrong id, not a binding problem.
+            let under_its_email: Option<(u64, String)> =
+                conn.exec_first("SELECT id, name FROM users WHERE email = ?", (&email,))?;
+            if let (Ok(returned), Some((row_id, row_name))) = (&id, &under_its_email) {
+                assert!(
+                    returned == row_id || row_name.as_bytes() != name.as_bytes(),
+                    "{}",
+                    bilingual!(
+                        "create_user({name:?}, {email:?}) stored the user whole, as id {row_id}, but \
+                         returned {returned}: is the id read from the INSERT's reply (last_insert_id)?",
+                        "create_user({name:?}, {email:?})는 사용자를 그대로 id {row_id}로 저장했지만, 반환값은 \
+                         {returned}입니다. id를 INSERT의 응답(last_insert_id)에서 읽었나요?"
+                    )
+                );
+            }
             let stored: Option<(String, String)> = conn.exec_first(
                 "SELECT name, email FROM users WHERE id = ?",
                 (id.as_ref().ok(),),
