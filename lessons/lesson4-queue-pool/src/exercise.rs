@@ -98,7 +98,7 @@ impl<M: ManageConnection> Drop for PooledConn<M> {
 // - a `Condvar` wait may return with nothing for you (a spurious wakeup, or a faster thread):
 //   check again, and wait only for what REMAINS of the deadline, not the whole timeout again.
 // 대여 요청은 영원히 기다리지 않습니다(강의의 `Queue.get()`은 기다립니다). 약속: 가장 오래된 유휴 커넥션을
-// 빌려줍니다(필요하면 핑하는 풀의 건네주기를 거쳐서). 유휴 커넥션이 없지만 `open < max_size`이면 그 빈 슬롯에
+// 빌려줍니다(빌려주기 전에 필요하면 핑하는 일은 풀의 도우미 함수가 합니다). 유휴 커넥션이 없지만 `open < max_size`이면 그 빈 슬롯에
 // 새 커넥션을 엽니다. 모두 대여 중이면 돌아오기를 기다리되, 호출이 시작된 뒤 `timeout`이 지나면
 // `PoolError::Timeout { waited }`. 남은 시간이 없다고 거기 있는 커넥션을 거절하지는 않습니다.
 // `get_timeout(Duration::ZERO)`도 유휴 커넥션은 가져갑니다. 풀이 닫혔으면, 이미 기다리던 대여라도
