@@ -36,6 +36,11 @@ impl TokenHash {
     pub fn of(token: &str) -> TokenHash {
         TokenHash(Sha256::digest(token.as_bytes()).into())
     }
+
+    /// The 32 bytes, as the column `user_tokens.token_hash` holds them.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 // Not the hash's bytes either: a log line has no use for them.
