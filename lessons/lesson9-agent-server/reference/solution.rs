@@ -20,7 +20,8 @@ use crate::{ApiError, AppState, Caller, ChatReply, authorize, read_exchange};
 /// ```
 ///
 /// Errors: 422 for an empty or too long question, 401 for a token that is no user's and 404 for an
-/// unknown user (or another user's token), all before the agent is asked; 502 when the agent fails (nothing stored); 503 when the database is unavailable.
+/// unknown user (or another user's token), all before the agent is asked; 502 when the agent fails
+/// (nothing stored); 503 when the database is unavailable.
 pub async fn chat(
     state: &AppState,
     caller: Caller,
