@@ -386,3 +386,60 @@ async fn no_token_appears_in_the_servers_output() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_course_database_from_before_tokens_gains_them_from_db_up_and_keeps_its_rows() {
+    use mysql::prelude::Queryable;
+    let db = TestDb::new().unwrap();
+    let mut conn = db.conn();
+    // A course database as it was before tokens: no user_tokens, and a user with a conversation.
+    conn.query_drop("DROP TABLE user_tokens").unwrap();
+    let old = shared::testing::insert_user(&mut conn, "Old", "old@example.com").unwrap();
+    lesson7::save_question(&mut conn, old, "asked before tokens").unwrap();
+    let before = snapshot_without_tokens(&db);
+
+    // What `cargo run -p db -- up` does to a database that exists: load docker/schema.sql again.
+    let config = db.config().clone();
+    tokio::task::spawn_blocking(move || shared::setup::admin::ensure_database_as_user(&config))
+        .await
+        .unwrap()
+        .expect("db up loads the schema into an existing database");
+
+    assert!(
+        db.table_names() == ["conversations", "user_tokens", "users"],
+        "after db up: {:?}",
+        db.table_names()
+    );
+    assert!(
+        snapshot_without_tokens(&db) == before,
+        "db up changed the rows that were there:\nbefore: {before}\nafter: {}",
+        snapshot_without_tokens(&db)
+    );
+    // The old user can be given a token (by the operator), and then uses the API.
+    let token = crate::common::give_token(&db, old);
+    let server = crate::common::offline_server(&db).await;
+    let reply = client()
+        .get(server.at(&format!("/users/{old}/conversations")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = (reply.status(), reply.text().await.unwrap());
+    assert!(
+        status == 200 && body.contains("asked before tokens"),
+        "the old user's conversation with a token given after db up: {status} {body}"
+    );
+}
+
+/// The users and the messages, as one text to compare before and after.
+fn snapshot_without_tokens(db: &TestDb) -> String {
+    use mysql::prelude::Queryable;
+    let mut conn = db.conn();
+    let users: Vec<(u64, String, String)> = conn
+        .query("SELECT id, name, email FROM users ORDER BY id")
+        .unwrap();
+    let messages: Vec<(u64, u64, String)> = conn
+        .query("SELECT id, user_id, content FROM conversations ORDER BY id")
+        .unwrap();
+    format!("{users:?}\n{messages:?}")
+}
