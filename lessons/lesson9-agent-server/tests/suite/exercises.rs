@@ -450,19 +450,33 @@ async fn a_token_that_is_not_the_users_is_refused_and_the_agent_is_not_asked() {
 
     assert!(
         matches!(wrong, Err(ApiError::Unauthorized(_))),
-        "a token that is no user's must be ApiError::Unauthorized (401): check the caller with \
-         `authorize`, not only that the user exists; got {wrong:?}"
+        "{}",
+        bilingual!(
+            "a token that is no user's gave {wrong:?}; expected ApiError::Unauthorized (401): \
+             check the caller's token, not only that the user exists",
+            "어느 사용자의 것도 아닌 토큰에 대해 {wrong:?}가 나왔습니다. 기대한 것은 \
+             ApiError::Unauthorized(401)입니다. 사용자가 있는지만이 아니라 호출자의 토큰을 확인하세요"
+        )
     );
     assert!(
         matches!(minas, Err(ApiError::UserNotFound(_))),
-        "another user's token must get what a user that does not exist gets \
-         (ApiError::UserNotFound): got {minas:?}"
+        "{}",
+        bilingual!(
+            "another user's token gave {minas:?}; expected what a user that does not exist gets, \
+             ApiError::UserNotFound",
+            "다른 사용자의 토큰에 대해 {minas:?}가 나왔습니다. 기대한 것은 없는 사용자가 받는 것과 같은 \
+             ApiError::UserNotFound입니다"
+        )
     );
+    let (calls, stored) = (agent.calls(), totals(&db));
     assert!(
-        agent.calls() == 0 && totals(&db) == (0, 0),
-        "for a caller who is not the user, the agent was asked {} time(s) and {:?} (messages, \
-         questions without an answer) were stored",
-        agent.calls(),
-        totals(&db)
+        calls == 0 && stored == (0, 0),
+        "{}",
+        bilingual!(
+            "for a caller who is not the user, the agent was asked {calls} time(s) and \
+             (messages, questions without an answer) = {stored:?} were stored",
+            "그 사용자가 아닌 호출자에 대해 에이전트에게 {calls}번 물었고, (메시지, 답 없는 질문) = \
+             {stored:?}가 저장되었습니다"
+        )
     );
 }
