@@ -43,3 +43,15 @@ CREATE TABLE IF NOT EXISTS conversations (
     UNIQUE KEY uq_conversations_reply_to (reply_to),
     CONSTRAINT fk_conversations_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_520_ci;
+
+-- A user's tokens (lesson 9's API): whoever shows one acts as that user. Only a SHA-256 of each
+-- token is stored: the token itself is shown once, to its user, when the user is created, so a
+-- copy of this table (a backup, a leak) lets no one in. Deleting a user deletes their tokens.
+CREATE TABLE IF NOT EXISTS user_tokens (
+    token_hash BINARY(32)      NOT NULL,
+    user_id    BIGINT UNSIGNED NOT NULL,
+    created_at DATETIME        NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    PRIMARY KEY (token_hash),
+    KEY ix_user_tokens_user (user_id),
+    CONSTRAINT fk_user_tokens_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_unicode_520_ci;

@@ -1,8 +1,8 @@
 //! Reference solution. Exercise mode compiles `exercise.rs` in place of this file.
 
-use crate::{ApiError, AppState, ChatReply, read_exchange};
+use crate::{ApiError, AppState, Caller, ChatReply, authorize, read_exchange};
 
-/// Answers `question` for user `user_id` and stores the exchange: both messages, or neither.
+/// Answers `question` for the caller's user and stores the exchange: both messages, or neither.
 ///
 /// The order is the point. The agent may take seconds; while it thinks, this request holds no
 /// pooled connection and no transaction: a transaction held open across a slow network call keeps
@@ -19,9 +19,14 @@ use crate::{ApiError, AppState, ChatReply, read_exchange};
 ///     pool.release_connection(conn)
 /// ```
 ///
-/// Errors: 422 for an empty or too long question and 404 for an unknown user, both before the
-/// agent is asked; 502 when the agent fails (nothing stored); 503 when the database is unavailable.
-pub async fn chat(state: &AppState, user_id: u64, question: String) -> Result<ChatReply, ApiError> {
+/// Errors: 422 for an empty or too long question, 401 for a token that is no user's and 404 for an
+/// unknown user (or another user's token), all before the agent is asked; 502 when the agent fails
+/// (nothing stored); 503 when the database is unavailable.
+pub async fn chat(
+    state: &AppState,
+    caller: Caller,
+    question: String,
+) -> Result<ChatReply, ApiError> {
     // 1. Refuse what cannot be stored before anyone spends time (or money) on it.
     if question.trim().is_empty() {
         return Err(ApiError::Invalid {
@@ -30,12 +35,8 @@ pub async fn chat(state: &AppState, user_id: u64, question: String) -> Result<Ch
         });
     }
     lesson7::check_length(&question)?;
-    let exists = state
-        .db(move |conn| Ok(lesson6::user_exists(conn, user_id)?))
-        .await?;
-    if !exists {
-        return Err(ApiError::no_user(user_id));
-    }
+    // The caller's token must be their user's: this also tells that the user exists.
+    state.db(move |conn| authorize(conn, caller)).await?;
 
     // 2. Ask the agent, with no connection borrowed: `state.db` above gave its connection back.
     let answer = state.agent.answer(&question).await?;
@@ -43,7 +44,7 @@ pub async fn chat(state: &AppState, user_id: u64, question: String) -> Result<Ch
     // 3. Store both rows in one transaction, and read them back as stored.
     state
         .db(move |conn| {
-            let saved = lesson8::save_exchange(conn, user_id, &question, &answer)?;
+            let saved = lesson8::save_exchange(conn, caller.user_id, &question, &answer)?;
             read_exchange(conn, saved)
         })
         .await

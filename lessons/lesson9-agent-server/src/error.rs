@@ -38,7 +38,9 @@ pub enum ApiError {
         /// What is wrong with it.
         reason: String,
     },
-    /// 404: no user has this id or email.
+    /// 401 with `WWW-Authenticate: Bearer`: the request shows no token, or one that is no user's.
+    Unauthorized(&'static str),
+    /// 404: no user has this id or email (or the token shown is another user's: the same answer).
     UserNotFound(String),
     /// 409: another user has this email.
     EmailTaken(String),
@@ -68,6 +70,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::UserNotFound(_) => StatusCode::NOT_FOUND,
             ApiError::EmailTaken(_) => StatusCode::CONFLICT,
             ApiError::Agent(_) => StatusCode::BAD_GATEWAY,
@@ -83,6 +86,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Invalid { .. } => "invalid",
+            ApiError::Unauthorized(_) => "unauthorized",
             ApiError::UserNotFound(_) => "user_not_found",
             ApiError::EmailTaken(_) => "email_taken",
             ApiError::Agent(_) => "agent_failed",
@@ -124,6 +128,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ApiError::Invalid { field, reason } => write!(f, "invalid {field}: {reason}"),
+            ApiError::Unauthorized(message) => f.write_str(message),
             ApiError::UserNotFound(message) => f.write_str(message),
             ApiError::EmailTaken(email) => {
                 write!(f, "the email {email:?} is already registered")
@@ -135,7 +140,8 @@ impl fmt::Display for ApiError {
             ),
             ApiError::OutcomeUnknown(_) => f.write_str(
                 "the database connection was lost while saving: it may or may not be stored. \
-                 Look before trying again (reload the conversation, or look the user up by email).",
+                 Look before trying again (reload the conversation; a new user's email answers \
+                 409 if the user was stored).",
             ),
             ApiError::Internal(_) => {
                 f.write_str("internal error; the server's log has the details")
@@ -150,6 +156,7 @@ impl StdError for ApiError {
         match self {
             // The agent's error is part of the message (it holds no secret), so it is not a source.
             ApiError::Invalid { .. }
+            | ApiError::Unauthorized(_)
             | ApiError::UserNotFound(_)
             | ApiError::EmailTaken(_)
             | ApiError::Agent(_)
@@ -183,6 +190,9 @@ impl IntoResponse for ApiError {
         if matches!(self, ApiError::Unavailable(_)) {
             let retry = [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
             (status, retry, body).into_response()
+        } else if matches!(self, ApiError::Unauthorized(_)) {
+            // What a client must send (RFC 6750): a bearer token.
+            (status, [(header::WWW_AUTHENTICATE, "Bearer")], body).into_response()
         } else {
             (status, body).into_response()
         }

@@ -9,6 +9,8 @@
 //!   until a shutdown future completes, then lets the requests in flight finish.
 //! * Every database call is blocking (the `mysql` crate is synchronous), so [`AppState::db`] runs it
 //!   on tokio's blocking threads with a pooled connection, never on the async worker threads.
+//! * Each user's data is theirs: every route about one user asks for the token `POST /users` gave
+//!   ([`Caller`], [`authorize`]; the rule is in `src/auth.rs`).
 //! * [`chat`] is the heart: ask the agent first, with no connection borrowed and no transaction open,
 //!   then save the question and the answer with lesson 8's transaction.
 //!
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod agent;
+mod auth;
 mod error;
 mod routes;
 mod serve;
@@ -46,9 +49,12 @@ mod solution;
 mod solution;
 
 pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, OpenAiConfig};
+pub use auth::{
+    Bearer, Caller, TokenHash, authorize, issue_token, new_token, store_token, token_owner,
+};
 pub use error::{ApiError, BoxError, RETRY_AFTER_SECS};
 pub use lesson5::{MysqlManager, MysqlPool, PoolError, PoolSettings};
-pub use routes::{ChatReply, Message, UserJson, app, read_exchange};
+pub use routes::{ChatReply, Message, NewUserJson, UserJson, app, read_exchange};
 pub use serve::{Limits, serve_with};
 pub use solution::chat;
 

@@ -1,15 +1,16 @@
 //! The routes: each handler reads the request, calls a lesson's function through [`AppState::db`],
-//! and turns the result into JSON. No SQL here but the two reads no earlier lesson has (a user by
-//! id, the two messages of a saved exchange).
+//! and turns the result into JSON. No SQL here but the reads no earlier lesson has (a user by id,
+//! by token, the two messages of a saved exchange). Every route about one user takes a [`Caller`]
+//! and starts its database work with [`authorize`] (src/auth.rs).
 
 use axum::extract::{FromRequest, FromRequestParts, RawQuery, Request, State};
 use axum::http::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::NaiveDateTime;
-use lesson2::{User, UserError};
+use lesson2::User;
 use lesson7::Conversation;
 use lesson8::Exchange;
 use mysql::prelude::Queryable;
@@ -19,6 +20,9 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use crate::auth::{
+    Bearer, Caller, TokenHash, authorize, new_token, not_a_token, store_token, token_owner,
+};
 use crate::{ApiError, AppState, chat};
 
 /// The chat page: HTML, its script and its style, plain files compiled into the binary.
@@ -49,7 +53,10 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/health", get(health))
         .route("/users", post(create_user).get(find_user))
-        .route("/users/{id}", patch(update_user).delete(delete_user))
+        .route(
+            "/users/{id}",
+            get(get_user).patch(update_user).delete(delete_user),
+        )
         .route("/users/{id}/chat", post(post_chat))
         .route("/users/{id}/conversations", get(conversations))
         .fallback(|| async {
@@ -103,10 +110,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
             })
     }
 }
-
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
-struct Path<T>(T);
 
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
@@ -163,6 +166,17 @@ impl From<Conversation> for Message {
     }
 }
 
+/// What `POST /users` answers: the new user and, this once, its token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUserJson {
+    /// The user, as every other route shows it.
+    #[serde(flatten)]
+    pub user: UserJson,
+    /// What the user shows as `Authorization: Bearer <token>` from now on. Only its hash is stored:
+    /// nobody, the server included, can show it again.
+    pub token: String,
+}
+
 /// What `POST /users/{id}/chat` answers: the two stored messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatReply {
@@ -202,6 +216,17 @@ fn user_by_id(conn: &mut impl Queryable, id: u64) -> Result<UserJson, ApiError> 
         .ok_or_else(|| ApiError::no_user(id))
 }
 
+/// The user whose token has this hash, if any.
+fn user_by_token(
+    conn: &mut impl Queryable,
+    token: TokenHash,
+) -> Result<Option<UserJson>, ApiError> {
+    match token_owner(conn, token)? {
+        Some(id) => user_by_id(conn, id).map(Some),
+        None => Ok(None),
+    }
+}
+
 async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     state
         .db(|conn| conn.ping().map_err(ApiError::from_db))
@@ -218,34 +243,37 @@ struct NewUser {
 async fn create_user(
     State(state): State<AppState>,
     AppJson(new): AppJson<NewUser>,
-) -> Result<(StatusCode, Json<UserJson>), ApiError> {
+) -> Result<(StatusCode, Json<NewUserJson>), ApiError> {
     let NewUser { name, email } = new;
-    let (name_sent, email_sent) = (name.clone(), email.clone());
+    // Made here, and only its hash goes to the database; the hash also finds out, after a lost
+    // COMMIT, whether this very request's user was stored.
+    let token = new_token()?;
+    let hash = TokenHash::of(&token);
     let created = state
         .db(move |conn| {
-            match lesson2::create_user(conn, &name_sent, &email_sent) {
-                // The INSERT was sent and its answer lost (a timeout, a dropped connection): the
-                // server may have applied it, or may still apply it.
-                Err(UserError::Db(err)) if shared::is_connection_lost(&err) => {
-                    return Err(ApiError::OutcomeUnknown(err));
-                }
-                other => other?,
-            };
-            let created = lesson2::get_user_by_email(conn, &email_sent)?;
-            created.ok_or_else(|| ApiError::Internal("the new user is not in the table".into()))
+            // The user and their token together: a user without a token could never be used.
+            // A connection lost before the COMMIT rolls both back: 503, try again.
+            let mut tx = conn
+                .start_transaction(TxOpts::default())
+                .map_err(ApiError::from_db)?;
+            let id = lesson2::create_user(&mut tx, &name, &email)?;
+            store_token(&mut tx, id, hash).map_err(ApiError::from_db)?;
+            let user = user_by_id(&mut tx, id)?;
+            match tx.commit() {
+                // The COMMIT was sent and its answer lost: the server may have applied it.
+                Err(err) if shared::is_connection_lost(&err) => Err(ApiError::OutcomeUnknown(err)),
+                other => other.map_err(ApiError::from_db),
+            }?;
+            Ok(user)
         })
         .await;
     match created {
-        Ok(user) => Ok((StatusCode::CREATED, Json(user.into()))),
+        Ok(user) => Ok((StatusCode::CREATED, Json(NewUserJson { user, token }))),
         // Never "try again" for something that may be done: ask the table, on a new connection.
         Err(ApiError::OutcomeUnknown(lost)) => {
-            let found = state
-                .db(move |conn| Ok(lesson2::get_user_by_email(conn, &email)?))
-                .await;
-            match found {
-                Ok(Some(user)) if user.name == name => Ok((StatusCode::CREATED, Json(user.into()))),
-                Ok(Some(user)) => Err(ApiError::EmailTaken(user.email)),
-                // Not there (yet), or the table cannot be read: the INSERT may still be applied.
+            match state.db(move |conn| user_by_token(conn, hash)).await {
+                Ok(Some(user)) => Ok((StatusCode::CREATED, Json(NewUserJson { user, token }))),
+                // Not there (yet), or the table cannot be read: the COMMIT may still be applied.
                 Ok(None) | Err(_) => Err(ApiError::OutcomeUnknown(lost)),
             }
         }
@@ -258,8 +286,12 @@ struct ByEmail {
     email: String,
 }
 
+/// `GET /users?email=`: the user with this email, to the holder of their token only. Open to
+/// anyone, it would tell who uses the service; with the token, it is how the chat page signs in
+/// (an email and a token).
 async fn find_user(
     State(state): State<AppState>,
+    Bearer(token): Bearer,
     RawQuery(raw): RawQuery,
     Query(query): Query<ByEmail>,
 ) -> Result<Json<UserJson>, ApiError> {
@@ -277,11 +309,30 @@ async fn find_user(
     lesson2::validate_email(&email)?;
     let user = state
         .db(move |conn| {
-            let found = lesson2::get_user_by_email(conn, &email)?;
-            found.ok_or_else(|| ApiError::UserNotFound(format!("no user has the email {email:?}")))
+            let owner = token_owner(conn, token)?.ok_or_else(not_a_token)?;
+            // Another user's email is answered like an email nobody has.
+            match lesson2::get_user_by_email(conn, &email)? {
+                Some(user) if user.id == owner => Ok(user),
+                _ => Err(ApiError::UserNotFound(format!(
+                    "no user has the email {email:?}"
+                ))),
+            }
         })
         .await?;
     Ok(Json(user.into()))
+}
+
+async fn get_user(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<UserJson>, ApiError> {
+    let user = state
+        .db(move |conn| {
+            authorize(conn, caller)?;
+            user_by_id(conn, caller.user_id)
+        })
+        .await?;
+    Ok(Json(user))
 }
 
 #[derive(Deserialize)]
@@ -292,7 +343,7 @@ struct UserChanges {
 
 async fn update_user(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    caller: Caller,
     AppJson(changes): AppJson<UserChanges>,
 ) -> Result<Json<UserJson>, ApiError> {
     if changes.name.is_none() && changes.email.is_none() {
@@ -301,8 +352,10 @@ async fn update_user(
             reason: "give a new name, a new email, or both".to_string(),
         });
     }
+    let id = caller.user_id;
     let user = state
         .db(move |conn| {
+            authorize(conn, caller)?;
             // Both changes or neither: a taken email must not leave the new name behind.
             let mut tx = conn
                 .start_transaction(TxOpts::default())
@@ -323,10 +376,14 @@ async fn update_user(
 
 async fn delete_user(
     State(state): State<AppState>,
-    Path(id): Path<u64>,
+    caller: Caller,
 ) -> Result<StatusCode, ApiError> {
     state
-        .db(move |conn| Ok(lesson6::delete_user(conn, id)?))
+        .db(move |conn| {
+            authorize(conn, caller)?;
+            // The user's tokens go with the user (ON DELETE CASCADE).
+            Ok(lesson6::delete_user(conn, caller.user_id)?)
+        })
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -338,10 +395,11 @@ struct Question {
 
 async fn post_chat(
     State(state): State<AppState>,
-    Path(user_id): Path<u64>,
+    caller: Caller,
     AppJson(body): AppJson<Question>,
 ) -> Result<(StatusCode, Json<ChatReply>), ApiError> {
-    let reply = chat(&state, user_id, body.question).await?;
+    // `chat` checks the token itself, as its first database step (the exercise).
+    let reply = chat(&state, caller, body.question).await?;
     Ok((StatusCode::CREATED, Json(reply)))
 }
 
@@ -352,7 +410,7 @@ struct Limit {
 
 async fn conversations(
     State(state): State<AppState>,
-    Path(user_id): Path<u64>,
+    caller: Caller,
     Query(query): Query<Limit>,
 ) -> Result<Json<Vec<Message>>, ApiError> {
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
@@ -364,12 +422,13 @@ async fn conversations(
     }
     let messages = state
         .db(move |conn| {
-            let messages = lesson7::get_recent_conversations(conn, user_id, limit)?;
-            // An empty list is the only case that needs a second look: a user with messages exists.
-            if messages.is_empty() && !lesson6::user_exists(conn, user_id)? {
-                return Err(ApiError::no_user(user_id));
-            }
-            Ok(messages)
+            // The token's row exists only while its user does: no other check of the user needed.
+            authorize(conn, caller)?;
+            Ok(lesson7::get_recent_conversations(
+                conn,
+                caller.user_id,
+                limit,
+            )?)
         })
         .await?;
     Ok(Json(messages.into_iter().map(Message::from).collect()))

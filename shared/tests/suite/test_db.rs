@@ -28,7 +28,7 @@ fn a_test_database_has_the_prefix_and_the_schema_and_is_empty() {
     let users: Option<u64> = conn.query_first("SELECT COUNT(*) FROM users").unwrap();
 
     assert!(db.name().starts_with(TEST_DB_PREFIX), "{}", db.name());
-    assert_eq!(tables, ["conversations", "users"]);
+    assert_eq!(tables, ["conversations", "user_tokens", "users"]);
     assert_eq!(users, Some(0));
 }
 

@@ -5,8 +5,12 @@ the lecture's (lessons/lesson4-queue-pool/README.md), pymysql keeps its defaults
 the lecture's conn.commit() calls assume), the handlers are plain `def` (FastAPI runs them on its
 thread pool), and the SQL is the lecture's (lessons 2, 7 and 8). Same JSON contract as lesson 9:
 
-    GET  /users/{id}/conversations?limit=N   200 [message, ...] newest first; 404; 422
-    POST /users/{id}/chat {"question": ...}  201 {"question": message, "answer": message}; 404; 422
+    GET  /users/{id}/conversations?limit=N   200 [message, ...] newest first; 401; 404; 422
+    POST /users/{id}/chat {"question": ...}  201 {"question": message, "answer": message}; 401; 404; 422
+
+Both need `Authorization: Bearer <token>` of that user, checked as lesson 9 checks it (the SHA-256
+of the token looked up in user_tokens, in place of the user check): 401 without a valid token,
+and for another user's token the 404 of a user that does not exist.
 
 One flaw of the lecture's way is kept on purpose: with autocommit off, a GET's SELECT opens a
 transaction that nothing ends, so under InnoDB's REPEATABLE READ that pooled connection keeps seeing
@@ -19,11 +23,12 @@ Settings: the course's DB_HOST, DB_PORT, DB_USER, DB_PASSWORD, DB_NAME, PEER_POO
 to use instead of TCP).
 """
 
+import hashlib
 import os
 from queue import Queue
 
 import pymysql
-from fastapi import FastAPI
+from fastapi import FastAPI, Header
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -74,10 +79,13 @@ MAX_LIMIT = 100
 # --- the lecture's database functions (lessons 6, 7, 8) ---------------------------------------
 
 
-def user_exists(conn, user_id):
+def token_owner(conn, token):
+    """The id of the user whose token this is, or None: only the token's SHA-256 is stored."""
+    digest = hashlib.sha256(token.encode("utf-8")).digest()
     with conn.cursor() as cursor:
-        cursor.execute("SELECT id FROM users WHERE id = %s", (user_id,))
-        return cursor.fetchone() is not None
+        cursor.execute("SELECT user_id FROM user_tokens WHERE token_hash = %s", (digest,))
+        row = cursor.fetchone()
+        return row[0] if row else None
 
 
 def get_recent_conversations(conn, user_id, limit):
@@ -177,6 +185,29 @@ def no_user(user_id):
     return error(404, "user_not_found", f"no user has id {user_id}")
 
 
+def unauthorized(message):
+    response = error(401, "unauthorized", message)
+    response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def bearer(authorization):
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def authorize(conn, user_id, token):
+    """None if `token` is user_id's; else the error response: 401, or the 404 of an unknown user."""
+    owner = token_owner(conn, token)
+    if owner is None:
+        return unauthorized("the token is not valid")
+    if owner != user_id:
+        return no_user(user_id)
+    return None
+
+
 def message(row):
     return {
         "id": row["id"],
@@ -197,14 +228,21 @@ def http_error(request, exc):
     return error(exc.status_code, "not_found" if exc.status_code == 404 else "bad_request", str(exc.detail))
 
 
+NO_TOKEN = "this route needs the header `Authorization: Bearer <token>`"
+
+
 @app.get("/users/{user_id}/conversations")
-def conversations(user_id: int, limit: int = 20):
+def conversations(user_id: int, limit: int = 20, authorization: str | None = Header(default=None)):
+    token = bearer(authorization)
+    if token is None:
+        return unauthorized(NO_TOKEN)
     if not 1 <= limit <= MAX_LIMIT:
         return error(422, "invalid", f"invalid limit: it is {limit}, it must be from 1 to {MAX_LIMIT}")
     conn = pool.get_conn()
     try:
-        if not user_exists(conn, user_id):
-            return no_user(user_id)
+        refused = authorize(conn, user_id, token)
+        if refused:
+            return refused
         rows = get_recent_conversations(conn, user_id, limit)
     finally:
         pool.release_connection(conn)
@@ -216,7 +254,10 @@ class Question(BaseModel):
 
 
 @app.post("/users/{user_id}/chat", status_code=201)
-def chat(user_id: int, body: Question):
+def chat(user_id: int, body: Question, authorization: str | None = Header(default=None)):
+    token = bearer(authorization)
+    if token is None:
+        return unauthorized(NO_TOKEN)
     question = body.question
     if not question.strip():
         return error(422, "invalid", "invalid question: it is empty")
@@ -228,8 +269,9 @@ def chat(user_id: int, body: Question):
     answer = offline_answer(question)  # no connection held while the agent thinks
     conn = pool.get_conn()
     try:
-        if not user_exists(conn, user_id):
-            return no_user(user_id)
+        refused = authorize(conn, user_id, token)
+        if refused:
+            return refused
         question_id, answer_id = save_exchange(conn, user_id, question, answer)
         rows = read_exchange(conn, question_id, answer_id)
     finally:

@@ -84,6 +84,9 @@ sql "$db" < "$root/docker/schema.sql"
   for i in $(seq 1 $((readers + chatters))); do
     echo "INSERT INTO users (name, email) VALUES ('peer $i', 'peer-$i@example.com');"
   done
+  # Each user's token, stored as lesson 9 stores one (its SHA-256): "peer-token-<id>", made up for
+  # this throwaway database only (a real token is random; POST /users makes one).
+  echo "INSERT INTO user_tokens (token_hash, user_id) SELECT UNHEX(SHA2(CONCAT('peer-token-', id), 256)), id FROM users;"
   question="Why does a connection pool make a server faster?"
   answer="(offline agent) A connection pool opens connections once, lends one per request and takes it back."
   for user in $(seq 1 "$readers"); do
@@ -116,7 +119,8 @@ rust_pid=$!
 
 wait_ready() { # $1 name, $2 port, $3 pid: up to 60 s for a 200 on a reader's conversations
   for _ in $(seq 1 600); do
-    if curl -fs -o /dev/null "http://127.0.0.1:$2/users/1/conversations"; then return 0; fi
+    if curl -fs -o /dev/null -H "Authorization: Bearer peer-token-1" \
+      "http://127.0.0.1:$2/users/1/conversations"; then return 0; fi
     if ! kill -0 "$3" 2>/dev/null; then
       echo "$1 stopped before it served; its log:" >&2; cat "$workdir/$1.log" >&2; exit 1
     fi

@@ -1,5 +1,6 @@
 -- wrk's script for compare.sh: `wrk ... -s load.lua <url> -- conversations|chat <id,id,...>`.
--- Each request goes to the next user of the list, round robin, so every user gets the same share.
+-- Each request goes to the next user of the list, round robin, so every user gets the same share,
+-- with that user's token (compare.sh stores "peer-token-<id>" for each user).
 -- At the end it prints one line compare.sh reads (times in microseconds):
 --   RESULT <requests> <duration> <p50> <p99> <socket errors> <non-2xx answers>
 
@@ -18,11 +19,12 @@ end
 function request()
   next_user = next_user % #users + 1
   local user = users[next_user]
+  local auth = "Bearer peer-token-" .. user
   if endpoint == "chat" then
     return wrk.format("POST", "/users/" .. user .. "/chat",
-      { ["Content-Type"] = "application/json" }, chat_body)
+      { ["Content-Type"] = "application/json", ["Authorization"] = auth }, chat_body)
   end
-  return wrk.format("GET", "/users/" .. user .. "/conversations")
+  return wrk.format("GET", "/users/" .. user .. "/conversations", { ["Authorization"] = auth })
 end
 
 function done(summary, latency, requests)

@@ -7,9 +7,10 @@
 //! - `POST /users/{id}/chat`: a question, the offline agent's answer, both saved in one transaction.
 //!
 //! The **direct call** does the same database work with the same pool from plain threads, without
-//! HTTP: lesson 7's `get_recent_conversations`, or lesson 6's `user_exists`, the offline answer and
-//! lesson 8's `save_exchange` with lesson 9's `read_exchange`. It is the floor; "x direct" is what
-//! HTTP, axum, the hop to a blocking thread and JSON add to it.
+//! HTTP: lesson 9's token check (`authorize`), then lesson 7's `get_recent_conversations`, or the
+//! offline answer and lesson 8's `save_exchange` with lesson 9's `read_exchange`. It is the floor;
+//! "x direct" is what HTTP, axum, the hop to a blocking thread and JSON add to it.
+//! Each user gets a token when the server starts (lesson 9's `issue_token`); it stays in memory.
 //!
 //! The client is hyper's HTTP/1.1 client connection (hyper is the HTTP library under axum and
 //! reqwest), so the bench writes no HTTP of its own and adds no client pool around it: a load
@@ -160,6 +161,9 @@ pub struct Server {
     pub readers: Vec<u64>,
     /// The users who chat, one per client (each chat adds to their conversation, not the readers').
     pub chatters: Vec<u64>,
+    /// Each reader's and each chatter's token, in the same order (never printed).
+    reader_tokens: Vec<String>,
+    chatter_tokens: Vec<String>,
     pub pool_sees: String,
     server_runtime: Runtime,
     client_runtime: Runtime,
@@ -189,8 +193,13 @@ impl Server {
         );
         let (readers, chatters) = users[..2 * clients].split_at(clients);
         let pool = lesson9::build_pool(config, pool_size).context("lesson9::build_pool failed")?;
-        let pool_sees = {
+        let (pool_sees, reader_tokens, chatter_tokens) = {
             let mut conn = lesson5::checkout(&pool, crate::args::CHECKOUT_TIMEOUT)?;
+            let mut tokens = |users: &[u64]| -> anyhow::Result<Vec<String>> {
+                let issue = |&user: &u64| lesson9::issue_token(&mut **conn, user);
+                Ok(users.iter().map(issue).collect::<Result<_, _>>()?)
+            };
+            let (reader_tokens, chatter_tokens) = (tokens(readers)?, tokens(chatters)?);
             for &user in readers {
                 for _ in 0..CONVERSATION_LIMIT / 2 {
                     let answer = lesson9::OfflineAgent::reply(QUESTION);
@@ -198,7 +207,11 @@ impl Server {
                         .context("could not seed a conversation")?;
                 }
             }
-            crate::setup::client_host_seen_by_server(&mut conn)?
+            (
+                crate::setup::client_host_seen_by_server(&mut conn)?,
+                reader_tokens,
+                chatter_tokens,
+            )
         };
         let state = lesson9::AppState::new(pool, Arc::new(lesson9::OfflineAgent));
 
@@ -227,6 +240,8 @@ impl Server {
             state,
             readers: readers.to_vec(),
             chatters: chatters.to_vec(),
+            reader_tokens,
+            chatter_tokens,
             pool_sees,
             server_runtime,
             client_runtime,
@@ -291,19 +306,23 @@ impl Server {
         let checkout = || lesson5::checkout(pool, timeout);
         match endpoint {
             Endpoint::Conversations => {
+                // As the handler does: the token checked, then the read, on one checkout.
                 let user = self.readers[client];
+                let caller = lesson9::Caller::new(user, &self.reader_tokens[client]);
+                let mut conn = checkout()?;
+                lesson9::authorize(&mut **conn, caller).context("lesson9::authorize failed")?;
                 let messages =
-                    lesson7::get_recent_conversations(&mut **checkout()?, user, CONVERSATION_LIMIT)
+                    lesson7::get_recent_conversations(&mut **conn, user, CONVERSATION_LIMIT)
                         .context("lesson7::get_recent_conversations failed")?;
                 check_conversation(user, messages.len())
             }
             Endpoint::Chat => {
-                // As the handler does: the user exists, the agent answers (with no connection
+                // As the handler does: the token checked, the agent answers (with no connection
                 // borrowed), then both rows are saved and read back on a second checkout.
                 let user = self.chatters[client];
-                let exists = lesson6::user_exists(&mut **checkout()?, user)
-                    .context("lesson6::user_exists failed")?;
-                ensure!(exists, "wrong answer: user {user} is missing");
+                let caller = lesson9::Caller::new(user, &self.chatter_tokens[client]);
+                lesson9::authorize(&mut **checkout()?, caller)
+                    .context("lesson9::authorize failed")?;
                 let answer = lesson9::OfflineAgent::reply(QUESTION);
                 let mut conn = checkout()?;
                 let saved = lesson8::save_exchange(&mut conn, user, QUESTION, &answer)
@@ -411,20 +430,25 @@ struct Request {
     path: String,
     host: String,
     body: Bytes,
+    /// `Bearer <the user's token>`.
+    authorization: String,
     user: u64,
 }
 
 impl Request {
     fn new(server: &Server, endpoint: Endpoint, c: usize) -> Request {
-        let (path, user) = match endpoint {
-            Endpoint::Conversations => ("conversations", server.readers[c]),
-            Endpoint::Chat => ("chat", server.chatters[c]),
+        let (path, user, token) = match endpoint {
+            Endpoint::Conversations => {
+                ("conversations", server.readers[c], &server.reader_tokens[c])
+            }
+            Endpoint::Chat => ("chat", server.chatters[c], &server.chatter_tokens[c]),
         };
         Request {
             endpoint,
             path: format!("/users/{user}/{path}"),
             host: server.base_url.trim_start_matches("http://").to_string(),
             body: Bytes::from(serde_json::json!({ "question": QUESTION }).to_string()),
+            authorization: format!("Bearer {token}"),
             user,
         }
     }
@@ -433,7 +457,8 @@ impl Request {
     async fn send(&self, sender: &mut Sender) -> anyhow::Result<()> {
         let builder = hyper::Request::builder()
             .uri(&self.path)
-            .header(hyper::header::HOST, &self.host);
+            .header(hyper::header::HOST, &self.host)
+            .header(hyper::header::AUTHORIZATION, &self.authorization);
         let (request, expected) = match self.endpoint {
             Endpoint::Conversations => (builder.body(Full::default()), hyper::StatusCode::OK),
             Endpoint::Chat => (

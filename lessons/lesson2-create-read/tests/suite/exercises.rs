@@ -368,7 +368,7 @@ mod step_a {
         }
         let tables = db.table_names();
         assert!(
-            tables == ["conversations", "users"],
+            tables == ["conversations", "user_tokens", "users"],
             "{}",
             bilingual!(
                 "a name dropped a table: {tables:?}",

@@ -311,7 +311,7 @@ mod step_a {
         );
         let tables = db.table_names();
         assert!(
-            tables == ["conversations", "users"],
+            tables == ["conversations", "user_tokens", "users"],
             "{}",
             bilingual!(
                 "a table was dropped: {tables:?}",

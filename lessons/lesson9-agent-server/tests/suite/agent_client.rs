@@ -189,10 +189,11 @@ async fn through_the_server_a_failing_service_is_502_with_nothing_stored_and_no_
     let state = AppState::new(pool(&db, 2), Arc::new(agent(url)));
     let server = Server::start(state).await;
     let http = client();
-    let id = create_user(&http, &server, "Mina", "mina@example.com").await;
+    let (id, token) = create_user(&http, &server, "Mina", "mina@example.com").await;
 
     let reply = http
         .post(server.at(&format!("/users/{id}/chat")))
+        .bearer_auth(&token)
         .json(&json!({"question": "hello"}))
         .send()
         .await

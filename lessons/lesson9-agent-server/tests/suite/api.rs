@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::common::{FnAgent, Server, client, create_user, offline_server, pool, totals};
+use crate::common::{
+    FnAgent, Server, client, create_user, give_token, offline_server, pool, totals,
+};
 use lesson9::{AgentError, AppState, OfflineAgent};
 use mysql::prelude::Queryable;
 use reqwest::StatusCode;
@@ -61,7 +63,7 @@ async fn when_no_connection_comes_free_health_and_chat_are_503_with_retry_after(
     };
     let server = Server::start(state).await;
     let http = client();
-    let user_id = create_user(&http, &server, "Busy", "busy@example.com").await;
+    let (user_id, token) = create_user(&http, &server, "Busy", "busy@example.com").await;
     // The test holds the pool's only connection: every request's checkout times out.
     let held = tokio::task::spawn_blocking(move || pool.get().unwrap())
         .await
@@ -70,6 +72,7 @@ async fn when_no_connection_comes_free_health_and_chat_are_503_with_retry_after(
     let health = http.get(server.at("/health")).send().await.unwrap();
     let chat = http
         .post(server.at(&format!("/users/{user_id}/chat")))
+        .bearer_auth(&token)
         .json(&json!({"question": "anyone there?"}))
         .header("x-request-id", "from-the-client-42")
         .send()
@@ -123,17 +126,34 @@ async fn users_are_created_found_renamed_and_deleted() {
         "{user}"
     );
     let id = user["id"].as_u64().unwrap();
+    let token = user["token"].as_str().unwrap().to_string();
+    assert!(
+        token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "the new user's token is 32 random bytes in hex: {token:?}"
+    );
+    let mut shown = user.clone();
+    shown.as_object_mut().unwrap().remove("token");
 
     let found = http
         .get(server.at("/users?email=minsu@example.com"))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     let (status, by_email) = status_and_json(found).await;
-    assert!(status == 200 && by_email == user, "{status} {by_email}");
+    assert!(status == 200 && by_email == shown, "{status} {by_email}");
+    let by_id = http
+        .get(server.at(&format!("/users/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let (status, by_id) = status_and_json(by_id).await;
+    assert!(status == 200 && by_id == shown, "{status} {by_id}");
 
     let renamed = http
         .patch(server.at(&format!("/users/{id}")))
+        .bearer_auth(&token)
         .json(&json!({"name": "김민수"}))
         .send()
         .await
@@ -146,6 +166,7 @@ async fn users_are_created_found_renamed_and_deleted() {
 
     let moved = http
         .patch(server.at(&format!("/users/{id}")))
+        .bearer_auth(&token)
         .json(&json!({"email": "minsu.kim@example.com"}))
         .send()
         .await
@@ -158,16 +179,19 @@ async fn users_are_created_found_renamed_and_deleted() {
 
     let deleted = http
         .delete(server.at(&format!("/users/{id}")))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
     assert!(deleted.status() == 204, "{}", deleted.status());
+    // The user's token went with the user.
     let again = http
         .delete(server.at(&format!("/users/{id}")))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
-    expect_error(again, 404, "user_not_found").await;
+    expect_error(again, 401, "unauthorized").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -176,7 +200,7 @@ async fn a_taken_email_is_409_on_create_and_on_update_and_changes_nothing() {
     let server = offline_server(&db).await;
     let http = client();
     create_user(&http, &server, "Alice", "alice@example.com").await;
-    let bob = create_user(&http, &server, "Bob", "bob@example.com").await;
+    let (bob, token) = create_user(&http, &server, "Bob", "bob@example.com").await;
 
     let duplicate = http
         .post(server.at("/users"))
@@ -189,6 +213,7 @@ async fn a_taken_email_is_409_on_create_and_on_update_and_changes_nothing() {
     // Name and email in one PATCH: the taken email must not leave the new name behind.
     let update = http
         .patch(server.at(&format!("/users/{bob}")))
+        .bearer_auth(&token)
         .json(&json!({"name": "Robert", "email": "alice@example.com"}))
         .send()
         .await
@@ -196,6 +221,7 @@ async fn a_taken_email_is_409_on_create_and_on_update_and_changes_nothing() {
     expect_error(update, 409, "email_taken").await;
     let bob_now = http
         .get(server.at("/users?email=bob@example.com"))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -211,7 +237,7 @@ async fn invalid_input_is_422_naming_the_field() {
     let db = TestDb::new().unwrap();
     let server = offline_server(&db).await;
     let http = client();
-    let id = create_user(&http, &server, "Carol", "carol@example.com").await;
+    let (id, token) = create_user(&http, &server, "Carol", "carol@example.com").await;
 
     let cases = [
         (
@@ -230,30 +256,36 @@ async fn invalid_input_is_422_naming_the_field() {
         ),
         (
             http.patch(server.at(&format!("/users/{id}")))
+                .bearer_auth(&token)
                 .json(&json!({"name": "a".repeat(101)})),
             "name",
         ),
         (
             http.patch(server.at(&format!("/users/{id}")))
+                .bearer_auth(&token)
                 .json(&json!({})),
             "name",
         ),
         (
             http.post(server.at(&format!("/users/{id}/chat")))
+                .bearer_auth(&token)
                 .json(&json!({"question": "  "})),
             "question",
         ),
         (
             http.post(server.at(&format!("/users/{id}/chat")))
+                .bearer_auth(&token)
                 .json(&json!({"question": "가".repeat(lesson7::MAX_CONTENT_BYTES / 3 + 1)})),
             "question",
         ),
         (
-            http.get(server.at(&format!("/users/{id}/conversations?limit=0"))),
+            http.get(server.at(&format!("/users/{id}/conversations?limit=0")))
+                .bearer_auth(&token),
             "limit",
         ),
         (
-            http.get(server.at(&format!("/users/{id}/conversations?limit=101"))),
+            http.get(server.at(&format!("/users/{id}/conversations?limit=101")))
+                .bearer_auth(&token),
             "limit",
         ),
     ];
@@ -301,7 +333,13 @@ async fn malformed_requests_get_axums_statuses_as_json() {
         .unwrap();
     expect_error(bad_id, 400, "bad_request").await;
 
-    let no_email = http.get(server.at("/users")).send().await.unwrap();
+    // (The token is read first, and checked only once the request is well formed.)
+    let no_email = http
+        .get(server.at("/users"))
+        .bearer_auth("any-token")
+        .send()
+        .await
+        .unwrap();
     expect_error(no_email, 400, "bad_request").await;
 
     let no_route = http.get(server.at("/nowhere")).send().await.unwrap();
@@ -316,9 +354,12 @@ async fn unknown_users_are_404_everywhere() {
     let db = TestDb::new().unwrap();
     let server = offline_server(&db).await;
     let http = client();
+    // A valid token, of a user who asks about users that do not exist.
+    let (_, token) = create_user(&http, &server, "Nosy", "nosy@example.com").await;
 
     let requests = [
         http.get(server.at("/users?email=nobody@example.com")),
+        http.get(server.at("/users/999")),
         http.patch(server.at("/users/999"))
             .json(&json!({"name": "X"})),
         http.delete(server.at("/users/999")),
@@ -326,6 +367,7 @@ async fn unknown_users_are_404_everywhere() {
             .json(&json!({"question": "hi"})),
         http.get(server.at("/users/999/conversations")),
     ];
+    let requests = requests.map(|request| request.bearer_auth(&token));
     for request in requests {
         expect_error(request.send().await.unwrap(), 404, "user_not_found").await;
     }
@@ -336,9 +378,10 @@ async fn a_chat_stores_both_messages_and_the_conversation_lists_them_newest_firs
     let db = TestDb::new().unwrap();
     let server = offline_server(&db).await;
     let http = client();
-    let id = create_user(&http, &server, "Dana", "dana@example.com").await;
+    let (id, token) = create_user(&http, &server, "Dana", "dana@example.com").await;
     let empty = http
         .get(server.at(&format!("/users/{id}/conversations")))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -352,6 +395,7 @@ async fn a_chat_stores_both_messages_and_the_conversation_lists_them_newest_firs
     for question in ["트랜잭션이 뭐예요? 🤔", "What is a pool?"] {
         let reply = http
             .post(server.at(&format!("/users/{id}/chat")))
+            .bearer_auth(&token)
             .json(&json!({"question": question}))
             .send()
             .await
@@ -374,6 +418,7 @@ async fn a_chat_stores_both_messages_and_the_conversation_lists_them_newest_firs
 
     let listed = http
         .get(server.at(&format!("/users/{id}/conversations?limit=3")))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();
@@ -400,10 +445,11 @@ async fn when_the_agent_fails_the_chat_is_502_and_nothing_is_stored() {
     let agent = FnAgent::new(|_| Err(AgentError::Status(500)));
     let server = Server::start(AppState::new(pool(&db, 2), agent.clone())).await;
     let http = client();
-    let id = create_user(&http, &server, "Erin", "erin@example.com").await;
+    let (id, token) = create_user(&http, &server, "Erin", "erin@example.com").await;
 
     let reply = http
         .post(server.at(&format!("/users/{id}/chat")))
+        .bearer_auth(&token)
         .json(&json!({"question": "hello?"}))
         .send()
         .await
@@ -534,8 +580,9 @@ async fn a_lookup_follows_the_rules_of_creation_and_finds_no_look_alike() {
     let db = TestDb::new().unwrap();
     let mut conn = db.conn();
     // Stored with plain SQL, as rows a bug or another program could have left.
-    insert_user(&mut conn, "Mina", "mina@example.com").unwrap();
+    let mina = insert_user(&mut conn, "Mina", "mina@example.com").unwrap();
     insert_user(&mut conn, "Replaced", "\u{FFFD}\u{FFFD}@example.com").unwrap();
+    let token = give_token(&db, mina);
     let server = offline_server(&db).await;
     let http = client();
 
@@ -547,6 +594,7 @@ async fn a_lookup_follows_the_rules_of_creation_and_finds_no_look_alike() {
     ] {
         let reply = http
             .get(server.at(&format!("/users?email={email}")))
+            .bearer_auth(&token)
             .send()
             .await
             .unwrap();
@@ -556,6 +604,7 @@ async fn a_lookup_follows_the_rules_of_creation_and_finds_no_look_alike() {
     // Bytes that are not UTF-8 would be decoded to U+FFFD, the stored look-alike's characters.
     let not_utf8 = http
         .get(server.at("/users?email=%ff%fe@example.com"))
+        .bearer_auth(&token)
         .send()
         .await
         .unwrap();

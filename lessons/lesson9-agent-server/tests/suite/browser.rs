@@ -1,6 +1,7 @@
 //! The chat page in a real headless browser (Debian's chromium, driven by chromedriver over the
-//! WebDriver protocol): choose a user by email, type a question, send it, see the answer on the
-//! page, and find both rows in the database.
+//! WebDriver protocol): create a user, type a question, send it, see the answer on the page, and
+//! find both rows in the database; stay signed in across a reload (the token kept in the browser),
+//! sign out and in again with the token, and see a clear message when a token is refused (401).
 //!
 //! Without chromium and chromedriver the test says loudly why it skips, and fails when `CI=true`.
 //! Paths: `CHROME_BIN` and `CHROMEDRIVER`, or /usr/bin/chromium and /usr/bin/chromedriver.
@@ -72,6 +73,16 @@ impl Session {
             reqwest::Method::POST,
             &format!("/element/{element}/value"),
             Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    async fn clear(&self, css: &str) {
+        let element = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
         )
         .await;
     }
@@ -179,19 +190,27 @@ async fn in_the_browser_a_question_is_answered_shown_and_stored() {
         base: format!("{driver}/session/{id}"),
     };
 
-    page.call(
-        reqwest::Method::POST,
-        "/url",
-        Some(json!({"url": server.at("/")})),
-    )
-    .await;
+    let open_page = || async {
+        page.call(
+            reqwest::Method::POST,
+            "/url",
+            Some(json!({"url": server.at("/")})),
+        )
+        .await
+    };
+    open_page().await;
     page.type_into("#email", "jisu@example.com").await;
     page.type_into("#name", "이지수").await;
-    page.click("#login").await;
+    page.click("#create").await;
     let user = page.wait_for_text("#user", |t| t.contains("이지수")).await;
     assert!(
         user.contains("jisu@example.com"),
         "the page shows the new user: {user:?}"
+    );
+    let token = page.text("#token-shown").await;
+    assert!(
+        token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "the page shows the new user's token once: {token:?}"
     );
 
     // chromedriver types only characters of the Basic Multilingual Plane: the emoji is set by script.
@@ -222,9 +241,6 @@ async fn in_the_browser_a_question_is_answered_shown_and_stored() {
         "the page shows the error: {error:?}"
     );
 
-    page.call(reqwest::Method::DELETE, "", None).await;
-    let _ = std::fs::remove_dir_all(&profile);
-
     let jisu = lesson2::get_user_by_email(&mut db.conn(), "jisu@example.com").unwrap();
     let jisu = jisu.expect("the page created the user");
     let stored = lesson7::get_recent_conversations(&mut db.conn(), jisu.id, 10).unwrap();
@@ -238,4 +254,69 @@ async fn in_the_browser_a_question_is_answered_shown_and_stored() {
         "the answer replies to the question"
     );
     assert!(totals(&db) == (2, 0), "{:?}", totals(&db));
+
+    // The token is kept in the browser: a reload is still signed in, with the conversation.
+    open_page().await;
+    let user = page.wait_for_text("#user", |t| t.contains("이지수")).await;
+    let history = page
+        .wait_for_text("#history", |t| t.contains(question))
+        .await;
+    assert!(
+        user.contains("이지수") && history.contains(question),
+        "after a reload the page is still signed in: {user:?}, {history:?}"
+    );
+
+    // Signed out, a wrong token is refused with a message that says so; the right one signs in.
+    page.click("#signout").await;
+    page.type_into("#email", "jisu@example.com").await;
+    page.type_into("#token", &"0".repeat(64)).await;
+    page.click("#signin").await;
+    let error = page.wait_for_text("#error", |t| !t.is_empty()).await;
+    assert!(
+        error.contains("401") && error.contains("token is not valid"),
+        "a wrong token is refused with a clear message: {error:?}"
+    );
+    page.clear("#token").await;
+    page.type_into("#token", &token).await;
+    page.click("#signin").await;
+    let user = page.wait_for_text("#user", |t| t.contains("이지수")).await;
+    assert!(
+        user.contains("이지수"),
+        "signed in with the token: {user:?}"
+    );
+
+    // The user deleted elsewhere: the next question is refused (401), and the page says why.
+    let deleted = http
+        .delete(server.at(&format!("/users/{}", jisu.id)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        deleted.status() == 204,
+        "deleting the user: {}",
+        deleted.status()
+    );
+    page.type_into("#question", "still there?").await;
+    page.click("#send").await;
+    let error = page.wait_for_text("#error", |t| t.contains("401")).await;
+    assert!(
+        error.contains("401") && error.contains("Sign in again"),
+        "a refused token is shown on the page: {error:?}"
+    );
+    let kept: Value = page
+        .call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": "return localStorage.getItem('lesson9.session')", "args": []})),
+        )
+        .await;
+    assert!(
+        kept.is_null(),
+        "a refused token is removed from the browser: {kept}"
+    );
+
+    page.call(reqwest::Method::DELETE, "", None).await;
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(totals(&db) == (0, 0), "{:?}", totals(&db));
 }

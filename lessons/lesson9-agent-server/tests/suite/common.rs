@@ -92,8 +92,13 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// Creates a user through the API and returns its id.
-pub async fn create_user(http: &reqwest::Client, server: &Server, name: &str, email: &str) -> u64 {
+/// Creates a user through the API and returns its id and its token.
+pub async fn create_user(
+    http: &reqwest::Client,
+    server: &Server,
+    name: &str,
+    email: &str,
+) -> (u64, String) {
     let reply = http
         .post(server.at("/users"))
         .json(&serde_json::json!({"name": name, "email": email}))
@@ -106,7 +111,14 @@ pub async fn create_user(http: &reqwest::Client, server: &Server, name: &str, em
         reply.status()
     );
     let user: Value = reply.json().await.unwrap();
-    user["id"].as_u64().expect("the new user has a numeric id")
+    let id = user["id"].as_u64().expect("the new user has a numeric id");
+    let token = user["token"].as_str().expect("the new user has a token");
+    (id, token.to_string())
+}
+
+/// Gives user `user_id`, inserted with plain SQL, a token, and returns it.
+pub fn give_token(db: &TestDb, user_id: u64) -> String {
+    lesson9::issue_token(&mut db.conn(), user_id).expect("the token is stored")
 }
 
 /// An agent whose answer the test chooses, and that counts how often it was asked.

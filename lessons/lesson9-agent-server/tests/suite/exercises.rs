@@ -7,17 +7,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
 
-use crate::common::{FnAgent, pool, totals};
+use crate::common::{FnAgent, give_token, pool, totals};
 use lesson5::MysqlManager;
-use lesson9::{Agent, AgentError, ApiError, AppState, ChatReply};
+use lesson9::{Agent, AgentError, ApiError, AppState, Caller, ChatReply};
 use mysql::prelude::Queryable;
 use shared::bilingual;
 use shared::testing::{TestDb, insert_user};
 
-/// A state over `db` with a pool of `size` and `agent`, and a user to chat as.
-fn setup(db: &TestDb, size: u32, agent: Arc<dyn Agent>) -> (AppState, u64) {
+/// A state over `db` with a pool of `size` and `agent`, and a user to chat as (with their token).
+fn setup(db: &TestDb, size: u32, agent: Arc<dyn Agent>) -> (AppState, Caller) {
+    (AppState::new(pool(db, size), agent), jihoon(db))
+}
+
+/// A new user, and a caller who shows that user's token.
+fn jihoon(db: &TestDb) -> Caller {
     let user_id = insert_user(&mut db.conn(), "Jihoon", "jihoon@example.com").unwrap();
-    (AppState::new(pool(db, size), agent), user_id)
+    Caller::new(user_id, &give_token(db, user_id))
 }
 
 fn echo(question: &str) -> Result<String, AgentError> {
@@ -27,9 +32,9 @@ fn echo(question: &str) -> Result<String, AgentError> {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_question_and_its_answer_are_stored_together_and_returned_as_stored() {
     let db = TestDb::new().unwrap();
-    let (state, user_id) = setup(&db, 2, FnAgent::new(echo));
+    let (state, caller) = setup(&db, 2, FnAgent::new(echo));
 
-    let reply: ChatReply = lesson9::chat(&state, user_id, "ACID가 뭐예요? 😀".to_string())
+    let reply: ChatReply = lesson9::chat(&state, caller, "ACID가 뭐예요? 😀".to_string())
         .await
         .unwrap_or_else(|err| {
             panic!(
@@ -42,7 +47,7 @@ async fn the_question_and_its_answer_are_stored_together_and_returned_as_stored(
         });
 
     let stored: Vec<lesson9::Message> =
-        lesson7::get_recent_conversations(&mut db.conn(), user_id, 10)
+        lesson7::get_recent_conversations(&mut db.conn(), caller.user_id, 10)
             .unwrap()
             .into_iter()
             .map(lesson9::Message::from)
@@ -80,10 +85,10 @@ async fn the_agent_is_asked_while_the_request_holds_no_pooled_connection() {
         seen.store(lender.try_get().is_some(), Ordering::SeqCst);
         echo(question)
     });
-    let user_id = insert_user(&mut db.conn(), "Jihoon", "jihoon@example.com").unwrap();
+    let caller = jihoon(&db);
     let state = AppState::new(pool, agent.clone());
 
-    let result = lesson9::chat(&state, user_id, "is a connection free?".to_string()).await;
+    let result = lesson9::chat(&state, caller, "is a connection free?".to_string()).await;
 
     assert!(
         agent.calls() == 1,
@@ -116,9 +121,9 @@ async fn the_agent_is_asked_while_the_request_holds_no_pooled_connection() {
 async fn when_the_agent_fails_the_error_is_the_agents_and_nothing_is_stored() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(|_| Err(AgentError::Status(503)));
-    let (state, user_id) = setup(&db, 2, agent.clone());
+    let (state, caller) = setup(&db, 2, agent.clone());
 
-    let result = lesson9::chat(&state, user_id, "hello?".to_string()).await;
+    let result = lesson9::chat(&state, caller, "hello?".to_string()).await;
 
     assert!(
         matches!(result, Err(ApiError::Agent(AgentError::Status(503)))),
@@ -155,12 +160,12 @@ async fn when_the_agent_fails_the_error_is_the_agents_and_nothing_is_stored() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_question_is_stored_exactly_as_the_user_wrote_it() {
     let db = TestDb::new().unwrap();
-    let (state, user_id) = setup(&db, 2, FnAgent::new(echo));
+    let (state, caller) = setup(&db, 2, FnAgent::new(echo));
     let typed = "  트랜잭션이 뭐예요?\n  (indented)  ";
 
-    let result = lesson9::chat(&state, user_id, typed.to_string()).await;
+    let result = lesson9::chat(&state, caller, typed.to_string()).await;
 
-    let stored: Vec<String> = lesson7::get_recent_conversations(&mut db.conn(), user_id, 10)
+    let stored: Vec<String> = lesson7::get_recent_conversations(&mut db.conn(), caller.user_id, 10)
         .unwrap()
         .into_iter()
         .map(|message| message.content)
@@ -182,13 +187,13 @@ async fn the_question_is_stored_exactly_as_the_user_wrote_it() {
 async fn a_database_error_during_the_user_check_is_not_an_unknown_user() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(echo);
-    let (state, user_id) = setup(&db, 2, agent.clone());
+    let (state, caller) = setup(&db, 2, agent.clone());
     // The check's query now fails on the server: the table it reads is gone.
     db.conn()
-        .query_drop("RENAME TABLE users TO users_moved_away")
+        .query_drop("RENAME TABLE user_tokens TO user_tokens_moved_away")
         .unwrap();
 
-    let result = lesson9::chat(&state, user_id, "is anyone there?".to_string()).await;
+    let result = lesson9::chat(&state, caller, "is anyone there?".to_string()).await;
 
     assert!(
         result
@@ -218,9 +223,9 @@ async fn a_database_error_during_the_user_check_is_not_an_unknown_user() {
 async fn an_answer_too_long_to_store_leaves_no_question_behind() {
     let db = TestDb::new().unwrap();
     let rambling = |_: &str| Ok("DB! ".repeat(lesson7::MAX_CONTENT_BYTES / 4 + 1));
-    let (state, user_id) = setup(&db, 2, FnAgent::new(rambling));
+    let (state, caller) = setup(&db, 2, FnAgent::new(rambling));
 
-    let result = lesson9::chat(&state, user_id, "tell me everything".to_string()).await;
+    let result = lesson9::chat(&state, caller, "tell me everything".to_string()).await;
 
     assert!(
         totals(&db) == (0, 0),
@@ -247,10 +252,10 @@ async fn an_answer_too_long_to_store_leaves_no_question_behind() {
 async fn an_empty_question_is_invalid_and_never_reaches_the_agent() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(echo);
-    let (state, user_id) = setup(&db, 2, agent.clone());
+    let (state, caller) = setup(&db, 2, agent.clone());
 
     for empty in ["", "   ", "\n\t"] {
-        let result = lesson9::chat(&state, user_id, empty.to_string()).await;
+        let result = lesson9::chat(&state, caller, empty.to_string()).await;
         assert!(
             matches!(
                 result,
@@ -292,14 +297,14 @@ async fn an_empty_question_is_invalid_and_never_reaches_the_agent() {
 async fn a_question_too_long_to_store_is_invalid_and_never_reaches_the_agent() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(echo);
-    let (state, user_id) = setup(&db, 2, agent.clone());
+    let (state, caller) = setup(&db, 2, agent.clone());
     // The limit is in bytes, as the column stores them: a Hangul syllable takes 3 in UTF-8.
     let ascii = "a".repeat(lesson7::MAX_CONTENT_BYTES + 1);
     let korean = "가".repeat(lesson7::MAX_CONTENT_BYTES / 3 + 1);
 
     for too_long in [ascii, korean] {
         let (bytes, chars) = (too_long.len(), too_long.chars().count());
-        let result = lesson9::chat(&state, user_id, too_long).await;
+        let result = lesson9::chat(&state, caller, too_long).await;
 
         assert!(
             agent.calls() == 0,
@@ -357,11 +362,11 @@ async fn every_database_call_runs_off_the_async_thread() {
         .event_handler(Box::new(used_on.clone()))
         .build(manager)
         .expect("the pool opens its connections");
-    let user_id = insert_user(&mut db.conn(), "Jihoon", "jihoon@example.com").unwrap();
+    let caller = jihoon(&db);
     let state = AppState::new(pool, FnAgent::new(echo));
     let async_thread = thread::current().id();
 
-    let result = lesson9::chat(&state, user_id, "where do you run?".to_string()).await;
+    let result = lesson9::chat(&state, caller, "where do you run?".to_string()).await;
 
     let threads = used_on.0.lock().unwrap().clone();
     assert!(
@@ -399,9 +404,12 @@ async fn every_database_call_runs_off_the_async_thread() {
 async fn an_unknown_user_is_not_found_and_the_agent_is_not_asked() {
     let db = TestDb::new().unwrap();
     let agent = FnAgent::new(echo);
-    let (state, user_id) = setup(&db, 2, agent.clone());
+    let state = AppState::new(pool(&db, 2), agent.clone());
+    let user_id = insert_user(&mut db.conn(), "Jihoon", "jihoon@example.com").unwrap();
+    // Jihoon's own token, for a user that does not exist: what a user that does not exist gets.
+    let stranger = Caller::new(user_id + 1000, &give_token(&db, user_id));
 
-    let result = lesson9::chat(&state, user_id + 1000, "hello?".to_string()).await;
+    let result = lesson9::chat(&state, stranger, "hello?".to_string()).await;
 
     assert!(
         matches!(result, Err(ApiError::UserNotFound(_))),
@@ -420,6 +428,55 @@ async fn an_unknown_user_is_not_found_and_the_agent_is_not_asked() {
             "없는 사용자에 대해 에이전트에게 {}번 물었습니다. 에이전트의 답에는 시간(또는 돈)이 드니, \
              실패할 요청에는 묻지 않습니다. 묻기 전에 사용자를 확인하세요",
             agent.calls()
+        )
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_that_is_not_the_users_is_refused_and_the_agent_is_not_asked() {
+    let db = TestDb::new().unwrap();
+    let agent = FnAgent::new(echo);
+    let (state, jihoon) = setup(&db, 2, agent.clone());
+    let mina = insert_user(&mut db.conn(), "Mina", "mina@example.com").unwrap();
+    let minas_token = give_token(&db, mina);
+
+    let wrong = lesson9::chat(&state, Caller::new(jihoon.user_id, "guessed"), "hi".into()).await;
+    let minas = lesson9::chat(
+        &state,
+        Caller::new(jihoon.user_id, &minas_token),
+        "hi".into(),
+    )
+    .await;
+
+    assert!(
+        matches!(wrong, Err(ApiError::Unauthorized(_))),
+        "{}",
+        bilingual!(
+            "a token that is no user's gave {wrong:?}; expected ApiError::Unauthorized (401): \
+             check the caller's token, not only that the user exists",
+            "어느 사용자의 것도 아닌 토큰에 대해 {wrong:?}가 나왔습니다. 기대한 것은 \
+             ApiError::Unauthorized(401)입니다. 사용자가 있는지만이 아니라 호출자의 토큰을 확인하세요"
+        )
+    );
+    assert!(
+        matches!(minas, Err(ApiError::UserNotFound(_))),
+        "{}",
+        bilingual!(
+            "another user's token gave {minas:?}; expected what a user that does not exist gets, \
+             ApiError::UserNotFound",
+            "다른 사용자의 토큰에 대해 {minas:?}가 나왔습니다. 기대한 것은 없는 사용자가 받는 것과 같은 \
+             ApiError::UserNotFound입니다"
+        )
+    );
+    let (calls, stored) = (agent.calls(), totals(&db));
+    assert!(
+        calls == 0 && stored == (0, 0),
+        "{}",
+        bilingual!(
+            "for a caller who is not the user, the agent was asked {calls} time(s) and \
+             (messages, questions without an answer) = {stored:?} were stored",
+            "그 사용자가 아닌 호출자에 대해 에이전트에게 {calls}번 물었고, (메시지, 답 없는 질문) = \
+             {stored:?}가 저장되었습니다"
         )
     );
 }

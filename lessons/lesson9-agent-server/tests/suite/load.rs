@@ -14,15 +14,18 @@ use shared::testing::proxy::Proxy;
 const CLIENTS: usize = 16;
 const CHATS_PER_CLIENT: usize = 50;
 
-/// POSTs a question; returns the status, the question's id (for a 201) and the error code (else).
+/// POSTs a question as `user` (id and token); returns the status, the question's id (for a 201)
+/// and the error code (else).
 async fn ask(
     http: &reqwest::Client,
     server_url: &str,
-    user_id: u64,
+    user: &(u64, String),
     question: &str,
 ) -> (u16, Option<u64>, Option<String>) {
+    let (user_id, token) = user;
     let reply = http
         .post(format!("{server_url}/users/{user_id}/chat"))
+        .bearer_auth(token)
         .json(&json!({"question": question}))
         .send()
         .await
@@ -52,12 +55,12 @@ async fn sixteen_clients_times_fifty_chats_store_800_exchanges_and_no_orphan() {
     }
 
     let mut clients = Vec::new();
-    for user_id in users.clone() {
+    for user in users.clone() {
         let (http, url) = (http.clone(), server.url.clone());
         clients.push(tokio::spawn(async move {
             let mut created = 0;
             for n in 0..CHATS_PER_CLIENT {
-                let (status, _, _) = ask(&http, &url, user_id, &format!("question {n} 🦀")).await;
+                let (status, _, _) = ask(&http, &url, &user, &format!("question {n} 🦀")).await;
                 created += usize::from(status == 201);
             }
             created
@@ -79,7 +82,7 @@ async fn sixteen_clients_times_fifty_chats_store_800_exchanges_and_no_orphan() {
         "{exchanges} exchanges should be {} messages with 0 orphans: {messages} messages, {orphans} orphans",
         2 * exchanges
     );
-    for user_id in users {
+    for (user_id, _) in users {
         let count = lesson8::count_messages(&mut db.conn(), user_id).unwrap();
         assert!(
             count == 2 * CHATS_PER_CLIENT as u64,
@@ -102,13 +105,13 @@ async fn two_instances_on_one_database_lose_and_duplicate_nothing() {
     for client_no in 0..8 {
         let http = http.clone();
         let urls = [servers[0].url.clone(), servers[1].url.clone()];
+        let (alice, bob) = (alice.clone(), bob.clone());
         clients.push(tokio::spawn(async move {
             let mut ids = Vec::new();
             for n in 0..20 {
-                let user_id = if n % 2 == 0 { alice } else { bob };
+                let user = if n % 2 == 0 { &alice } else { &bob };
                 let question = format!("client {client_no} question {n}");
-                let (status, id, _) =
-                    ask(&http, &urls[(client_no + n) % 2], user_id, &question).await;
+                let (status, id, _) = ask(&http, &urls[(client_no + n) % 2], user, &question).await;
                 assert!(status == 201, "{question}: {status}");
                 ids.push(id.unwrap());
             }
@@ -177,7 +180,7 @@ async fn a_database_restart_during_a_load_gives_503s_then_recovers_with_no_orpha
     };
     let server = Server::start(state).await;
     let http = client();
-    let user_id = create_user(&http, &server, "Restart", "restart@example.com").await;
+    let user = create_user(&http, &server, "Restart", "restart@example.com").await;
 
     // Phase 1: up. Phase 2: down until 10 requests were refused. Phase 3: up again until 10 chats
     // succeed. Each phase is bounded in requests and in time.
@@ -193,8 +196,7 @@ async fn a_database_restart_during_a_load_gives_503s_then_recovers_with_no_orpha
         let mut seen = 0;
         while seen < wanted && Instant::now() < deadline {
             n += 1;
-            let (status, id, code) =
-                ask(&http, &server.url, user_id, &format!("question {n}")).await;
+            let (status, id, code) = ask(&http, &server.url, &user, &format!("question {n}")).await;
             match (status, code.as_deref()) {
                 (201, _) => {
                     stored.push(id.unwrap());

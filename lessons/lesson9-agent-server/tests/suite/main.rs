@@ -11,3 +11,4 @@ mod exercises;
 mod limits;
 mod load;
 mod shutdown;
+mod tokens;

@@ -40,10 +40,11 @@ async fn a_shutdown_refuses_new_connections_and_answers_the_chat_in_flight() {
     let server = Server::start(AppState::new(pool(&db, 2), agent.clone())).await;
     let address = server.url.trim_start_matches("http://").to_string();
     let http = client();
-    let id = create_user(&http, &server, "Late", "late@example.com").await;
+    let (id, token) = create_user(&http, &server, "Late", "late@example.com").await;
 
     let in_flight = tokio::spawn(
         http.post(server.at(&format!("/users/{id}/chat")))
+            .bearer_auth(&token)
             .json(&json!({"question": "still there?"}))
             .send(),
     );
