@@ -85,13 +85,29 @@ async fn main() -> anyhow::Result<()> {
     );
     // Opening connections blocks: run it where blocking is allowed. One connection first, whose
     // error says what is wrong (no server, wrong password, ...) better than a pool's timeout.
-    let pool = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (pool, replica) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         shared::start_server_if_needed(&db)?;
-        shared::check_server(&db)?;
-        Ok(lesson9::build_pool(&db, pool_size)?)
+        let Some(replica) = db.replica_if_set() else {
+            shared::check_server(&db)?;
+            return Ok((lesson9::build_pool(&db, pool_size)?, None));
+        };
+        // With a replica (lesson 10), the primary's writes report their GTIDs, and reads of a
+        // user's conversations go to the replica once it has that user's last write.
+        let flavor = lesson10::Flavor::detect(&mut shared::connect(&db)?)?;
+        let pool = lesson9::build_tracking_pool(&db, flavor, pool_size)?;
+        let reads = lesson9::ReplicaReads::new(&replica, flavor, pool_size);
+        Ok((pool, Some((reads, replica.address()))))
     })
     .await??;
     println!("  pool ready: {}", lesson5::describe(&pool));
+
+    let mut state = AppState::new(pool.clone(), Arc::clone(&agent));
+    if let Some((reads, address)) = replica {
+        println!(
+            "  conversations are read from the replica at {address} once it has the user's writes"
+        );
+        state = state.with_replica(reads);
+    }
 
     let listener = tokio::net::TcpListener::bind(&addr)
         .await
@@ -103,7 +119,6 @@ async fn main() -> anyhow::Result<()> {
     );
     println!("Press Ctrl+C to stop.");
 
-    let state = AppState::new(pool.clone(), agent);
     lesson9::serve(listener, state, shutdown_signal(serve_for)).await?;
     println!("  every request in flight has been answered");
 

@@ -184,10 +184,16 @@ pub struct ChatReply {
     pub question: Message,
     /// The agent's answer, as stored (`reply_to` = the question's id).
     pub answer: Message,
+    /// The GTID of the transaction that stored them, when the primary's reply carried one: what
+    /// the user's next read waits for on a replica. Not part of the JSON.
+    #[serde(skip)]
+    pub written: Option<lesson10::Gtid>,
 }
 
 /// Reads back the two rows `save_exchange` stored, with the ids and times the server gave them.
 pub fn read_exchange(conn: &mut Conn, saved: Exchange) -> Result<ChatReply, ApiError> {
+    // Before the SELECT, whose reply replaces the COMMIT's: that one carried the GTID.
+    let written = lesson10::gtid::tracked_gtid(conn);
     let rows: Vec<Conversation> = conn
         .exec(
             "SELECT id, user_id, role, content, reply_to, created_at FROM conversations \
@@ -197,7 +203,11 @@ pub fn read_exchange(conn: &mut Conn, saved: Exchange) -> Result<ChatReply, ApiE
         .map_err(ApiError::from_db)?;
     let mut rows = rows.into_iter().map(Message::from);
     match (rows.next(), rows.next()) {
-        (Some(question), Some(answer)) => Ok(ChatReply { question, answer }),
+        (Some(question), Some(answer)) => Ok(ChatReply {
+            question,
+            answer,
+            written,
+        }),
         _ => Err(ApiError::Internal(
             "a committed exchange is not in the table".into(),
         )),
@@ -231,7 +241,14 @@ async fn health(State(state): State<AppState>) -> Result<Json<Value>, ApiError> 
     state
         .db(|conn| conn.ping().map_err(ApiError::from_db))
         .await?;
-    Ok(Json(json!({"status": "ok"})))
+    let Some(replica) = state.replica.clone() else {
+        return Ok(Json(json!({"status": "ok"})));
+    };
+    // The replica's trouble is reported, never a failure: the primary serves every read then.
+    let replica = tokio::task::spawn_blocking(move || replica.health())
+        .await
+        .map_err(|panicked| ApiError::Internal(panicked.into()))?;
+    Ok(Json(json!({"status": "ok", "replica": replica})))
 }
 
 #[derive(Deserialize)]
@@ -249,6 +266,7 @@ async fn create_user(
     // COMMIT, whether this very request's user was stored.
     let token = new_token()?;
     let hash = TokenHash::of(&token);
+    let note_write = state.note_write();
     let created = state
         .db(move |conn| {
             // The user and their token together: a user without a token could never be used.
@@ -264,6 +282,7 @@ async fn create_user(
                 Err(err) if shared::is_connection_lost(&err) => Err(ApiError::OutcomeUnknown(err)),
                 other => other.map_err(ApiError::from_db),
             }?;
+            note_write(id, conn);
             Ok(user)
         })
         .await;
@@ -378,11 +397,14 @@ async fn delete_user(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
+    let note_write = state.note_write();
     state
         .db(move |conn| {
             authorize(conn, caller)?;
             // The user's tokens go with the user (ON DELETE CASCADE).
-            Ok(lesson6::delete_user(conn, caller.user_id)?)
+            lesson6::delete_user(conn, caller.user_id)?;
+            note_write(caller.user_id, conn);
+            Ok(())
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -400,6 +422,9 @@ async fn post_chat(
 ) -> Result<(StatusCode, Json<ChatReply>), ApiError> {
     // `chat` checks the token itself, as its first database step (the exercise).
     let reply = chat(&state, caller, body.question).await?;
+    if let (Some(replica), Some(written)) = (&state.replica, &reply.written) {
+        replica.note(caller.user_id, written.clone());
+    }
     Ok((StatusCode::CREATED, Json(reply)))
 }
 
@@ -421,7 +446,7 @@ async fn conversations(
         });
     }
     let messages = state
-        .db(move |conn| {
+        .read_db(caller.user_id, move |conn| {
             // The token's row exists only while its user does: no other check of the user needed.
             authorize(conn, caller)?;
             Ok(lesson7::get_recent_conversations(

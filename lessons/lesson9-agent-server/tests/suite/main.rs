@@ -10,5 +10,6 @@ mod connections;
 mod exercises;
 mod limits;
 mod load;
+mod replica;
 mod shutdown;
 mod tokens;

@@ -1,0 +1,216 @@
+//! Reading conversations from a replica, with lesson 10's read-your-writes, when `DB_REPLICA_HOST`
+//! or `DB_REPLICA_PORT` is set. Out of the exercise's path: lesson 10 teaches it.
+//!
+//! Every write of a user (creating them, their chats, deleting them) notes the GTID its reply
+//! carried (the primary's connections track GTIDs: no extra round trip). Before a read of that
+//! user's conversations, lesson 10's `route_read` decides: the replica once it has applied the
+//! user's last write (waiting at most [`MAX_WAIT`]), else the primary. A replica that is down,
+//! stopped or fails a read costs the request at most that wait, and never its answer.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use lesson5::{MysqlManager, MysqlPool, PoolError};
+use lesson10::gtid::{self, Flavor, Gtid};
+use lesson10::{Fallback, LastWrites, Replica, ReplicaState, Route};
+use mysql::Conn;
+use mysql::prelude::Queryable;
+use serde_json::{Value, json};
+
+use crate::ApiError;
+
+/// How long a read waits for the replica to apply the user's last write before the primary serves
+/// it; also how long it waits for a free replica connection.
+pub const MAX_WAIT: Duration = Duration::from_millis(250);
+
+/// After the replica failed to answer, reads go to the primary for this long before it is tried
+/// again: a replica that is down costs one request a wait, not every request.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// The replica's pool and each user's last write.
+pub struct ReplicaReads {
+    pool: MysqlPool,
+    flavor: Flavor,
+    last_writes: LastWrites,
+    down_until: Mutex<Option<Instant>>,
+    /// Reads served by the replica, and by the primary instead (for `/health`).
+    on_replica: AtomicU64,
+    on_primary: AtomicU64,
+}
+
+impl ReplicaReads {
+    /// Reads from the replica at `replica`, a server of `flavor` (the primary's: they are one pair).
+    /// Opens nothing yet: a replica that is down when the server starts is only a slower start of
+    /// reads, never a server that does not start.
+    pub fn new(replica: &shared::Config, flavor: Flavor, max_size: u32) -> ReplicaReads {
+        let manager = MysqlManager::new(
+            replica.opts_builder(),
+            crate::pool_settings(max_size).liveness_window,
+        );
+        let pool = r2d2::Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(0))
+            .connection_timeout(MAX_WAIT)
+            .build_unchecked(manager);
+        ReplicaReads {
+            pool,
+            flavor,
+            last_writes: LastWrites::new(),
+            down_until: Mutex::new(None),
+            on_replica: AtomicU64::new(0),
+            on_primary: AtomicU64::new(0),
+        }
+    }
+
+    /// Notes `user_id`'s write whose reply `conn` has just received (the GTID it carried).
+    pub fn note_write(&self, user_id: u64, conn: &Conn) {
+        if let Some(written) = gtid::tracked_gtid(conn) {
+            self.note(user_id, written);
+        }
+    }
+
+    /// Notes `written` as `user_id`'s last write.
+    pub fn note(&self, user_id: u64, written: Gtid) {
+        self.last_writes.note(user_id, written);
+    }
+
+    /// Runs `work` on the replica if lesson 10's router sends `user_id`'s read there; `None` when the
+    /// primary must serve it (the replica is behind, stopped or down, or failed this read).
+    pub(crate) fn read<T>(
+        &self,
+        user_id: u64,
+        work: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+    ) -> Option<Result<T, ApiError>> {
+        let served = self.try_read(user_id, work);
+        let counter = if served.is_some() {
+            &self.on_replica
+        } else {
+            &self.on_primary
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        served
+    }
+
+    fn try_read<T>(
+        &self,
+        user_id: u64,
+        work: impl FnOnce(&mut Conn) -> Result<T, ApiError>,
+    ) -> Option<Result<T, ApiError>> {
+        if self.resting() {
+            return None;
+        }
+        let Ok(mut conn) = lesson5::checkout(&self.pool, MAX_WAIT) else {
+            self.rest();
+            return None;
+        };
+        let last_write = self.last_writes.get(user_id);
+        let mut asking = Asking {
+            conn: &mut conn,
+            flavor: self.flavor,
+        };
+        match lesson10::route_read(&mut asking, last_write.as_ref(), MAX_WAIT) {
+            Route::Replica => {}
+            Route::Primary(why) => {
+                if why == Fallback::ReplicaDown {
+                    conn.mark_broken();
+                    self.rest();
+                }
+                tracing::debug!(user_id, ?why, "read served by the primary");
+                return None;
+            }
+        }
+        match work(&mut conn) {
+            // A failed read may have left a reply on its way: close that connection, ask the primary.
+            Err(err) if err.status().is_server_error() => {
+                conn.mark_broken();
+                self.rest();
+                None
+            }
+            answer => Some(answer),
+        }
+    }
+
+    /// The replica's state and lag for `/health`: never an error, since the primary serves every
+    /// read when the replica cannot.
+    pub(crate) fn health(&self) -> Value {
+        let reads = json!({
+            "replica": self.on_replica.load(Ordering::Relaxed),
+            "primary": self.on_primary.load(Ordering::Relaxed),
+        });
+        let Ok(mut conn) = lesson5::checkout(&self.pool, MAX_WAIT) else {
+            return json!({"state": "down", "reads": reads});
+        };
+        let status: mysql::Result<Option<mysql::Row>> = conn.query_first("SHOW REPLICA STATUS");
+        let Ok(status) = status else {
+            conn.mark_broken();
+            return json!({"state": "down", "reads": reads});
+        };
+        let column = |names: [&str; 2]| -> Option<String> {
+            let row = status.as_ref()?;
+            names
+                .iter()
+                .find_map(|&name| row.get::<Option<String>, _>(name).flatten())
+        };
+        let running = |names| column(names).is_some_and(|v| v.eq_ignore_ascii_case("Yes"));
+        let applying = running(["Replica_IO_Running", "Slave_IO_Running"])
+            && running(["Replica_SQL_Running", "Slave_SQL_Running"]);
+        // MariaDB keeps the old column names; NULL while replication is stopped.
+        let lag: Option<u64> = column(["Seconds_Behind_Source", "Seconds_Behind_Master"])
+            .and_then(|seconds| seconds.parse().ok());
+        json!({
+            "state": if applying { "applying" } else { "stopped" },
+            "lag_seconds": lag,
+            "reads": reads,
+        })
+    }
+
+    fn resting(&self) -> bool {
+        let down_until = self.down_until.lock().unwrap_or_else(|e| e.into_inner());
+        down_until.is_some_and(|until| Instant::now() < until)
+    }
+
+    fn rest(&self) {
+        *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Instant::now() + RETRY_AFTER);
+    }
+}
+
+/// The primary's pool for a server with a replica: [`crate::build_pool`]'s, but every connection
+/// tracks the GTIDs of its writes (`flavor` is the primary's: the `SET` that switches tracking on
+/// differs between MariaDB and MySQL; [`Flavor::detect`] asks).
+pub fn build_tracking_pool(
+    primary: &shared::Config,
+    flavor: Flavor,
+    max_size: u32,
+) -> Result<MysqlPool, PoolError> {
+    let settings = crate::pool_settings(max_size);
+    let opts = gtid::track_gtids(primary.opts_builder()).init(vec![flavor.tracking_statement()]);
+    r2d2::Pool::builder()
+        .max_size(settings.max_size)
+        .min_idle(settings.min_idle)
+        .connection_timeout(settings.connection_timeout)
+        .test_on_check_out(settings.test_on_check_out)
+        .build(MysqlManager::new(opts, settings.liveness_window))
+        .map_err(|err| PoolError::from_build(err, primary))
+}
+
+/// Lesson 10's questions to the replica, on a pooled connection.
+struct Asking<'a> {
+    conn: &'a mut Conn,
+    flavor: Flavor,
+}
+
+impl Replica for Asking<'_> {
+    fn state(&mut self) -> mysql::Result<ReplicaState> {
+        Ok(match gtid::is_applying(self.conn)? {
+            Some(true) => ReplicaState::Applying,
+            Some(false) => ReplicaState::Stopped,
+            None => ReplicaState::Unknown,
+        })
+    }
+
+    fn wait_for(&mut self, gtid: &Gtid, timeout: Duration) -> mysql::Result<bool> {
+        gtid::wait_for(self.conn, self.flavor, gtid, timeout)
+    }
+}
