@@ -14,7 +14,10 @@
 //!   (two round trips: the state and a wait that returns at once);
 //! - `write + read, primary only`: save an exchange (lesson 8), then list on the primary;
 //! - `write + read, replica`: save an exchange, take its GTID from the COMMIT's reply, `route_read`
-//!   with a 1 s wait (this includes the replication lag), then list on the server it chose.
+//!   with a 1 s wait (this includes the replication lag), then list on the server it chose;
+//! - `write, GTID from its reply` and `write, GTID asked`: save an exchange and take its GTID, from
+//!   the OK packet (session tracking) or with one more statement (`SELECT @@last_gtid` on MariaDB,
+//!   `@@GLOBAL.gtid_executed` on MySQL), on two connections to the primary.
 
 use std::time::{Duration, Instant};
 
@@ -42,16 +45,20 @@ pub enum ReadCase {
     ReplicaOwnWriteApplied,
     WriteReadPrimary,
     WriteReadReplica,
+    WriteGtidTracked,
+    WriteGtidAsked,
 }
 
 impl ReadCase {
     /// Every case, in the order the table lists them.
-    pub const ALL: [ReadCase; 5] = [
+    pub const ALL: [ReadCase; 7] = [
         ReadCase::PrimaryOnly,
         ReadCase::ReplicaNoWrite,
         ReadCase::ReplicaOwnWriteApplied,
         ReadCase::WriteReadPrimary,
         ReadCase::WriteReadReplica,
+        ReadCase::WriteGtidTracked,
+        ReadCase::WriteGtidAsked,
     ];
 
     /// The name shown in the table.
@@ -62,14 +69,17 @@ impl ReadCase {
             ReadCase::ReplicaOwnWriteApplied => "read, replica (own write applied)",
             ReadCase::WriteReadPrimary => "write + read, primary only",
             ReadCase::WriteReadReplica => "write + read, replica + read-your-writes",
+            ReadCase::WriteGtidTracked => "write, GTID from its reply",
+            ReadCase::WriteGtidAsked => "write, GTID asked (one more statement)",
         }
     }
 
-    /// Round trips to a server per operation, besides the read (and the write) themselves.
-    pub fn routing_round_trips(self) -> u32 {
+    /// Round trips per operation besides the read and the write themselves: the routing's
+    /// questions to the replica, or the GTID's own statement.
+    pub fn extra_round_trips(self) -> u32 {
         match self {
-            ReadCase::PrimaryOnly | ReadCase::WriteReadPrimary => 0,
-            ReadCase::ReplicaNoWrite => 1,
+            ReadCase::PrimaryOnly | ReadCase::WriteReadPrimary | ReadCase::WriteGtidTracked => 0,
+            ReadCase::ReplicaNoWrite | ReadCase::WriteGtidAsked => 1,
             ReadCase::ReplicaOwnWriteApplied | ReadCase::WriteReadReplica => 2,
         }
     }
@@ -87,6 +97,8 @@ pub struct ReadMeasurement {
 /// The connections and users one run works with.
 struct Rig {
     primary: Conn,
+    /// A connection to the primary without session tracking: its GTIDs must be asked for.
+    untracked: Conn,
     flavor: Flavor,
     replica: Conn,
     link: ReplicaLink,
@@ -135,6 +147,15 @@ impl Rig {
                 let gtid = self.write(user_id, n)?;
                 route_read(&mut self.link, Some(&gtid), MAX_WAIT)
             }
+            ReadCase::WriteGtidTracked | ReadCase::WriteGtidAsked => {
+                let conn = match case {
+                    ReadCase::WriteGtidTracked => &mut self.primary,
+                    _ => &mut self.untracked,
+                };
+                lesson8::save_exchange(conn, user_id, &format!("question {n}"), "an answer")?;
+                gtid::last_write(conn, self.flavor)?.context("no GTID for the write")?;
+                return Ok((started.elapsed(), false));
+            }
         };
         self.list(route, user_id)?;
         let elapsed = started.elapsed();
@@ -168,6 +189,7 @@ pub fn run(
     db.wait_replicated();
     let mut rig = Rig {
         primary,
+        untracked: Conn::new(db.primary_config().opts())?,
         flavor,
         replica: Conn::new(db.replica_config().opts())?,
         link: ReplicaLink::new(db.replica_config().opts()),
@@ -222,7 +244,8 @@ pub fn run(
         .collect()
 }
 
-/// The table: median and p99 per case, the round trips routing adds, the reads sent to the primary.
+/// The table: median and p99 per case, the round trips routing or the GTID add, the reads sent to
+/// the primary.
 pub fn render(flavor: &str, measurements: &[ReadMeasurement]) -> String {
     let mut out = format!(
         "Reads with a replica ({flavor}; one thread; 2 cores shared by primary, replica and this \
@@ -230,7 +253,7 @@ pub fn render(flavor: &str, measurements: &[ReadMeasurement]) -> String {
     );
     out.push_str(&format!(
         "{:<42} {:>6} {:>12} {:>12} {:>12} {:>16}\n",
-        "case", "ops", "median", "p99", "routing RTs", "sent to primary"
+        "case", "ops", "median", "p99", "extra RTs", "sent to primary"
     ));
     for m in measurements {
         out.push_str(&format!(
@@ -239,7 +262,7 @@ pub fn render(flavor: &str, measurements: &[ReadMeasurement]) -> String {
             m.summary.count,
             micros(m.summary.median),
             micros(m.summary.p99),
-            m.case.routing_round_trips(),
+            m.case.extra_round_trips(),
             m.served_by_primary
         ));
     }
