@@ -270,11 +270,13 @@ fn a_replica_that_cannot_tell_its_state_is_still_used_within_the_wait() {
             "{}",
             bilingual!(
                 "got {route:?} for {who}; expected Replica: a replica that cannot tell its state \
-                 (Unknown) is still asked, within the bounded wait, and this one has the write in \
-                 time. Asked: {:?}",
+                 (Unknown) is still used, as a running one is (a user who wrote nothing is served \
+                 at once; one who wrote, once it has their write, within the bounded wait: this one \
+                 applies it 200 ms in). Unknown is not Stopped. Asked: {:?}",
                 "{who_ko}에게 {route:?}를 받았습니다. 기대한 것은 Replica입니다. 자기 상태를 알려 줄 수 없는 \
-                 레플리카(Unknown)에게도 제한된 기다림 안에서 묻습니다. 이 레플리카는 제때 쓰기를 \
-                 적용합니다. 물은 것: {:?}",
+                 레플리카(Unknown)도 실행 중인 레플리카처럼 씁니다(쓴 것이 없는 사용자는 바로 맡고, 쓴 \
+                 사용자는 제한된 기다림 안에 그 쓰기를 적용하면 맡습니다. 이 레플리카는 200 ms 만에 \
+                 적용합니다). Unknown은 Stopped가 아닙니다. 물은 것: {:?}",
                 replica.asked
             )
         );
