@@ -167,7 +167,7 @@ impl From<Conversation> for Message {
 }
 
 /// What `POST /users` answers: the new user and, this once, its token.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewUserJson {
     /// The user, as every other route shows it.
     #[serde(flatten)]
@@ -175,6 +175,16 @@ pub struct NewUserJson {
     /// What the user shows as `Authorization: Bearer <token>` from now on. Only its hash is stored:
     /// nobody, the server included, can show it again.
     pub token: String,
+}
+
+// Written by hand: a `{:?}` in a log line or a failed assertion must not print the token.
+impl std::fmt::Debug for NewUserJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUserJson")
+            .field("user", &self.user)
+            .field("token", &"..")
+            .finish()
+    }
 }
 
 /// What `POST /users/{id}/chat` answers: the two stored messages.
@@ -477,5 +487,23 @@ mod tests {
         };
         let json = serde_json::to_value(&message).unwrap();
         assert_eq!(json["created_at"], "2026-12-02T09:05:07", "{json}");
+    }
+
+    #[test]
+    fn a_new_users_debug_form_shows_the_user_and_never_the_token() {
+        let created = NewUserJson {
+            user: UserJson {
+                id: 7,
+                name: "Ada".to_string(),
+                email: "ada@example.com".to_string(),
+                created_at: NaiveDateTime::default(),
+            },
+            token: "5ec7e7".repeat(10),
+        };
+        let shown = format!("{created:?}");
+        assert!(
+            shown.contains("ada@example.com") && !shown.contains("5ec7e7"),
+            "the Debug form of a new user must not print its token: {shown}"
+        );
     }
 }
