@@ -2,11 +2,14 @@
 //! with another user's and with a deleted user's, reads, stores, changes and deletes nothing; and
 //! another user's token gets exactly what a user that does not exist gets.
 
-use crate::common::{FnAgent, Server, client, create_user, pool, totals};
-use lesson9::{AgentError, AppState};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::common::{FnAgent, Server, client, create_user, pool, pool_through, totals};
+use lesson9::{AgentError, AppState, OfflineAgent, PoolSettings};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use shared::testing::TestDb;
+use shared::testing::{CommandLog, TestDb};
 
 /// A user id no one has.
 const NOBODY: u64 = 999_999;
@@ -52,14 +55,15 @@ fn routes() -> Vec<Route> {
     ]
 }
 
-/// The status, the `WWW-Authenticate` header and the body of `route` for user `id` / `email`.
+/// The status, the headers and the body of `route` for user `id` / `email`. The headers leave out
+/// those that differ between any two replies (the date, the request's id, the body's length).
 async fn send(
     http: &reqwest::Client,
     server: &Server,
     route: &Route,
     (id, email): (u64, &str),
     shown: &Shown<'_>,
-) -> (StatusCode, Option<String>, String) {
+) -> (StatusCode, Vec<(String, String)>, String) {
     let mut request = http.request(route.method.clone(), server.at(&(route.path)(id, email)));
     if let Shown::Token(token) = shown {
         request = request.bearer_auth(token);
@@ -69,11 +73,22 @@ async fn send(
     }
     let reply = request.send().await.unwrap();
     let status = reply.status();
-    let challenge = reply
+    let mut headers: Vec<(String, String)> = reply
         .headers()
-        .get("www-authenticate")
-        .map(|value| value.to_str().unwrap().to_string());
-    (status, challenge, reply.text().await.unwrap())
+        .iter()
+        .filter(|(name, _)| !["date", "x-request-id", "content-length"].contains(&name.as_str()))
+        .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+        .collect();
+    headers.sort();
+    (status, headers, reply.text().await.unwrap())
+}
+
+/// The value of the header `name`, if the reply had it.
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
 }
 
 /// Everything the database holds about users, as one text to compare before and after.
@@ -132,15 +147,16 @@ async fn without_the_users_own_token_every_route_reads_stores_changes_and_delete
             ("a wrong token", Shown::Token(&wrong)),
             ("a deleted user's token", Shown::Token(&carl_token)),
         ] {
-            let (status, challenge, body) =
+            let (status, headers, body) =
                 send(&http, &server, &route, (ada, "ada@example.com"), &shown).await;
+            let challenge = header(&headers, "www-authenticate");
             assert!(
-                status == 401 && challenge.as_deref() == Some("Bearer"),
+                status == 401 && challenge == Some("Bearer"),
                 "{name} with {what} answered {status} (WWW-Authenticate {challenge:?}) {body}: \
                  expected 401 with WWW-Authenticate: Bearer"
             );
             // A 401 says nothing about the user asked for: the same for a user no one has.
-            let (_, _, for_nobody) = send(
+            let (_, nobody_headers, for_nobody) = send(
                 &http,
                 &server,
                 &route,
@@ -149,16 +165,17 @@ async fn without_the_users_own_token_every_route_reads_stores_changes_and_delete
             )
             .await;
             assert!(
-                body == for_nobody,
-                "{name} with {what}: the 401 for Ada ({body}) differs from the one for a user \
-                 that does not exist ({for_nobody}): it tells which users exist"
+                body == for_nobody && headers == nobody_headers,
+                "{name} with {what}: the 401 for Ada ({headers:?} {body}) differs from the one \
+                 for a user that does not exist ({nobody_headers:?} {for_nobody}): it tells \
+                 which users exist"
             );
         }
         // Bob's token is valid, but not Ada's: what a user that does not exist gets.
         let shown = Shown::Token(&bob_token);
-        let (status, _, body) =
+        let (status, headers, body) =
             send(&http, &server, &route, (ada, "ada@example.com"), &shown).await;
-        let (nobody_status, _, for_nobody) = send(
+        let (nobody_status, nobody_headers, for_nobody) = send(
             &http,
             &server,
             &route,
@@ -171,9 +188,10 @@ async fn without_the_users_own_token_every_route_reads_stores_changes_and_delete
                 .replace(&NOBODY.to_string(), "ID")
                 .replace("nobody@", "X@");
         assert!(
-            status == 404 && nobody_status == 404 && same,
-            "{name} with another user's token answered {status} {body}, and for a user that \
-             does not exist {nobody_status} {for_nobody}: expected the same 404 for both"
+            status == 404 && nobody_status == 404 && same && headers == nobody_headers,
+            "{name} with another user's token answered {status} {headers:?} {body}, and for a \
+             user that does not exist {nobody_status} {nobody_headers:?} {for_nobody}: expected \
+             the same 404 for both"
         );
         assert!(
             !body.contains("Ada\"") && !body.contains("secret"),
@@ -192,6 +210,63 @@ async fn without_the_users_own_token_every_route_reads_stores_changes_and_delete
         agent.calls()
     );
     assert!(totals(&db) == (2, 0), "{:?}", totals(&db));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_about_another_user_runs_the_same_statements_as_one_about_a_user_that_does_not_exist()
+ {
+    let db = TestDb::new().unwrap();
+    let log = CommandLog::start(&db);
+    // One connection, and no ping between two requests: what is compared is each request's work.
+    let settings = PoolSettings {
+        liveness_window: Duration::from_secs(60),
+        ..lesson9::pool_settings(1)
+    };
+    let opts = log.opts_builder(&db);
+    let pool = tokio::task::spawn_blocking(move || pool_through(opts, settings))
+        .await
+        .unwrap();
+    let server = Server::start(AppState::new(pool, Arc::new(OfflineAgent))).await;
+    let http = client();
+    let (ada, _) = create_user(&http, &server, "Ada", "ada@example.com").await;
+    let (_, bob_token) = create_user(&http, &server, "Bob", "bob@example.com").await;
+    let wrong = "0".repeat(64);
+
+    for route in routes() {
+        let name = format!("{} {}", route.method, (route.path)(ada, "ada@example.com"));
+        for (what, shown) in [
+            ("no token", Shown::Nothing),
+            ("a wrong token", Shown::Token(&wrong)),
+            ("another user's token", Shown::Token(&bob_token)),
+        ] {
+            let mut seen = Vec::new();
+            for user in [(ada, "ada@example.com"), (NOBODY, "nobody@example.com")] {
+                log.take();
+                let (status, _, _) = send(&http, &server, &route, user, &shown).await;
+                let statements: Vec<String> = log
+                    .take()
+                    .into_iter()
+                    .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
+                    .map(|command| command.sql)
+                    .collect();
+                seen.push((status, statements));
+            }
+            assert!(
+                seen[0] == seen[1],
+                "{name} with {what} ran, for Ada, {:?}, and for a user that does not exist {:?}: \
+                 a statement more on one side makes it slower, and its time tells which users exist",
+                seen[0],
+                seen[1]
+            );
+            if let Shown::Nothing = shown {
+                assert!(
+                    seen[0].1.is_empty(),
+                    "{name} without a token ran {:?}: it should be refused before any database work",
+                    seen[0].1
+                );
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
