@@ -12,7 +12,7 @@ use mysql::{Conn, OptsBuilder};
 use super::say;
 
 /// The tests' databases as a GRANT / LIKE pattern: `_` matches any character unless escaped.
-const TEST_DB_PATTERN: &str = "llmagent\\_test\\_%";
+pub(crate) const TEST_DB_PATTERN: &str = "llmagent\\_test\\_%";
 
 /// Who administers the server at DB_HOST:DB_PORT.
 pub struct AdminLogin {

@@ -13,7 +13,7 @@ use super::admin::{self, AdminLogin, connect_admin};
 use super::docker::Engine;
 use super::local::{LocalServer, Ownership, ServerBinary};
 use super::probe::{PROBE_TIMEOUT, Probe, probe};
-use super::replica::{self, Flavor, PrimaryLog, ReplicationState, Source};
+use super::replica::{self, Flavor, PrimaryLog, ReplicationState, Source, Wiring};
 use super::{Tool, flavor_of, is_this_machine, no_permission, say};
 
 /// Which of this project's servers the primary is.
@@ -68,13 +68,7 @@ impl Tool {
         let Some(kind) = self.started_primary()? else {
             return self.replica_of_someone_elses_server();
         };
-        let mut primary = self
-            .admin_of_running_server()?
-            .context("the primary was started by this project, so its admin logs in")?;
-        let flavor = Flavor::of(&mut primary)?;
-        if !PrimaryLog::read(&mut primary, flavor)?.is_ready() {
-            primary = self.restart_primary_with_binlog(kind, flavor)?;
-        }
+        let (mut primary, flavor) = self.primary_with_binlog(kind)?;
         if !is_this_machine(&replica_config.host) {
             bail!(
                 "DB_REPLICA_HOST is {}, another machine: this tool starts a replica on this machine \
@@ -87,38 +81,33 @@ impl Tool {
         let source = match kind {
             // The replica reaches the primary as any local client does.
             Started::Local => ("127.0.0.1".to_string(), self.config.port),
-            // Inside compose's network the primary is the service `db`, on MySQL's own port.
-            Started::Docker => ("db".to_string(), 3306),
+            Started::Docker => (
+                replica::DOCKER_PRIMARY.0.to_string(),
+                replica::DOCKER_PRIMARY.1,
+            ),
         };
-        let source_address = format!("{}:{}", source.0, source.1);
         let has_database: Option<String> = replica.exec_first(
             "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
             (&self.config.database,),
         )?;
         let state = ReplicationState::read(&mut replica)?;
-        match state {
-            Some(state) if has_database.is_some() && state.is_healthy_from(&source_address) => {
-                say(format!(
-                    "the replica on {} already replicates ({state})",
-                    self.replica_address()
-                ));
-            }
-            // Stopped (a demo or a test paused it and died?), or still reconnecting to a primary
-            // that restarted: it goes on from where it is. Only an applier's error means its data
-            // went astray, and only then is everything copied again.
-            Some(state)
-                if has_database.is_some()
-                    && state.source == source_address
-                    && state.uses_gtid
-                    && !state.applier_failed =>
-            {
+        let source_address = format!("{}:{}", source.0, source.1);
+        match (
+            Wiring::decide(state.as_ref(), has_database.is_some(), &source_address),
+            state,
+        ) {
+            (Wiring::Leave, Some(state)) => say(format!(
+                "the replica on {} already replicates ({state})",
+                self.replica_address()
+            )),
+            (Wiring::Restart, Some(state)) => {
                 replica.query_drop("START REPLICA")?;
                 say(format!(
                     "the replica was not replicating ({state}): started its replication again"
                 ));
             }
-            other => {
-                if let Some(state) = other {
+            (_, state) => {
+                if let Some(state) = state {
                     say(format!(
                         "the replica's replication cannot go on ({state}): copying the data again"
                     ));
@@ -142,6 +131,19 @@ impl Tool {
             started.elapsed().as_secs_f64()
         ));
         Ok(())
+    }
+
+    /// The admin connection to this project's primary and its flavour, restarted first with the
+    /// binary log if it runs without.
+    fn primary_with_binlog(&self, kind: Started) -> Result<(Conn, Flavor)> {
+        let mut primary = self
+            .admin_of_running_server()?
+            .context("the primary was started by this project, so its admin logs in")?;
+        let flavor = Flavor::of(&mut primary)?;
+        if !PrimaryLog::read(&mut primary, flavor)?.is_ready() {
+            primary = self.restart_primary_with_binlog(kind, flavor)?;
+        }
+        Ok((primary, flavor))
     }
 
     /// The primary runs without the binary log that a replica reads (started by an older set-up):
@@ -341,7 +343,7 @@ impl Tool {
             let state = ReplicationState::read(&mut conn).ok().flatten();
             let same_server = Flavor::of(&mut conn).is_ok_and(|f| f == flavor);
             // A state this user cannot see is taken on trust; a visible one must name this primary.
-            let follows = state.as_ref().is_none_or(|s| self.follows_this_primary(s));
+            let follows = state.as_ref().is_none_or(|s| s.follows(self.config.port));
             if read_only == Some((true, true)) && same_server && follows {
                 say(format!(
                     "a read-only replica with database '{}' answers on {} ({}); this project did not \
@@ -368,12 +370,6 @@ impl Tool {
             self.address(),
             replica::admin_instructions(flavor, &self.config, &replica_config)
         );
-    }
-
-    /// Whether a replica's source is the server at DB_PORT: on this machine by its port, or
-    /// Docker's service `db` (which the replica reaches inside compose's network).
-    fn follows_this_primary(&self, state: &ReplicationState) -> bool {
-        state.source.ends_with(&format!(":{}", self.config.port)) || state.source == "db:3306"
     }
 
     /// `status`'s lines about the replica: what answers at DB_REPLICA_PORT, whether this project
@@ -424,10 +420,11 @@ impl Tool {
                         "; NOT read-only"
                     }
                 ));
-                if state.sql_running
-                    && let Ok(lag) = self.measure_lag()
-                {
-                    say(format!("replica lag now: {:.3}s", lag.as_secs_f64()));
+                if state.sql_running {
+                    match self.measure_lag() {
+                        Ok(lag) => say(format!("replica lag now: {:.3}s", lag.as_secs_f64())),
+                        Err(err) => say(format!("replica lag: not measured: {err:#}")),
+                    }
                 }
             }
             Ok((None, _)) => say("replica: the server there replicates from nothing"),
@@ -444,8 +441,34 @@ impl Tool {
     pub fn measure_lag(&self) -> Result<Duration> {
         let mut primary = crate::connect(&self.config)?;
         let mut replica = crate::connect(&self.config.replica())?;
-        let flavor = Flavor::of(&mut primary)?;
+        let flavor = self.replica_of_this_primary(&mut primary, &mut replica)?;
         replica::wait_caught_up(&mut primary, &mut replica, flavor, Duration::from_secs(30))
+    }
+
+    /// The pair's flavour, once the server at DB_REPLICA_PORT is known to be the same server and
+    /// to follow DB_PORT's: a replica of another primary would be waited for in vain.
+    fn replica_of_this_primary(&self, primary: &mut Conn, replica: &mut Conn) -> Result<Flavor> {
+        let replica_address = self.replica_address();
+        let flavor = Flavor::of(primary)?;
+        let replica_flavor = Flavor::of(replica)?;
+        if replica_flavor != flavor {
+            bail!(
+                "the server at {replica_address} is {replica_flavor:?}, the one at {} {flavor:?}: not \
+                 its replica (set DB_REPLICA_PORT)",
+                self.address()
+            );
+        }
+        if let Some(state) = ReplicationState::read(replica)?
+            && !state.follows(self.config.port)
+        {
+            bail!(
+                "the replica at {replica_address} follows {}, not {} (set DB_REPLICA_PORT to this \
+                 server's replica)",
+                state.source,
+                self.address()
+            );
+        }
+        Ok(flavor)
     }
 
     /// `status --replica`: measures the replica's lag (writes on the primary, each timed until the
@@ -453,28 +476,9 @@ impl Tool {
     /// `CHECKSUM TABLE` per table) and the list of test databases. Returns whether they match.
     /// As the course's user; it changes nothing but a throwaway test database of its own.
     pub fn check_replica(&self) -> Result<bool> {
-        let replica_config = self.config.replica();
         let mut primary = crate::connect(&self.config.with_database(""))?;
-        let mut replica = crate::connect(&replica_config.with_database(""))?;
-        let flavor = Flavor::of(&mut primary)?;
-        if Flavor::of(&mut replica)? != flavor {
-            bail!(
-                "the server at {} is {:?}, the one at {} {flavor:?}: not its replica (set DB_REPLICA_PORT)",
-                replica_config.address(),
-                Flavor::of(&mut replica)?,
-                self.address()
-            );
-        }
-        if let Some(state) = ReplicationState::read(&mut replica)?
-            && !self.follows_this_primary(&state)
-        {
-            bail!(
-                "the replica at {} follows {}, not {} (set DB_REPLICA_PORT to this server's replica)",
-                replica_config.address(),
-                state.source,
-                self.address()
-            );
-        }
+        let mut replica = crate::connect(&self.config.replica().with_database(""))?;
+        let flavor = self.replica_of_this_primary(&mut primary, &mut replica)?;
 
         let lags = self.sample_lag(&mut primary, &mut replica, flavor)?;
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
@@ -486,12 +490,20 @@ impl Tool {
         ));
 
         replica::wait_caught_up(&mut primary, &mut replica, flavor, self.wait)?;
+        let same = self.same_data(&mut primary, &mut replica)?;
+        say(if same {
+            "replica check: nothing lost or duplicated: the replica's data matches the primary's"
+        } else {
+            "replica check: the replica's data DIFFERS from the primary's"
+        });
+        Ok(same)
+    }
+
+    /// Compares, on a caught-up replica, each table of the course database (rows and
+    /// `CHECKSUM TABLE`) and the list of test databases, saying each verdict.
+    fn same_data(&self, primary: &mut Conn, replica: &mut Conn) -> Result<bool> {
         let db = &self.config.database;
-        let tables: Vec<String> = primary.exec(
-            "SELECT TABLE_NAME FROM information_schema.TABLES \
-             WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-            (db,),
-        )?;
+        let tables = replica::base_tables(primary, db)?;
         let mut same = true;
         for table in &tables {
             // Names from information_schema, in the course's database (plain names: no backtick).
@@ -502,7 +514,7 @@ impl Tool {
                 let sum: Option<(String, Option<u64>)> = conn.query_first(&checksum)?;
                 Ok((rows.unwrap_or(0), sum.and_then(|(_, sum)| sum)))
             };
-            let (p, r) = (on(&mut primary)?, on(&mut replica)?);
+            let (p, r) = (on(primary)?, on(replica)?);
             let verdict = if p == r { "equal" } else { "DIFFERENT" };
             same &= p == r;
             say(format!(
@@ -511,14 +523,13 @@ impl Tool {
             ));
         }
         let test_databases = |conn: &mut Conn| -> Result<Vec<String>> {
-            let pattern = format!("{}%", super::TEST_DB_PREFIX.replace('_', "\\_"));
             Ok(conn.exec(
                 "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE ? \
                  ORDER BY SCHEMA_NAME",
-                (pattern,),
+                (admin::TEST_DB_PATTERN,),
             )?)
         };
-        let (p, r) = (test_databases(&mut primary)?, test_databases(&mut replica)?);
+        let (p, r) = (test_databases(primary)?, test_databases(replica)?);
         if p != r {
             same = false;
             say(format!(
@@ -527,11 +538,6 @@ impl Tool {
                 r.len()
             ));
         }
-        say(if same {
-            "replica check: nothing lost or duplicated: the replica's data matches the primary's"
-        } else {
-            "replica check: the replica's data DIFFERS from the primary's"
-        });
         Ok(same)
     }
 

@@ -27,12 +27,16 @@ use anyhow::{Context, Result, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Row, Value};
 
-use super::admin::sql_string;
-use super::{TEST_DB_PREFIX, say};
+use super::admin::{TEST_DB_PATTERN, sql_string};
+use super::say;
 use crate::Config;
 
 /// The replication user the primary gets: it may read the binary log (REPLICATION SLAVE), nothing else.
 pub const REPLICATION_USER: &str = "llmagent_repl";
+
+/// Where Docker's replica finds its primary: the service `db`, on MySQL's own port inside
+/// compose's network (whatever DB_PORT publishes it on).
+pub const DOCKER_PRIMARY: (&str, u16) = ("db", 3306);
 
 /// Which server speaks: the GTID statements differ (see the module's table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +193,15 @@ impl ReplicationState {
         }))
     }
 
+    /// Whether it follows the primary that listens on `port` on this machine, or Docker's primary
+    /// ([`DOCKER_PRIMARY`]). A replica of another server never receives that primary's writes:
+    /// waiting for them would only time out.
+    pub fn follows(&self, port: u16) -> bool {
+        let (docker_host, docker_port) = DOCKER_PRIMARY;
+        self.source.ends_with(&format!(":{port}"))
+            || self.source == format!("{docker_host}:{docker_port}")
+    }
+
     /// Whether it replicates from `source` by GTID, both threads running and no error.
     pub fn is_healthy_from(&self, source: &str) -> bool {
         self.source == source
@@ -196,6 +209,38 @@ impl ReplicationState {
             && self.io_running == "Yes"
             && self.sql_running
             && self.last_error.is_none()
+    }
+}
+
+/// What `up --replica` does with the replica server it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wiring {
+    /// It replicates from the primary: nothing to do.
+    Leave,
+    /// Stopped (a demo or a test paused it and died?), or reconnecting to a primary that
+    /// restarted: it goes on from where it is.
+    Restart,
+    /// New, following another primary, or its applier failed (its data went astray): the data
+    /// is copied again and replication starts from the copy's position.
+    Copy,
+}
+
+impl Wiring {
+    /// The decision, from the replica's state (`None`: it replicates nothing), whether it has the
+    /// course database, and the primary's address as the replica reaches it.
+    pub fn decide(state: Option<&ReplicationState>, has_database: bool, source: &str) -> Wiring {
+        match state {
+            Some(state) if has_database && state.is_healthy_from(source) => Wiring::Leave,
+            Some(state)
+                if has_database
+                    && state.source == source
+                    && state.uses_gtid
+                    && !state.applier_failed =>
+            {
+                Wiring::Restart
+            }
+            _ => Wiring::Copy,
+        }
     }
 }
 
@@ -357,65 +402,91 @@ pub fn copy_data(
     primary
         .query_drop("FLUSH TABLES WITH READ LOCK")
         .context("locking the primary's tables for an instant")?;
-    let listed = (|| -> mysql::Result<(String, Vec<DatabaseCopy>)> {
-        primary.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")?;
-        let position = gtid_position(primary, flavor)?;
-        let pattern = format!("{}%", TEST_DB_PREFIX.replace('_', "\\_"));
-        let schemas: Vec<(String, String, String)> = primary.exec(
-            "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME \
-             FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ?",
-            (database, &pattern),
-        )?;
-        let mut databases = Vec::new();
-        for (name, charset, collation) in schemas {
-            let names: Vec<String> = primary.exec(
-                "SELECT TABLE_NAME FROM information_schema.TABLES \
-                 WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
-                (&name,),
-            )?;
-            let mut tables = Vec::new();
-            for table in names {
-                let create: Option<(String, String)> =
-                    primary.query_first(format!("SHOW CREATE TABLE `{name}`.`{table}`"))?;
-                let columns: Vec<String> = primary.exec(
-                    "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
-                     WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND EXTRA NOT LIKE '%GENERATED%' \
-                     ORDER BY ORDINAL_POSITION",
-                    (&name, &table),
-                )?;
-                if let Some((_, create)) = create {
-                    tables.push(TableCopy {
-                        name: table,
-                        create,
-                        columns,
-                    });
-                }
-            }
-            databases.push(DatabaseCopy {
-                name,
-                charset,
-                collation,
-                tables,
-            });
-        }
-        Ok((position, databases))
-    })();
+    let listed = snapshot(primary, flavor, database);
     primary.query_drop("UNLOCK TABLES")?;
     let (position, databases) = listed.context("reading the primary's tables")?;
+    let rows_copied = load(primary, replica, database, &databases)?;
+    primary.query_drop("COMMIT")?;
+    say(format!(
+        "copied {} database(s), {rows_copied} row(s), as of the primary's GTID position '{position}'",
+        databases.len()
+    ));
+    Ok(position)
+}
 
+/// Under the primary's read lock: opens the snapshot that the rows are read from, and lists what
+/// it holds, with the GTID position it is at.
+fn snapshot(
+    primary: &mut Conn,
+    flavor: Flavor,
+    database: &str,
+) -> mysql::Result<(String, Vec<DatabaseCopy>)> {
+    primary.query_drop("START TRANSACTION WITH CONSISTENT SNAPSHOT")?;
+    let position = gtid_position(primary, flavor)?;
+    let schemas: Vec<(String, String, String)> = primary.exec(
+        "SELECT SCHEMA_NAME, DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME \
+         FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ?",
+        (database, TEST_DB_PATTERN),
+    )?;
+    let mut databases = Vec::new();
+    for (name, charset, collation) in schemas {
+        let mut tables = Vec::new();
+        for table in base_tables(primary, &name)? {
+            let create: Option<(String, String)> =
+                primary.query_first(format!("SHOW CREATE TABLE `{name}`.`{table}`"))?;
+            let columns: Vec<String> = primary.exec(
+                "SELECT COLUMN_NAME FROM information_schema.COLUMNS \
+                 WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND EXTRA NOT LIKE '%GENERATED%' \
+                 ORDER BY ORDINAL_POSITION",
+                (&name, &table),
+            )?;
+            if let Some((_, create)) = create {
+                tables.push(TableCopy {
+                    name: table,
+                    create,
+                    columns,
+                });
+            }
+        }
+        databases.push(DatabaseCopy {
+            name,
+            charset,
+            collation,
+            tables,
+        });
+    }
+    Ok((position, databases))
+}
+
+/// The tables (not views) of `database`, by name.
+pub(crate) fn base_tables(conn: &mut Conn, database: &str) -> mysql::Result<Vec<String>> {
+    conn.exec(
+        "SELECT TABLE_NAME FROM information_schema.TABLES \
+         WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME",
+        (database,),
+    )
+}
+
+/// Replaces the replica's copy with the snapshot's databases, out of the replica's binary log;
+/// returns how many rows it copied.
+fn load(
+    primary: &mut Conn,
+    replica: &mut Conn,
+    database: &str,
+    databases: &[DatabaseCopy],
+) -> Result<usize> {
     replica.query_drop("SET SESSION sql_log_bin = 0")?;
     replica.query_drop("SET SESSION foreign_key_checks = 0")?;
     // A copy made before: its databases go, whatever they were.
-    let pattern = format!("{}%", TEST_DB_PREFIX.replace('_', "\\_"));
     let old: Vec<String> = replica.exec(
         "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ? OR SCHEMA_NAME LIKE ?",
-        (database, &pattern),
+        (database, TEST_DB_PATTERN),
     )?;
     for name in old {
         replica.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))?;
     }
     let mut rows_copied = 0;
-    for db in &databases {
+    for db in databases {
         // Names from information_schema matching the course's name or the tests' pattern: no backtick.
         replica.query_drop(format!(
             "CREATE DATABASE `{}` CHARACTER SET {} COLLATE {}",
@@ -428,13 +499,8 @@ pub fn copy_data(
                 .with_context(|| format!("copying {}.{}", db.name, table.name))?;
         }
     }
-    primary.query_drop("COMMIT")?;
     replica.query_drop("SET SESSION foreign_key_checks = 1")?;
-    say(format!(
-        "copied {} database(s), {rows_copied} row(s), as of the primary's GTID position '{position}'",
-        databases.len()
-    ));
-    Ok(position)
+    Ok(rows_copied)
 }
 
 /// Copies one table's rows, 200 to a statement, with bound values. A table dropped on the primary
@@ -646,6 +712,91 @@ mod tests {
             assert!(
                 !unhealthy.is_healthy_from(source),
                 "{why} must not count as a healthy replica: {unhealthy}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_replica_follows_the_primary_on_its_port_or_dockers_and_no_other() {
+        let on = |source: &str| state(source, "Yes", true, true, None);
+        assert!(
+            on("127.0.0.1:3306").follows(3306),
+            "the primary on its port"
+        );
+        assert!(
+            on("db:3306").follows(3307),
+            "Docker's primary, published on any port"
+        );
+        for (other, port) in [("127.0.0.1:3307", 3306), ("127.0.0.1:33066", 3306)] {
+            assert!(
+                !on(other).follows(port),
+                "a replica of {other} must not count as following the primary on port {port}"
+            );
+        }
+    }
+
+    #[test]
+    fn up_leaves_a_healthy_replica_restarts_a_stopped_one_and_copies_only_when_it_must() {
+        let source = "127.0.0.1:3306";
+        let receiver_failed = ReplicationState {
+            applier_failed: false,
+            ..state(
+                source,
+                "Connecting",
+                true,
+                true,
+                Some("error connecting to master"),
+            )
+        };
+        for (replica, has_database, expected, why) in [
+            (
+                Some(state(source, "Yes", true, true, None)),
+                true,
+                Wiring::Leave,
+                "healthy",
+            ),
+            (
+                Some(state(source, "No", false, true, None)),
+                true,
+                Wiring::Restart,
+                "stopped",
+            ),
+            (
+                Some(receiver_failed),
+                true,
+                Wiring::Restart,
+                "its primary restarted",
+            ),
+            (
+                Some(state(source, "Yes", true, true, None)),
+                false,
+                Wiring::Copy,
+                "no course database",
+            ),
+            (None, false, Wiring::Copy, "a new server"),
+            (
+                Some(state("127.0.0.1:3307", "Yes", true, true, None)),
+                true,
+                Wiring::Copy,
+                "another primary",
+            ),
+            (
+                Some(state(source, "Yes", true, false, None)),
+                true,
+                Wiring::Copy,
+                "by file and position",
+            ),
+            (
+                Some(state(source, "Yes", false, true, Some("Error 1062"))),
+                true,
+                Wiring::Copy,
+                "its applier failed",
+            ),
+        ] {
+            let got = Wiring::decide(replica.as_ref(), has_database, source);
+            assert!(
+                got == expected,
+                "a replica that is {why} must get {expected:?}, got {got:?} ({replica:?})"
             );
         }
     }

@@ -93,15 +93,14 @@ impl ReplicaTestDb {
             )));
         }
         // A replica of another primary would never receive this database: say so now.
-        if let Ok(Some(state)) = replica::ReplicationState::read(&mut replica_server) {
-            let port = db.config().port;
-            if !state.source.ends_with(&format!(":{port}")) && state.source != "db:3306" {
-                return Err(NoReplica(format!(
-                    "the server at {replica_address} replicates {}, not the primary at \
-                     {primary_address}: set DB_REPLICA_PORT to the replica of DB_PORT's server",
-                    state.source
-                )));
-            }
+        if let Ok(Some(state)) = replica::ReplicationState::read(&mut replica_server)
+            && !state.follows(db.config().port)
+        {
+            return Err(NoReplica(format!(
+                "the server at {replica_address} replicates {}, not the primary at \
+                 {primary_address}: set DB_REPLICA_PORT to the replica of DB_PORT's server",
+                state.source
+            )));
         }
         let test = ReplicaTestDb {
             db,
