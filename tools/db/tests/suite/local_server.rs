@@ -24,7 +24,7 @@ fn config(port: u16, database: &str) -> Config {
     Config::from_lookup(|key| vars.get(key).cloned()).expect("a valid test configuration")
 }
 
-fn tool(dir: &Path, config: Config) -> Tool {
+pub(crate) fn tool(dir: &Path, config: Config) -> Tool {
     Tool {
         config,
         root: Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -41,7 +41,7 @@ fn tool(dir: &Path, config: Config) -> Tool {
 
 /// Two different loopback ports that nothing listens on right now (the system hands out each once
 /// while we hold both; after we let go, a clash with another test run is unlikely).
-fn two_free_ports() -> (u16, u16) {
+pub(crate) fn two_free_ports() -> (u16, u16) {
     let bind = || TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
     let (a, b) = (bind(), bind());
     (

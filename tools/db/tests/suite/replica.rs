@@ -3,7 +3,7 @@
 //! DB_PORT=3307 DB_REPLICA_PORT=3317).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -11,10 +11,13 @@ use anyhow::Result;
 use mysql::prelude::Queryable;
 use shared::Config;
 use shared::setup::Tool;
-use shared::setup::local::{LocalServer, Ownership};
+use shared::setup::admin::connect_admin;
+use shared::setup::local::Ownership;
 use shared::setup::probe::probe;
 use shared::setup::replica::ReplicationState;
 use shared::testing::ReplicaTestDb;
+
+use crate::local_server::{tool, two_free_ports};
 
 fn pair_config(port: u16, replica_port: u16) -> Config {
     let vars = HashMap::from([
@@ -22,30 +25,6 @@ fn pair_config(port: u16, replica_port: u16) -> Config {
         ("DB_REPLICA_PORT", replica_port.to_string()),
     ]);
     Config::from_lookup(|key| vars.get(key).cloned()).expect("a valid test configuration")
-}
-
-fn tool(dir: &Path, config: Config) -> Tool {
-    Tool {
-        config,
-        root: Path::new(env!("CARGO_MANIFEST_DIR"))
-            .ancestors()
-            .nth(2)
-            .unwrap()
-            .to_path_buf(),
-        local: LocalServer::new(dir),
-        wait: Duration::from_secs(90),
-        root_password: "unused".into(),
-        use_docker: false,
-    }
-}
-
-fn free_ports() -> (u16, u16) {
-    let bind = || std::net::TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let (a, b) = (bind(), bind());
-    (
-        a.local_addr().unwrap().port(),
-        b.local_addr().unwrap().port(),
-    )
 }
 
 /// A folder for one test's pair; both servers stopped and the folder removed when dropped.
@@ -58,7 +37,7 @@ impl Pair {
     fn new(name: &str) -> Pair {
         let dir = std::env::temp_dir().join(format!("db-tool-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let (port, replica_port) = free_ports();
+        let (port, replica_port) = two_free_ports();
         let tool = tool(&dir, pair_config(port, replica_port));
         Pair { dir, tool }
     }
@@ -75,6 +54,15 @@ impl Drop for Pair {
         let _ = self.tool.down();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// `sql` (a COUNT) on the server of `config`, or `None` when it cannot be asked.
+fn count(config: &Config, sql: &str) -> Option<u64> {
+    shared::connect(config)
+        .ok()?
+        .query_first::<u64, _>(sql)
+        .ok()
+        .flatten()
 }
 
 /// Polls `check` for up to 10 s.
@@ -153,15 +141,10 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
     on_primary.query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")?;
     let mut on_replica = shared::connect(&replica)?;
     assert!(
-        eventually(|| {
-            shared::connect(&replica).ok().and_then(|mut c| {
-                c.query_first::<u64, _>(
-                    "SELECT COUNT(*) FROM users WHERE email = 'ada@example.com'",
-                )
-                .ok()
-                .flatten()
-            }) == Some(1)
-        }),
+        eventually(|| count(
+            &replica,
+            "SELECT COUNT(*) FROM users WHERE email = 'ada@example.com'"
+        ) == Some(1)),
         "a user inserted on the primary must appear on the replica within 10 s"
     );
     let refused = on_replica
@@ -172,26 +155,59 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
         "a write on the replica must fail with the read-only error 1290, got: {refused}"
     );
 
-    // A paused applier (a demo or a test that died mid-pause) is started again by the next up.
+    // A paused applier (a demo or a test that died mid-pause) with writes waiting, and read-only
+    // switched off by hand: the next up starts the applier, returns only once the replica has
+    // every write, and makes it read-only again.
     on_replica.query_drop("STOP REPLICA SQL_THREAD")?;
+    for i in 0..200 {
+        on_primary.exec_drop(
+            "INSERT INTO users (name, email) VALUES (?, ?)",
+            (format!("Paused {i}"), format!("paused{i}@example.com")),
+        )?;
+    }
+    let login = pair
+        .tool
+        .replica_local()
+        .admin_login()?
+        .expect("the replica's folder has its admin's login");
+    connect_admin(&replica, &login)?.query_drop("SET GLOBAL read_only = OFF")?;
     pair.tool.up_with_replica()?;
     let state = ReplicationState::read(&mut on_replica)?.expect("a replica has a status");
     assert!(
         state.sql_running && state.io_running == "Yes",
         "up --replica must start a stopped replication again, the replica says: {state}"
     );
+    let users = count(&replica, "SELECT COUNT(*) FROM users");
+    assert!(
+        users == Some(201),
+        "when up --replica returns, the replica must have caught up with the 201 users written on \
+         the primary, it has {users:?}"
+    );
+    let refused = on_replica
+        .query_drop("INSERT INTO users (name, email) VALUES ('Bob', 'bob@example.com')")
+        .expect_err("up --replica must make the replica read-only again");
+    assert!(
+        is_read_only_refusal(&refused),
+        "a write on the replica must fail with the read-only error 1290, got: {refused}"
+    );
+
+    // A replica that follows another server is named as such, not waited for: here the replica
+    // stands as its own "primary", whose writes it never receives.
+    let mut mixed = replica.clone();
+    mixed.replica_port = replica.port;
+    let not_ours = tool(&pair.dir, mixed)
+        .measure_lag()
+        .expect_err("a replica of another primary has no lag to measure");
+    assert!(
+        format!("{not_ours:#}").contains(&format!("follows 127.0.0.1:{}", primary.port)),
+        "the error must say which primary the replica follows, got: {not_ours:#}"
+    );
     pair.tool.status()?;
 
     // reset drops and recreates the course database on the primary; the replica follows.
     pair.tool.reset()?;
     assert!(
-        eventually(|| {
-            shared::connect(&replica).ok().and_then(|mut c| {
-                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
-                    .ok()
-                    .flatten()
-            }) == Some(0)
-        }),
+        eventually(|| count(&replica, "SELECT COUNT(*) FROM users") == Some(0)),
         "after reset the replica's course database must be empty too"
     );
     assert!(
@@ -202,7 +218,7 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
     // The same primary, seen from a folder that did not start it: someone else's server. The tool
     // prints what its admin would run, and starts nothing.
     let stranger_dir = pair.dir.with_extension("stranger");
-    let (_, free) = free_ports();
+    let (_, free) = two_free_ports();
     let mut elsewhere = primary.clone();
     elsewhere.replica_port = free;
     let refused = tool(&stranger_dir, elsewhere).up_with_replica().expect_err(
@@ -238,13 +254,7 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
     shared::connect(&primary)?
         .query_drop("INSERT INTO users (name, email) VALUES ('Cy', 'cy@example.com')")?;
     assert!(
-        eventually(|| {
-            shared::connect(&replica).ok().and_then(|mut c| {
-                c.query_first::<u64, _>("SELECT COUNT(*) FROM users")
-                    .ok()
-                    .flatten()
-            }) == Some(1)
-        }),
+        eventually(|| count(&replica, "SELECT COUNT(*) FROM users") == Some(1)),
         "after a restart of both, a new write must reach the replica"
     );
     Ok(())
@@ -282,7 +292,7 @@ fn a_paused_replica_lags_until_the_pause_ends() {
     let Some(db) = ReplicaTestDb::or_skip() else {
         return;
     };
-    let count = |conn: &mut mysql::Conn| -> u64 {
+    let users = |conn: &mut mysql::Conn| -> u64 {
         conn.query_first("SELECT COUNT(*) FROM users")
             .unwrap()
             .unwrap()
@@ -290,9 +300,16 @@ fn a_paused_replica_lags_until_the_pause_ends() {
     let mut primary = db.primary_conn();
     {
         let mut pause = db.pause_replica();
-        primary
-            .query_drop("INSERT INTO users (name, email) VALUES ('Ada', 'ada@example.com')")
-            .unwrap();
+        // Many transactions, one a user: catching up on them takes the replica a moment, which
+        // a wait_replicated that did not wait would show.
+        for i in 0..100 {
+            primary
+                .exec_drop(
+                    "INSERT INTO users (name, email) VALUES (?, ?)",
+                    (format!("Ada {i}"), format!("ada{i}@example.com")),
+                )
+                .unwrap();
+        }
         thread::sleep(Duration::from_millis(300));
         let state = ReplicationState::read(pause.replica_conn())
             .unwrap()
@@ -301,17 +318,18 @@ fn a_paused_replica_lags_until_the_pause_ends() {
             !state.sql_running,
             "a paused replica must not apply, it says: {state}"
         );
-        let behind = count(pause.replica_conn());
+        let behind = users(pause.replica_conn());
         assert!(
             behind == 0,
-            "a paused replica must not show a write made during the pause, it shows {behind} user(s)"
+            "a paused replica must not show the writes made during the pause, it shows {behind} user(s)"
         );
     }
     db.wait_replicated();
-    let after = count(&mut db.replica_conn());
+    let after = users(&mut db.replica_conn());
     assert!(
-        after == 1,
-        "after the pause the replica must catch up with the primary's write, it shows {after} user(s)"
+        after == 100,
+        "once wait_replicated returns, the replica must have the 100 users written during the \
+         pause, it shows {after}"
     );
 }
 
