@@ -33,7 +33,7 @@ mod solution;
 mod solution;
 
 pub use gtid::{Flavor, Gtid};
-pub use replica::{ReplicaLink, hold_back_messages_of};
+pub use replica::{ReplicaConn, ReplicaLink, hold_back_messages_of};
 pub use solution::route_read;
 
 /// Which server serves a read.

@@ -52,17 +52,34 @@ impl ReplicaLink {
 
 impl Replica for ReplicaLink {
     fn state(&mut self) -> mysql::Result<ReplicaState> {
-        self.ask(|conn, _| {
-            Ok(match gtid::is_applying(conn)? {
-                Some(true) => ReplicaState::Applying,
-                Some(false) => ReplicaState::Stopped,
-                None => ReplicaState::Unknown,
-            })
+        self.ask(|conn, flavor| ReplicaConn { conn, flavor }.state())
+    }
+
+    fn wait_for(&mut self, gtid: &Gtid, timeout: Duration) -> mysql::Result<bool> {
+        self.ask(|conn, flavor| ReplicaConn { conn, flavor }.wait_for(gtid, timeout))
+    }
+}
+
+/// The same questions on a connection someone else holds, for example one lent by a pool of
+/// connections to the replica (lesson 9's server).
+pub struct ReplicaConn<'a> {
+    /// A connection to the replica.
+    pub conn: &'a mut Conn,
+    /// The replica's server: MariaDB or MySQL.
+    pub flavor: Flavor,
+}
+
+impl Replica for ReplicaConn<'_> {
+    fn state(&mut self) -> mysql::Result<ReplicaState> {
+        Ok(match gtid::is_applying(self.conn)? {
+            Some(true) => ReplicaState::Applying,
+            Some(false) => ReplicaState::Stopped,
+            None => ReplicaState::Unknown,
         })
     }
 
     fn wait_for(&mut self, gtid: &Gtid, timeout: Duration) -> mysql::Result<bool> {
-        self.ask(|conn, flavor| gtid::wait_for(conn, flavor, gtid, timeout))
+        gtid::wait_for(self.conn, self.flavor, gtid, timeout)
     }
 }
 

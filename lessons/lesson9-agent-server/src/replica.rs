@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use lesson5::{MysqlManager, MysqlPool, PoolError};
 use lesson10::gtid::{self, Flavor, Gtid};
-use lesson10::{Fallback, LastWrites, Replica, ReplicaState, Route};
+use lesson10::{Fallback, LastWrites, ReplicaConn, Route};
 use mysql::Conn;
 use mysql::prelude::Queryable;
 use serde_json::{Value, json};
@@ -105,7 +105,7 @@ impl ReplicaReads {
             return None;
         };
         let last_write = self.last_writes.get(user_id);
-        let mut asking = Asking {
+        let mut asking = ReplicaConn {
             conn: &mut conn,
             flavor: self.flavor,
         };
@@ -193,24 +193,4 @@ pub fn build_tracking_pool(
         .test_on_check_out(settings.test_on_check_out)
         .build(MysqlManager::new(opts, settings.liveness_window))
         .map_err(|err| PoolError::from_build(err, primary))
-}
-
-/// Lesson 10's questions to the replica, on a pooled connection.
-struct Asking<'a> {
-    conn: &'a mut Conn,
-    flavor: Flavor,
-}
-
-impl Replica for Asking<'_> {
-    fn state(&mut self) -> mysql::Result<ReplicaState> {
-        Ok(match gtid::is_applying(self.conn)? {
-            Some(true) => ReplicaState::Applying,
-            Some(false) => ReplicaState::Stopped,
-            None => ReplicaState::Unknown,
-        })
-    }
-
-    fn wait_for(&mut self, gtid: &Gtid, timeout: Duration) -> mysql::Result<bool> {
-        gtid::wait_for(self.conn, self.flavor, gtid, timeout)
-    }
 }
