@@ -575,11 +575,12 @@ impl Tool {
     }
 
     /// `down`'s part: stops this project's local replica at DB_REPLICA_PORT, when this project's
-    /// local server at DB_PORT is the one it follows (Docker's stops with `docker compose down`).
+    /// local server was started at DB_PORT, running or not: a replica whose primary crashed must
+    /// still stop. (Docker's stops with `docker compose down`.)
     pub fn replica_down(&self) -> Result<()> {
         let replica_config = self.config.replica();
         if !is_this_machine(&replica_config.host)
-            || self.local.ownership(&self.config) != Ownership::Ours
+            || self.local.recorded_port() != Some(self.config.port)
         {
             return Ok(());
         }

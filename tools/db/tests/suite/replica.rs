@@ -257,6 +257,14 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
         eventually(|| count(&replica, "SELECT COUNT(*) FROM users") == Some(1)),
         "after a restart of both, a new write must reach the replica"
     );
+
+    // The primary gone first (a crash, a reboot half-way): down still stops its replica.
+    pair.tool.local.stop(&primary, pair.tool.wait)?;
+    pair.tool.down()?;
+    assert!(
+        !answers(replica.port),
+        "down must stop the replica of a primary that no longer runs"
+    );
     Ok(())
 }
 
