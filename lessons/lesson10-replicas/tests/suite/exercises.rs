@@ -108,8 +108,8 @@ fn a_user_who_wrote_nothing_is_served_by_the_replica_without_a_wait() {
         bilingual!(
             "got {route:?} for a user who wrote nothing, on a running replica; expected Replica: \
              there is no write of theirs to miss, and reads are what the replica is for",
-            "쓴 것이 없는 사용자가 실행 중인 레플리카에서 {route:?}를 받았습니다. 기대한 것은 Replica입니다. \
-             놓칠 쓰기가 없고, 읽기를 맡는 것이 레플리카의 일입니다"
+            "쓴 것이 없는 사용자가 실행 중인 레플리카에서 받은 결과는 {route:?}입니다. 기대한 것은 Replica입니다. \
+             그 사용자가 놓칠 쓰기가 없고, 읽기를 맡는 것이 레플리카의 일입니다"
         )
     );
     let waits = replica.waits();
@@ -120,7 +120,7 @@ fn a_user_who_wrote_nothing_is_served_by_the_replica_without_a_wait() {
             "the replica was asked to wait {waits} time(s) for a user who wrote nothing; expected 0: \
              there is nothing to wait for. Asked: {:?}",
             "쓴 것이 없는 사용자를 위해 레플리카에게 {waits}번 기다리라고 했습니다. 기대한 횟수는 0입니다. \
-             기다릴 것이 없습니다. 물은 것: {:?}",
+             기다릴 쓰기가 없습니다. 물은 것: {:?}",
             replica.asked
         )
     );
@@ -139,7 +139,7 @@ fn a_caught_up_replica_serves_the_user_who_just_wrote_after_two_questions_at_mos
         bilingual!(
             "got {route:?}; expected Replica: the replica has applied the user's last write ({gtid}) \
              already. Asked: {:?}",
-            "{route:?}를 받았습니다. 기대한 것은 Replica입니다. 레플리카는 사용자의 마지막 쓰기({gtid})를 \
+            "받은 결과는 {route:?}입니다. 기대한 것은 Replica입니다. 레플리카는 사용자의 마지막 쓰기({gtid})를 \
              이미 적용했습니다. 물은 것: {:?}",
             replica.asked
         )
@@ -154,7 +154,7 @@ fn a_caught_up_replica_serves_the_user_who_just_wrote_after_two_questions_at_mos
         bilingual!(
             "the replica was asked {asked:?}; expected at most two questions, one of them about the \
              user's write {gtid}: each question is a round trip added to every read",
-            "레플리카에게 {asked:?}를 물었습니다. 기대한 것은 많아야 두 번의 질문이고, 그중 하나는 사용자의 \
+            "레플리카에게 물은 것은 {asked:?}입니다. 기대한 것은 많아야 질문 두 번이고, 그중 하나는 사용자의 \
              쓰기 {gtid}에 관한 것입니다. 질문 하나하나가 모든 읽기에 더해지는 왕복입니다"
         )
     );
@@ -178,9 +178,9 @@ fn a_lagging_replica_that_catches_up_within_the_wait_serves_the_read() {
             "got {route:?}; expected Replica: the replica applies the user's write 200 ms after the \
              read starts, well within the {MAX_WAIT:?} it may wait, but it only catches up while your \
              code waits for it (it waited {:?} in total). Asked: {:?}",
-            "{route:?}를 받았습니다. 기대한 것은 Replica입니다. 레플리카는 읽기가 시작되고 200 ms 뒤에 \
-             사용자의 쓰기를 적용하므로 기다려도 되는 {MAX_WAIT:?} 안에 들어오지만, 여러분의 코드가 그것을 \
-             기다리는 동안에만 따라잡습니다(모두 {:?} 기다렸습니다). 물은 것: {:?}",
+            "받은 결과는 {route:?}입니다. 기대한 것은 Replica입니다. 레플리카는 읽기가 시작되고 200 ms 뒤에 \
+             사용자의 쓰기를 적용하므로 기다려도 되는 {MAX_WAIT:?} 안에 넉넉히 들어오지만, 여러분의 코드가 \
+             레플리카를 기다리는 동안에만 따라잡습니다(기다린 시간은 모두 {:?}입니다). 물은 것: {:?}",
             replica.waited,
             replica.asked
         )
@@ -200,8 +200,8 @@ fn a_replica_too_far_behind_sends_the_read_to_the_primary_after_at_most_max_wait
         bilingual!(
             "got {route:?}; expected Primary(TooFarBehind): the replica never applies the user's write \
              {gtid}, so only the primary has it. Asked: {:?}",
-            "{route:?}를 받았습니다. 기대한 것은 Primary(TooFarBehind)입니다. 레플리카가 사용자의 쓰기 \
-             {gtid}를 끝내 적용하지 않으므로, 그것은 프라이머리에만 있습니다. 물은 것: {:?}",
+            "받은 결과는 {route:?}입니다. 기대한 것은 Primary(TooFarBehind)입니다. 레플리카는 사용자의 \
+             쓰기({gtid})를 끝내 적용하지 않으므로, 그 쓰기는 프라이머리에만 있습니다. 물은 것: {:?}",
             replica.asked
         )
     );
@@ -212,8 +212,8 @@ fn a_replica_too_far_behind_sends_the_read_to_the_primary_after_at_most_max_wait
         bilingual!(
             "the read waited {waited:?} for the replica in total; expected at most max_wait, \
              {MAX_WAIT:?}: a user's page must not hang on a slow replica. Asked: {:?}",
-            "읽기가 레플리카를 모두 {waited:?} 기다렸습니다. 기대한 것은 많아야 max_wait, {MAX_WAIT:?}입니다. \
-             사용자의 페이지가 느린 레플리카 때문에 멈춰 있으면 안 됩니다. 물은 것: {:?}",
+            "읽기가 레플리카를 기다린 시간은 모두 {waited:?}입니다. 기대한 것은 많아야 max_wait({MAX_WAIT:?})입니다. \
+             느린 레플리카 때문에 사용자의 페이지가 멈춰 있으면 안 됩니다. 물은 것: {:?}",
             replica.asked
         )
     );
@@ -233,8 +233,8 @@ fn a_stopped_replica_serves_no_one_and_is_not_waited_for() {
             bilingual!(
                 "got {route:?} for {who}; expected Primary(ReplicaStopped): a replica whose \
                  replication is stopped falls further behind every second, for every user. Asked: {:?}",
-                "{who_ko}에게 {route:?}를 받았습니다. 기대한 것은 Primary(ReplicaStopped)입니다. 복제가 멈춘 레플리카는 모든 사용자에게 매초 더 뒤처집니다. \
-                 물은 것: {:?}",
+                "{who_ko}에 대해 받은 결과는 {route:?}입니다. 기대한 것은 Primary(ReplicaStopped)입니다. 복제가 \
+                 멈춘 레플리카는 모든 사용자에게 매초 더 뒤처집니다. 물은 것: {:?}",
                 replica.asked
             )
         );
@@ -246,8 +246,9 @@ fn a_stopped_replica_serves_no_one_and_is_not_waited_for() {
                 "a stopped replica was asked to wait {waits} time(s) for {who}; expected 0: it applies \
                  nothing, so a wait would only spend the whole deadline before the same fallback. \
                  Asked: {:?}",
-                "{who_ko}를 위해 멈춘 레플리카에게 {waits}번 기다리라고 했습니다. 기대한 횟수는 0입니다. 아무것도 적용하지 \
-                 않으므로, 기다려 봐야 기한을 다 쓴 뒤 같은 곳으로 갈 뿐입니다. 물은 것: {:?}",
+                "{who_ko}를 위해 멈춘 레플리카에게 {waits}번 기다리라고 했습니다. 기대한 횟수는 0입니다. 멈춘 \
+                 레플리카는 아무것도 적용하지 않으므로, 기다려 봐야 주어진 시간을 다 쓴 뒤 똑같이 프라이머리로 \
+                 갈 뿐입니다. 물은 것: {:?}",
                 replica.asked
             )
         );
@@ -273,7 +274,7 @@ fn a_replica_that_cannot_tell_its_state_is_still_used_within_the_wait() {
                  (Unknown) is still used, as a running one is (a user who wrote nothing is served \
                  at once; one who wrote, once it has their write, within the bounded wait: this one \
                  applies it 200 ms in). Unknown is not Stopped. Asked: {:?}",
-                "{who_ko}에게 {route:?}를 받았습니다. 기대한 것은 Replica입니다. 자기 상태를 알려 줄 수 없는 \
+                "{who_ko}에 대해 받은 결과는 {route:?}입니다. 기대한 것은 Replica입니다. 자기 상태를 알려 줄 수 없는 \
                  레플리카(Unknown)도 실행 중인 레플리카처럼 씁니다(쓴 것이 없는 사용자는 바로 맡고, 쓴 \
                  사용자는 제한된 기다림 안에 그 쓰기를 적용하면 맡습니다. 이 레플리카는 200 ms 만에 \
                  적용합니다). Unknown은 Stopped가 아닙니다. 물은 것: {:?}",
@@ -297,7 +298,7 @@ fn a_replica_that_does_not_answer_sends_the_read_to_the_primary() {
             bilingual!(
                 "got {route:?} for {who}, with a replica whose every answer is an error; expected \
                  Primary(ReplicaDown). Asked: {:?}",
-                "{who_ko}에게 {route:?}를 받았습니다. 레플리카의 모든 대답이 오류입니다. 기대한 것은 \
+                "모든 대답이 오류인 레플리카로 {who_ko}에 대해 받은 결과는 {route:?}입니다. 기대한 것은 \
                  Primary(ReplicaDown)입니다. 물은 것: {:?}",
                 replica.asked
             )
@@ -320,7 +321,7 @@ fn a_replica_that_fails_during_the_wait_sends_the_read_to_the_primary_as_down() 
             "got {route:?}; expected Primary(ReplicaDown): the replica answered its state, then failed \
              while the read waited for the user's write. An error is not a \"no\": it says nothing \
              about how far behind the replica is, only that it did not answer. Asked: {:?}",
-            "{route:?}를 받았습니다. 기대한 것은 Primary(ReplicaDown)입니다. 레플리카는 상태에는 대답했지만, \
+            "받은 결과는 {route:?}입니다. 기대한 것은 Primary(ReplicaDown)입니다. 레플리카는 상태에는 대답했지만, \
              읽기가 사용자의 쓰기를 기다리는 동안 실패했습니다. 오류는 \"아니요\"가 아닙니다. 레플리카가 \
              얼마나 뒤처졌는지는 말해 주지 않고, 대답하지 않았다는 것만 말해 줍니다. 물은 것: {:?}",
             replica.asked

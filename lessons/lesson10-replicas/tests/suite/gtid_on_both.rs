@@ -32,7 +32,7 @@ fn a_committed_write_reports_its_gtid_in_its_own_reply_at_no_extra_round_trip() 
         "{}",
         bilingual!(
             "reading the GTIDs sent {sent:#?}; expected the two INSERTs only: the OK packet carries the GTID",
-            "GTID를 읽으면서 {sent:#?}를 보냈습니다. 기대한 것은 두 INSERT뿐입니다. OK 패킷이 GTID를 싣고 옵니다"
+            "GTID를 읽으면서 보낸 명령은 {sent:#?}입니다. 기대한 것은 INSERT 두 개뿐입니다. GTID는 OK 패킷에 실려 옵니다"
         )
     );
     let (Some(first), Some(second)) = (&first, &second) else {
