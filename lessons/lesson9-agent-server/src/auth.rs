@@ -1,7 +1,7 @@
 //! Each user's data is theirs: a token per user, and every route about one user asks for it.
 //!
-//! * `POST /users` makes a token ([`issue_token`]): 32 random bytes from the operating system's
-//!   generator, shown once in the reply. The table `user_tokens` keeps only its SHA-256.
+//! * `POST /users` makes a token: 32 random bytes from the operating system's generator, shown once
+//!   in the reply ([`issue_token`] gives one to a user made otherwise, in SQL). The table `user_tokens` keeps only its SHA-256.
 //! * A request shows it as `Authorization: Bearer <token>`. [`Caller`] reads it with the user id
 //!   of the path; [`authorize`] answers whether the token is that user's, in one statement.
 //! * No token, or one that is no user's: 401. Another user's token: the same 404 as a user that
@@ -51,7 +51,7 @@ impl fmt::Debug for TokenHash {
 }
 
 /// A new token: 32 bytes from the operating system's generator, as 64 hex digits.
-pub fn new_token() -> Result<String, ApiError> {
+pub(crate) fn new_token() -> Result<String, ApiError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes)
         .map_err(|err| ApiError::Internal(format!("no random bytes: {err}").into()))?;
@@ -60,7 +60,11 @@ pub fn new_token() -> Result<String, ApiError> {
 
 /// Stores the hash of a token of `user_id`. Run it in the transaction that creates the user: a user
 /// without a token could never be used.
-pub fn store_token(conn: &mut impl Queryable, user_id: u64, hash: TokenHash) -> mysql::Result<()> {
+pub(crate) fn store_token(
+    conn: &mut impl Queryable,
+    user_id: u64,
+    hash: TokenHash,
+) -> mysql::Result<()> {
     conn.exec_drop(
         "INSERT INTO user_tokens (token_hash, user_id) VALUES (?, ?)",
         (hash.0.to_vec(), user_id),
@@ -76,7 +80,10 @@ pub fn issue_token(conn: &mut impl Queryable, user_id: u64) -> Result<String, Ap
 }
 
 /// The id of the user whose token has this hash, if any.
-pub fn token_owner(conn: &mut impl Queryable, hash: TokenHash) -> Result<Option<u64>, ApiError> {
+pub(crate) fn token_owner(
+    conn: &mut impl Queryable,
+    hash: TokenHash,
+) -> Result<Option<u64>, ApiError> {
     conn.exec_first(
         "SELECT user_id FROM user_tokens WHERE token_hash = ?",
         (hash.0.to_vec(),),
@@ -87,7 +94,7 @@ pub fn token_owner(conn: &mut impl Queryable, hash: TokenHash) -> Result<Option<
 /// The token a request shows in `Authorization: Bearer <token>`, hashed at once. A request without
 /// one is refused with 401 before any database work.
 #[derive(Debug, Clone, Copy)]
-pub struct Bearer(pub TokenHash);
+pub(crate) struct Bearer(pub(crate) TokenHash);
 
 impl<S: Send + Sync> FromRequestParts<S> for Bearer {
     type Rejection = ApiError;

@@ -50,9 +50,7 @@ mod solution;
 mod solution;
 
 pub use agent::{Agent, AgentError, AnswerFuture, OfflineAgent, OpenAiAgent, OpenAiConfig};
-pub use auth::{
-    Bearer, Caller, TokenHash, authorize, issue_token, new_token, store_token, token_owner,
-};
+pub use auth::{Caller, TokenHash, authorize, issue_token};
 pub use error::{ApiError, BoxError, RETRY_AFTER_SECS};
 pub use lesson5::{MysqlManager, MysqlPool, PoolError, PoolSettings};
 pub use replica::{ReplicaReads, build_tracking_pool};
