@@ -339,6 +339,17 @@ impl Tool {
             }
             if let (Some(port), Some(pid)) = (self.local.recorded_port(), self.local.recorded_pid())
             {
+                if port == self.config.port && matches!(self.probe(), Probe::Nothing(_)) {
+                    // A crashed or killed server leaves its pid file: nothing runs to be stopped,
+                    // and that pid may be another program's by now, so no `kill` is suggested.
+                    say(format!(
+                        "this project's local server does not run on {} (pid {pid} ended without \
+                         shutting down, or is still starting; its log: {}): nothing stopped",
+                        self.address(),
+                        self.local.log_file().display()
+                    ));
+                    return Ok(());
+                }
                 if port == self.config.port {
                     bail!(
                         "this project's local server (pid {pid}) does not answer its admin on {}: \

@@ -258,8 +258,10 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
         "after a restart of both, a new write must reach the replica"
     );
 
-    // The primary gone first (a crash, a reboot half-way): down still stops its replica.
+    // The primary gone first, its pid file left behind as by a crash: down still stops the
+    // replica, and does not take the stale pid for a frozen server.
     pair.tool.local.stop(&primary, pair.tool.wait)?;
+    std::fs::write(pair.dir.join("mysqld.pid"), "999999")?;
     pair.tool.down()?;
     assert!(
         !answers(replica.port),
