@@ -195,7 +195,7 @@ mod step_a {
                 bilingual!(
                     "{same:?} is the same email as plain.resume.strasse@example.com for the unique key, \
                      so create_user should be EmailTaken {{ email: {same:?} }}, got {result:?}",
-                    "유니크 키에게 {same:?}라는 이메일은 plain.resume.strasse@example.com과 같은 이메일이므로, \
+                    "유니크 키로 보면 {same:?}라는 이메일은 plain.resume.strasse@example.com과 같은 이메일이므로, \
                      create_user는 EmailTaken {{ email: {same:?} }}이어야 하는데, 받은 값은 {result:?}입니다"
                 )
             );
@@ -344,7 +344,7 @@ mod step_a {
                     bilingual!(
                         "create_user({name:?}, {email:?}) stored the user whole, as id {row_id}, but \
                          returned {returned}: is the id read from the INSERT's reply (last_insert_id)?",
-                        "create_user({name:?}, {email:?})는 사용자를 그대로 id {row_id}로 저장했지만, 반환값은 \
+                        "create_user({name:?}, {email:?})는 사용자를 빠짐없이 저장했지만(id {row_id}), 반환값은 \
                          {returned}입니다. id를 INSERT의 응답(last_insert_id)에서 읽었나요?"
                     )
                 );
@@ -619,7 +619,7 @@ mod step_b {
                 bilingual!(
                     "{same:?} is the same email for the server, so the lookup should find user {id} \
                      with its stored email, got {found:?}: is the comparison left to WHERE email = ?",
-                    "서버에게 {same:?}라는 이메일은 같은 이메일이므로, 조회는 저장된 이메일 그대로인 사용자(id {id})를 찾아야 하는데, \
+                    "서버가 보기에 {same:?}라는 이메일은 저장된 이메일과 같으므로, 조회는 저장된 이메일 그대로인 사용자(id {id})를 찾아야 하는데, \
                      받은 값은 {found:?}입니다. 비교를 WHERE email = ?에 맡겼나요?"
                 )
             );

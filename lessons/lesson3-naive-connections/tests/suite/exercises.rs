@@ -225,7 +225,7 @@ mod step_a {
                 "with nothing listening, the connection cannot open: expected NaiveError::Connect, \
                  got {created:?}: is the connect error wrapped in its own variant, not as a UserError?",
                 "기다리는 서버가 없으니 커넥션을 열 수 없습니다. NaiveError::Connect를 기대했는데 \
-                 받은 값은 {created:?}입니다. 연결 오류를 UserError가 아니라 그것만의 변형으로 감쌌나요?"
+                 받은 값은 {created:?}입니다. 연결 오류를 UserError가 아니라 그 오류만을 위한 배리언트로 감쌌나요?"
             )
         );
         Ok(())

@@ -223,7 +223,7 @@ pub fn checkout_id(pool: &Pool<FakeManager>) -> u32 {
             "{}",
             bilingual!(
                 "expected a connection from a pool with one free, got: {err}",
-                "빈 커넥션이 있는 풀에서 커넥션을 기대했는데, 이것을 받았습니다: {err}"
+                "빈자리가 있는 풀에서 커넥션을 기대했는데, 받은 것은 오류입니다: {err}"
             )
         ),
     }
@@ -247,7 +247,7 @@ pub fn other_checkouts_are_not_held_up_by(
         "{}",
         bilingual!(
             "the slow server was never asked to {what}: the test's own set-up went wrong",
-            "느린 서버가 커넥션을 {what_ko} 일을 한 번도 받지 않았습니다. 테스트 자체의 준비가 잘못됐습니다"
+            "느린 서버에 커넥션을 {what_ko} 일이 한 번도 오지 않았습니다. 테스트 자체의 준비가 잘못됐습니다"
         )
     );
 
@@ -271,7 +271,7 @@ pub fn other_checkouts_are_not_held_up_by(
              the pool must not talk to the server while it holds its lock (every other thread waits \
              for the lock, so for the server): take what you need, unlock, then talk to the server",
             "서버가 커넥션 하나를 느리게 {what_ko} 동안, 다른 유휴 커넥션의 대여가 {outcome_ko}. \
-             풀은 락을 쥔 채 서버와 통신하면 안 됩니다(다른 모든 스레드가 락을, 그러니 서버를 기다립니다). \
+             풀은 락을 쥔 채 서버와 통신하면 안 됩니다(다른 모든 스레드가 락을 기다리니, 결국 서버를 기다립니다). \
              필요한 것을 꺼내고, 락을 풀고, 그다음 서버와 통신하세요"
         )
     );

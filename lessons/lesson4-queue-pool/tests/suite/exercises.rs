@@ -86,7 +86,7 @@ mod step_a {
                         bilingual!(
                             "call {i}: expected the SQL error, got `{err}`: after {i} calls, did \
                              every dropped guard give its connection back?",
-                            "호출 {i}: SQL 오류를 기대했는데 `{err}`를 받았습니다. 호출 {i}번 동안 \
+                            "호출 {i}: SQL 오류를 기대했는데, 받은 오류는 `{err}`입니다. 호출 {i}번 동안 \
                              drop된 가드가 모두 커넥션을 반납했나요?"
                         )
                     );
@@ -228,7 +228,7 @@ mod step_b {
                 "{}",
                 bilingual!(
                     "expected PoolError::Timeout, got the error `{other}`",
-                    "PoolError::Timeout을 기대했는데, 오류 `{other}`를 받았습니다"
+                    "PoolError::Timeout을 기대했는데, 받은 것은 오류 `{other}`입니다"
                 )
             ),
             Ok(id) => panic!(

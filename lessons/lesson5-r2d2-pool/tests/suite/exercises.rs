@@ -142,7 +142,7 @@ mod step_a {
                 bilingual!(
                     "with a liveness_window of zero, the connection killed while idle reached the \
                      caller ({err}): was settings.liveness_window given to the manager?",
-                    "liveness_window가 0인데, 쉬는 동안 KILL된 커넥션이 호출하는 쪽에 갔습니다({err}). \
+                    "liveness_window가 0인데, 쉬는 동안 KILL된 커넥션이 호출자에게 갔습니다({err}). \
                      settings.liveness_window를 매니저에 주었나요?"
                 )
             ),
@@ -167,7 +167,7 @@ mod step_a {
                 "with a liveness_window of 60 s, a connection back for 0.6 s was pinged before it was \
                  lent (the query got {next:?}; expected the killed connection's error): was \
                  settings.liveness_window given to the manager?",
-                "liveness_window가 60초인데, 반납된 지 0.6초 된 커넥션에 빌려주기 전에 핑을 보냈습니다(쿼리 \
+                "liveness_window가 60초인데, 반납된 지 0.6초밖에 안 된 커넥션을 빌려주기 전에 핑했습니다(쿼리 \
                  결과는 {next:?}, 기대한 것은 KILL된 커넥션의 오류). settings.liveness_window를 매니저에 \
                  주었나요?"
             )
@@ -259,7 +259,7 @@ mod step_a {
                     "expected PoolError::Build(Unavailable(Unreachable)), got `{other}`: was the build \
                      error turned into a PoolError with PoolError::from_build?",
                     "PoolError::Build(Unavailable(Unreachable))를 기대했는데, 받은 값은 `{other}`입니다. build \
-                     오류를 PoolError::from_build로 PoolError로 바꾸었나요?"
+                     오류를 PoolError::from_build를 써서 PoolError로 바꾸었나요?"
                 )
             ),
             Ok(_) => {
@@ -268,7 +268,7 @@ mod step_a {
                     "{}",
                     bilingual!(
                         "a pool was built with no server on port {port}",
-                        "서버가 없는 포트(포트 번호 {port})인데 풀이 만들어졌습니다"
+                        "포트 {port}에 서버가 없는데 풀이 만들어졌습니다"
                     )
                 )
             }
@@ -316,7 +316,7 @@ mod step_a {
                 "the error chain `{chain}` does not say the server refused the user: was the build \
                  error turned into a PoolError with PoolError::from_build?",
                 "오류 체인이 서버가 사용자를 거부했다고 말하지 않습니다(`{chain}`). build 오류를 \
-                 PoolError::from_build로 PoolError로 바꾸었나요?"
+                 PoolError::from_build를 써서 PoolError로 바꾸었나요?"
             )
         );
         assert!(

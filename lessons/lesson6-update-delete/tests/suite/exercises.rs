@@ -133,7 +133,7 @@ mod step_a {
                 "the table is\n{after:?}\nexpected\n{expected:?}\n(only alice's name changes: is the \
                  WHERE on her id, and are the parameters in the order of the ?s?)",
                 "테이블이\n{after:?}\n인데 기대한 것은\n{expected:?}\n입니다(alice의 이름만 \
-                 바뀌어야 합니다. WHERE가 그의 id를 가리키나요? 파라미터가 ?의 순서대로인가요?)"
+                 바뀌어야 합니다. WHERE가 alice의 id를 가리키나요? 파라미터가 ?의 순서대로인가요?)"
             )
         );
         Ok(())
@@ -734,7 +734,7 @@ mod step_c {
                 "alice has {alices} messages and bob {bobs}; expected 0 and 2 (ON DELETE CASCADE \
                  removes alice's messages with her, and only hers)",
                 "alice의 메시지는 {alices}개, bob의 메시지는 {bobs}개입니다. 기대한 것은 0개와 \
-                 2개입니다(ON DELETE CASCADE가 alice의 메시지를, 그리고 그의 메시지만 함께 \
+                 2개입니다(ON DELETE CASCADE가 alice의 메시지를, 그리고 alice의 메시지만 함께 \
                  지웁니다)"
             )
         );

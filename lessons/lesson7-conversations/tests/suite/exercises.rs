@@ -229,7 +229,7 @@ mod step_a {
                 "got {result:?}; expected UnknownUser {{ user_id: {unknown} }}: turn the server's \
                  error into its meaning with ConversationError::from_insert",
                 "받은 값은 {result:?}이고, 기대한 것은 UnknownUser {{ user_id: {unknown} }}입니다. \
-                 서버의 오류는 ConversationError::from_insert로 그 의미로 바꾸세요"
+                 ConversationError::from_insert를 써서 서버의 오류를 그 뜻에 맞는 오류로 바꾸세요"
             )
         );
         let total = count_messages(&mut conn)?;
@@ -595,7 +595,7 @@ mod step_b {
             "{}",
             bilingual!(
                 "the message must say the outcome is unknown: {err}",
-                "메시지가 결과를 알 수 없다고 말해야 합니다: {err}"
+                "오류 메시지가 결과를 알 수 없다고 말해야 합니다: {err}"
             )
         );
         let found = lesson7::find_answer(&mut setup, question_id)?;
@@ -808,7 +808,7 @@ mod step_c {
             "{}",
             bilingual!(
                 "alice's list is {contents:?}; expected only her two messages, newest first",
-                "alice의 목록이 {contents:?}입니다. 기대한 것은 그의 메시지 두 개뿐, 최신순입니다"
+                "alice의 목록이 {contents:?}입니다. 기대한 것은 alice의 메시지 두 개뿐, 최신순입니다"
             )
         );
         assert!(
@@ -927,8 +927,8 @@ mod step_c {
                 "{}",
                 bilingual!(
                     "user {user_id} has {} messages (expected {}), of users {:?}",
-                    "사용자(id {user_id})의 메시지가 {}개이고(기대한 수는 {}개), 메시지의 사용자는 \
-                     {:?}입니다",
+                    "사용자(id {user_id})의 메시지가 {}개이고(기대한 수는 {}개), 메시지들이 속한 \
+                     사용자 id는 {:?}입니다",
                     all.len(),
                     2 * EXCHANGES,
                     all.iter()
@@ -941,8 +941,8 @@ mod step_c {
                 "{}",
                 bilingual!(
                     "the newest message must be the last answer, replying to the message after it",
-                    "가장 최근 메시지는 마지막 답변이어야 하고, 그다음 메시지에 대한 답이어야 \
-                     합니다"
+                    "가장 최근 메시지는 마지막 답변이어야 하고, 목록에서 그 뒤에 오는 메시지에 \
+                     대한 답이어야 합니다"
                 )
             );
         }

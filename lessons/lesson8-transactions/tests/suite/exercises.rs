@@ -89,7 +89,7 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
         bilingual!(
             "got {result:?}; expected Err(Answer(TooLong {{ .. }})): the answer's own error, as the answer's part",
             "받은 값은 {result:?}이고, 기대한 것은 Err(Answer(TooLong {{ .. }}))입니다. 답변 \
-             자신의 오류를, 답변 부분의 오류로"
+             자신의 오류가 답변 부분의 오류로 와야 합니다"
         )
     );
     let stored = total_messages(&mut db.conn())?;
@@ -100,7 +100,7 @@ fn an_answer_too_long_for_its_column_fails_as_the_answer_and_stores_neither_row(
             "another connection sees {stored} messages; expected 0: the question must go when the answer \
              fails (was the question committed on its own, or the transaction committed anyway?)",
             "다른 커넥션에 메시지가 {stored}개 보입니다. 기대한 수는 0개입니다. 답변이 실패하면 \
-             질문도 없어져야 합니다(질문이 따로 커밋되었거나, 그래도 트랜잭션을 커밋했나요?)"
+             질문도 없어져야 합니다(질문을 따로 커밋했거나, 답변이 실패했는데도 트랜잭션을 커밋하지 않았나요?)"
         )
     );
     Ok(())
@@ -146,7 +146,7 @@ fn a_failed_exchange_leaves_its_connection_clean_for_the_next_one() -> anyhow::R
             "after save_exchange, the connection's autocommit is {autocommit:?}; expected 1: the next \
              user of the connection would be inside a transaction without knowing it",
             "save_exchange 뒤에 커넥션의 autocommit이 {autocommit:?}입니다. 기대한 값은 1입니다. \
-             그 커넥션을 다음에 쓰는 쪽은 모르는 채 트랜잭션 안에 있게 됩니다"
+             그 커넥션을 다음에 쓰는 쪽은 자기도 모르게 트랜잭션 안에 있게 됩니다"
         )
     );
     Ok(())
@@ -332,8 +332,8 @@ fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried
         "{}",
         bilingual!(
             "got {err:?}; expected Answer(ConnectionLost(..)): lesson 7's error, as the answer's part",
-            "받은 값은 {err:?}이고, 기대한 것은 Answer(ConnectionLost(..))입니다. 레슨 7의 오류를 \
-             답변 부분의 오류로"
+            "받은 값은 {err:?}이고, 기대한 것은 Answer(ConnectionLost(..))입니다. 레슨 7의 오류가 \
+             답변 부분의 오류로 와야 합니다"
         )
     );
     assert!(
@@ -341,7 +341,7 @@ fn a_connection_lost_before_the_answer_arrived_stores_nothing_and_may_be_retried
         "{}",
         bilingual!(
             "lost before the commit, nothing is stored: it may be retried",
-            "커밋 전에 끊겼으니 아무것도 저장되지 않았습니다. 재시도할 수 있어야 합니다"
+            "커밋 전에 끊겼으니 아무것도 저장되지 않았습니다. 그러니 재시도해도 됩니다"
         )
     );
     // The server ends the session and rolls its transaction back; wait until it has.
