@@ -35,6 +35,17 @@ impl Tool {
     pub fn up_with_replica(&self) -> Result<()> {
         let started = Instant::now();
         crate::check_database_name(&self.config.database)?;
+        // The "replica" would be the primary itself, and copying the data onto it would first
+        // drop the primary's databases. localhost, 127.0.0.1 and ::1 are one machine.
+        let replica = self.config.replica();
+        let same_host = replica.host == self.config.host
+            || (is_this_machine(&replica.host) && self.host_is_local());
+        if same_host && replica.port == self.config.port {
+            bail!(
+                "DB_REPLICA_PORT is DB_PORT ({}): a replica needs a port of its own",
+                replica.address()
+            );
+        }
         let _lock = self.local.lock(self.wait)?;
         self.up_primary()?;
         self.say_ready();
@@ -187,10 +198,6 @@ impl Tool {
     fn replica_server(&self, kind: Started, flavor: Flavor) -> Result<Conn> {
         let replica_config = self.config.replica();
         let address = self.replica_address();
-        if replica_config.port == self.config.port {
-            bail!("DB_REPLICA_PORT is DB_PORT ({address}): a replica needs a port of its own");
-        }
-        let folder = self.replica_local();
         match probe(&replica_config.host, replica_config.port, PROBE_TIMEOUT) {
             Probe::MySql { .. } => {
                 if let Some(admin) = self.replica_admin(kind)? {
@@ -213,38 +220,45 @@ impl Tool {
         say(format!("no replica answers on {address}: starting one"));
         match kind {
             Started::Docker => self.compose().up_replica(self.wait)?,
-            Started::Local => {
-                if let (Some(port), Some(pid)) = (folder.recorded_port(), folder.recorded_pid())
-                    && port != replica_config.port
-                    && probe("127.0.0.1", port, PROBE_TIMEOUT).is_mysql()
-                {
-                    bail!(
-                        "this project's replica (pid {pid}, data in {}) runs on 127.0.0.1:{port}, but \
-                         DB_REPLICA_PORT is {}: set DB_REPLICA_PORT={port}, or stop it first",
-                        folder.dir().display(),
-                        replica_config.port
-                    );
-                }
-                folder.share_secret_of(&self.local)?;
-                let server = ServerBinary::find().context("no mariadbd or mysqld found")?;
-                if flavor_of(&server) != flavor {
-                    bail!(
-                        "the primary is {flavor:?} but the server program here is {}: a replica must \
-                         be the same server",
-                        server.version
-                    );
-                }
-                folder.start(
-                    &server,
-                    &replica_config,
-                    self.wait,
-                    &replica::replica_options(flavor),
-                )?;
-            }
+            Started::Local => self.start_local_replica(flavor)?,
         }
         self.replica_admin(kind)?.with_context(|| {
             format!("the replica started on {address}, but its admin cannot log in")
         })
+    }
+
+    /// Starts this project's local replica (`.db/replica/`) at DB_REPLICA_PORT, with the
+    /// primary's admin password and the same server program.
+    fn start_local_replica(&self, flavor: Flavor) -> Result<()> {
+        let replica_config = self.config.replica();
+        let folder = self.replica_local();
+        if let (Some(port), Some(pid)) = (folder.recorded_port(), folder.recorded_pid())
+            && port != replica_config.port
+            && probe("127.0.0.1", port, PROBE_TIMEOUT).is_mysql()
+        {
+            bail!(
+                "this project's replica (pid {pid}, data in {}) runs on 127.0.0.1:{port}, but \
+                 DB_REPLICA_PORT is {}: set DB_REPLICA_PORT={port}, or stop it first",
+                folder.dir().display(),
+                replica_config.port
+            );
+        }
+        folder.share_secret_of(&self.local)?;
+        let server = ServerBinary::find().context("no mariadbd or mysqld found")?;
+        if flavor_of(&server) != flavor {
+            bail!(
+                "the primary is {flavor:?} but the server program here is {}: a replica must \
+                 be the same server",
+                server.version
+            );
+        }
+        folder.start(
+            &server,
+            &replica_config,
+            self.wait,
+            &replica::replica_options(flavor),
+        )?;
+        Ok(())
     }
 
     /// The replica's admin login, if this project runs the replica: the local folder's (the
