@@ -321,8 +321,8 @@ impl Tool {
         Ok(())
     }
 
-    /// The course's user on the replica: the same account as on the primary (accounts are each
-    /// server's own), plus the right to see and pause replication there.
+    /// The course's user on the replica ([`replica::replica_account_statements`]), and no
+    /// anonymous user to shadow it (MariaDB's install makes one), out of the replica's binary log.
     fn replica_accounts(&self, replica: &mut Conn, flavor: Flavor) -> Result<()> {
         replica.query_drop("SET SESSION sql_log_bin = 0")?;
         let anonymous: Vec<String> =
@@ -330,14 +330,12 @@ impl Tool {
         for host in anonymous {
             replica.query_drop(format!("DROP USER ''@{}", admin::sql_string(&host)))?;
         }
-        // Not CREATE DATABASE: the course database is the primary's, replicated.
-        for statement in admin::bootstrap_statements(&self.config)
-            .iter()
-            .filter(|s| !s.starts_with("CREATE DATABASE"))
-        {
-            replica.query_drop(statement)?;
+        for statement in replica::replica_account_statements(flavor, &self.config) {
+            replica
+                .query_drop(statement)
+                .map_err(replica::without_statement)
+                .context("giving the course's user its account on the replica")?;
         }
-        replica.query_drop(replica::replica_user_grants(flavor, &self.config.user))?;
         Ok(())
     }
 

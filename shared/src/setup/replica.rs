@@ -27,7 +27,7 @@ use anyhow::{Context, Result, bail};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Row, Value};
 
-use super::admin::{TEST_DB_PATTERN, sql_string};
+use super::admin::{TEST_DB_PATTERN, bootstrap_statements, sql_string};
 use super::say;
 use crate::Config;
 
@@ -345,6 +345,18 @@ pub fn replica_user_grants(flavor: Flavor, user: &str) -> String {
     }
 }
 
+/// The course's user on the replica: the same account as on the primary (accounts are each
+/// server's own, and the copy holds databases only), plus the right to see and pause replication
+/// there. Not CREATE DATABASE: the course database is the primary's, replicated.
+pub fn replica_account_statements(flavor: Flavor, config: &Config) -> Vec<String> {
+    let mut statements: Vec<String> = bootstrap_statements(config)
+        .into_iter()
+        .filter(|s| !s.starts_with("CREATE DATABASE"))
+        .collect();
+    statements.push(replica_user_grants(flavor, &config.user));
+    statements
+}
+
 /// As the primary's admin: the replication user with a new `password`, kept out of the binary
 /// log (each server has the accounts its set-up gives it).
 pub fn ensure_replication_user(primary: &mut Conn, password: &str) -> Result<()> {
@@ -365,7 +377,7 @@ pub fn ensure_replication_user(primary: &mut Conn, password: &str) -> Result<()>
 
 /// A failed statement that holds a password, told by its error code only: a server's syntax error
 /// quotes the statement ("near '...'"), and with it the password.
-fn without_statement(err: mysql::Error) -> anyhow::Error {
+pub(crate) fn without_statement(err: mysql::Error) -> anyhow::Error {
     match err {
         mysql::Error::MySqlError(e) => anyhow::anyhow!("server error {} ({})", e.code, e.state),
         other => other.into(),
@@ -624,6 +636,14 @@ pub fn allow_admin_writes(replica: &mut Conn, flavor: Flavor) -> Result<()> {
 /// passwords: the tool changes nothing there.
 pub fn admin_instructions(flavor: Flavor, primary: &Config, replica: &Config) -> String {
     let repl = format!("{}@'%'", sql_string(REPLICATION_USER));
+    let hidden = Config {
+        password: "<DB_PASSWORD>".into(),
+        ..primary.clone()
+    };
+    let accounts: String = replica_account_statements(flavor, &hidden)
+        .iter()
+        .map(|statement| format!("    {statement};\n"))
+        .collect();
     let (log_options, replica_options, change, dump) = match flavor {
         Flavor::MariaDb => (
             "log_bin=binlog, server_id=1",
@@ -638,7 +658,7 @@ pub fn admin_instructions(flavor: Flavor, primary: &Config, replica: &Config) ->
         ),
         Flavor::MySql => (
             "log_bin=binlog, server_id=1, gtid_mode=ON, enforce_gtid_consistency=ON",
-            "server_id=2, gtid_mode=ON, enforce_gtid_consistency=ON, super_read_only=ON",
+            "server_id=2, gtid_mode=ON, enforce_gtid_consistency=ON",
             format!(
                 "CHANGE REPLICATION SOURCE TO SOURCE_HOST = '{}', SOURCE_PORT = {}, \
                  SOURCE_USER = '{REPLICATION_USER}', SOURCE_PASSWORD = '<REPLICATION_PASSWORD>', \
@@ -653,11 +673,15 @@ pub fn admin_instructions(flavor: Flavor, primary: &Config, replica: &Config) ->
          CREATE USER {repl} IDENTIFIED BY '<REPLICATION_PASSWORD>';\n    \
          GRANT REPLICATION SLAVE ON *.* TO {repl};\n  \
          On the replica {replica} (server options: {replica_options}), after loading a copy of \
-         database '{db}' made with `{dump}`:\n    {change}\n    START REPLICA;\n    {grant};\n",
+         database '{db}' made with `{dump}`:\n    {change}\n    START REPLICA;\n{accounts}{read_only}",
         primary = primary.address(),
         replica = replica.address(),
         db = primary.database,
-        grant = replica_user_grants(flavor, &primary.user),
+        // Last: MySQL's super_read_only refuses the admin's own loading and accounts too.
+        read_only = match flavor {
+            Flavor::MariaDb => "",
+            Flavor::MySql => "    SET PERSIST super_read_only = ON;\n",
+        },
     )
 }
 
@@ -849,13 +873,20 @@ mod tests {
         );
         assert!(
             mysql.contains("CHANGE REPLICATION SOURCE TO")
-                && mysql.contains("SOURCE_AUTO_POSITION = 1"),
+                && mysql.contains("SOURCE_AUTO_POSITION = 1")
+                && mysql.ends_with("SET PERSIST super_read_only = ON;\n"),
             "{mysql}"
         );
         for text in [&mariadb, &mysql] {
             assert!(
                 text.contains("GRANT REPLICATION SLAVE ON *.*") && text.contains("127.0.0.1:3317"),
                 "{text}"
+            );
+            assert!(
+                text.contains(
+                    "CREATE USER IF NOT EXISTS 'tester'@'%' IDENTIFIED BY '<DB_PASSWORD>'"
+                ),
+                "the replica needs the course's user, which a copy of the databases lacks: {text}"
             );
             assert!(
                 !text.contains("course-secret") && text.contains("<REPLICATION_PASSWORD>"),
