@@ -453,34 +453,8 @@ impl Tool {
     pub fn measure_lag(&self) -> Result<Duration> {
         let mut primary = crate::connect(&self.config)?;
         let mut replica = crate::connect(&self.config.replica())?;
-        let flavor = self.replica_of_this_primary(&mut primary, &mut replica)?;
+        let flavor = replica::replica_of(&self.config, &mut primary, &mut replica)?;
         replica::wait_caught_up(&mut primary, &mut replica, flavor, Duration::from_secs(30))
-    }
-
-    /// The pair's flavour, once the server at DB_REPLICA_PORT is known to be the same server and
-    /// to follow DB_PORT's: a replica of another primary would be waited for in vain.
-    fn replica_of_this_primary(&self, primary: &mut Conn, replica: &mut Conn) -> Result<Flavor> {
-        let replica_address = self.replica_address();
-        let flavor = Flavor::of(primary)?;
-        let replica_flavor = Flavor::of(replica)?;
-        if replica_flavor != flavor {
-            bail!(
-                "the server at {replica_address} is {replica_flavor:?}, the one at {} {flavor:?}: not \
-                 its replica (set DB_REPLICA_PORT)",
-                self.address()
-            );
-        }
-        if let Some(state) = ReplicationState::read(replica)?
-            && !state.follows(self.config.port)
-        {
-            bail!(
-                "the replica at {replica_address} follows {}, not {} (set DB_REPLICA_PORT to this \
-                 server's replica)",
-                state.source,
-                self.address()
-            );
-        }
-        Ok(flavor)
     }
 
     /// `status --replica`: measures the replica's lag (writes on the primary, each timed until the
@@ -490,7 +464,7 @@ impl Tool {
     pub fn check_replica(&self) -> Result<bool> {
         let mut primary = crate::connect(&self.config.with_database(""))?;
         let mut replica = crate::connect(&self.config.replica().with_database(""))?;
-        let flavor = self.replica_of_this_primary(&mut primary, &mut replica)?;
+        let flavor = replica::replica_of(&self.config, &mut primary, &mut replica)?;
 
         let lags = self.sample_lag(&mut primary, &mut replica, flavor)?;
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;

@@ -129,6 +129,36 @@ pub fn wait_caught_up(
     }
 }
 
+/// The pair's flavour, once the server at `primary`'s replica address (DB_REPLICA_PORT) is known
+/// to be the same server as `primary`'s and to follow it (when its state is visible): a replica
+/// of another primary never receives this one's writes, and would be waited for in vain.
+pub fn replica_of(
+    primary: &Config,
+    primary_conn: &mut impl Queryable,
+    replica_conn: &mut impl Queryable,
+) -> Result<Flavor> {
+    let (primary_address, replica_address) = (primary.address(), primary.replica().address());
+    let flavor = Flavor::of(primary_conn)?;
+    let replica_flavor = Flavor::of(replica_conn)?;
+    if replica_flavor != flavor {
+        bail!(
+            "the server at {replica_address} ({replica_flavor:?}) cannot be the replica of the \
+             primary at {primary_address} ({flavor:?}): set DB_REPLICA_PORT to the replica of \
+             DB_PORT's server"
+        );
+    }
+    if let Ok(Some(state)) = ReplicationState::read(replica_conn)
+        && !state.follows(primary.port)
+    {
+        bail!(
+            "the server at {replica_address} replicates {}, not the primary at {primary_address}: \
+             set DB_REPLICA_PORT to the replica of DB_PORT's server",
+            state.source
+        );
+    }
+    Ok(flavor)
+}
+
 /// The name of the lock (`GET_LOCK`, on the primary) that a program holds while it pauses or
 /// stops the replica at `replica_address` on purpose: the tests' pauses (shared's test support)
 /// and a demo's take turns with it, so neither sees the other's lag.

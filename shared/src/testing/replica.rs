@@ -82,26 +82,8 @@ impl ReplicaTestDb {
                 "no replica answers at {replica_address} for the primary at {primary_address} ({err}): {hint}"
             ))
         })?;
-        let mut primary = db.conn();
-        let flavor = Flavor::of(&mut primary).map_err(|e| NoReplica(e.to_string()))?;
-        let replica_flavor =
-            Flavor::of(&mut replica_server).map_err(|e| NoReplica(e.to_string()))?;
-        if flavor != replica_flavor {
-            return Err(NoReplica(format!(
-                "the server at {replica_address} ({replica_flavor:?}) cannot be the replica of the primary \
-                 at {primary_address} ({flavor:?}): set DB_REPLICA_PORT to the replica of DB_PORT's server"
-            )));
-        }
-        // A replica of another primary would never receive this database: say so now.
-        if let Ok(Some(state)) = replica::ReplicationState::read(&mut replica_server)
-            && !state.follows(db.config().port)
-        {
-            return Err(NoReplica(format!(
-                "the server at {replica_address} replicates {}, not the primary at \
-                 {primary_address}: set DB_REPLICA_PORT to the replica of DB_PORT's server",
-                state.source
-            )));
-        }
+        let flavor = replica::replica_of(db.config(), &mut db.conn(), &mut replica_server)
+            .map_err(|err| NoReplica(format!("{err:#}")))?;
         let test = ReplicaTestDb {
             db,
             replica,

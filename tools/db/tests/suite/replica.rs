@@ -199,7 +199,7 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
         .measure_lag()
         .expect_err("a replica of another primary has no lag to measure");
     assert!(
-        format!("{not_ours:#}").contains(&format!("follows 127.0.0.1:{}", primary.port)),
+        format!("{not_ours:#}").contains(&format!("replicates 127.0.0.1:{}", primary.port)),
         "the error must say which primary the replica follows, got: {not_ours:#}"
     );
     pair.tool.status()?;
