@@ -272,12 +272,12 @@ impl ReplicaHold {
 impl Drop for ReplicaHold {
     fn drop(&mut self) {
         HOLDING.set(false);
+        let started = self
+            .replica
+            .as_mut()
+            .is_some_and(|conn| conn.query_drop("START REPLICA").is_ok());
         // A new connection if need be: the test may have broken the one it had.
-        let started = match self.replica.as_mut() {
-            Some(conn) => conn.query_drop("START REPLICA"),
-            None => Err(mysql::Error::DriverError(mysql::DriverError::SetupError)),
-        };
-        if started.is_err() {
+        if !started {
             let again = connect(&self.replica_config)
                 .map_err(|e| e.to_string())
                 .and_then(|mut conn| conn.query_drop("START REPLICA").map_err(|e| e.to_string()));
