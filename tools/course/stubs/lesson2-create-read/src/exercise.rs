@@ -36,8 +36,8 @@
 //! - **2a** `create_user`: `users`에 사용자를 저장하고 서버가 준 id를 반환합니다.
 //! - **2b** `get_user_by_email`: 이 이메일을 가진 사용자를 `User`로 찾습니다.
 //!
-//! **여러분이 정할 것.** 2a: SQL 문, 그 응답(새 id가 든)이 돌아오도록 SQL 문을 실행할 메서드, 어떤 실패가
-//! 어떤 `UserError`인지. 2b: 서버가 행을 찾게 하는 쿼리, 그 행을 `User`로 만드는 방법.
+//! **여러분이 정할 것.** 2a: 보낼 SQL 문, 그 응답(새 id가 든)을 돌려받도록 SQL 문을 실행할 메서드, 어떤
+//! 실패가 어떤 `UserError`인지. 2b: 서버가 행을 찾게 하는 쿼리, 그 행을 `User`로 만드는 방법.
 //!
 //! **한 단계만 테스트.** `cargo test -p lesson2 --features exercise --test suite exercises::step_a::` (2a. 2b는
 //! `step_b::`).

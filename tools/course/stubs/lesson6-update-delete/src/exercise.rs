@@ -26,7 +26,7 @@
 //! 이메일 검사, 유니크 키의 거부를 알아보는 함수, 그리고 `UserError`(`Invalid`, `NotFound { id }`,
 //! `EmailTaken { email }`, `Db`)를 다시 씁니다.
 //!
-//! **목표.** 세 단계 모두의 개념: `WHERE`에 맞는 행이 없는 `UPDATE`나 `DELETE`는 서버에게 오류가 아닙니다.
+//! **목표.** 세 단계 모두의 개념: `WHERE`에 맞는 행이 없는 `UPDATE`나 `DELETE`는 서버가 보기에 오류가 아닙니다.
 //! 성공하고, 영향받은 행이 0개라고 알려 줄 뿐입니다(Python의 `cursor.rowcount`). "그런 사용자가 없음"을
 //! `UserError::NotFound`로 바꾸는 것이 여러분의 일이며, 조용한 성공이어서는 안 됩니다.
 //!
