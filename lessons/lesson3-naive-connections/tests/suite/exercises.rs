@@ -28,7 +28,7 @@ fn within_watchdog<T: Send + 'static>(what: &str, call: impl FnOnce() -> T + Sen
                     "{what} did not return within {WATCHDOG:?}: does it retry connecting in a loop \
                      instead of returning NaiveError::Connect?",
                     "{what} 호출이 {WATCHDOG:?} 안에 반환되지 않았습니다. NaiveError::Connect를 반환하지 않고 \
-                     루프를 돌며 다시 연결하고 있나요?"
+                     루프를 돌며 연결을 재시도하고 있나요?"
                 )
             ),
             mpsc::RecvTimeoutError::Disconnected => panic!(

@@ -199,8 +199,8 @@ mod step_a {
             bilingual!(
                 "the returned ids {first} and {second} point at {contents:?}: return the id the \
                  server gave this INSERT (its last_insert_id)",
-                "반환된 id {first}, {second}가 가리키는 내용은 {contents:?}입니다. 서버가 이 INSERT에 준 \
-                 id(그 last_insert_id)를 반환하세요"
+                "반환된 두 id({first}, {second})가 가리키는 내용은 {contents:?}입니다. 서버가 이 INSERT에 \
+                 준 id(그 last_insert_id)를 반환하세요"
             )
         );
         assert!(
@@ -436,7 +436,7 @@ mod step_b {
             bilingual!(
                 "got {result:?}; expected NotAQuestion: message {answer_id} has role 'assistant', \
                  and only a question (role 'user') can be answered",
-                "받은 값은 {result:?}이고, 기대한 것은 NotAQuestion입니다. 메시지 {answer_id}는 \
+                "받은 값은 {result:?}이고, 기대한 것은 NotAQuestion입니다. id가 {answer_id}인 메시지는 \
                  role이 'assistant'이고, 답변은 질문(role 'user')에만 달 수 있습니다"
             )
         );
