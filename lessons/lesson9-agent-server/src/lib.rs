@@ -145,8 +145,16 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let pool = self.pool.clone();
         let timeout = self.checkout_timeout;
+        let request_id = serve::current_request_id();
         tokio::task::spawn_blocking(move || {
             let mut conn = lesson5::checkout(&pool, timeout)?;
+            // The server's id of this connection is the `Id` of `SHOW PROCESSLIST`: with
+            // RUST_LOG=debug, a slow statement seen there leads to its request, and back.
+            tracing::debug!(
+                request_id,
+                connection_id = conn.connection_id(),
+                "database work"
+            );
             let result = work(&mut conn);
             // After a timeout the late reply is still on its way, and after a lost connection or a
             // bug nobody knows the connection's state: lent again, it could answer the next request
