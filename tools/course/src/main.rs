@@ -468,7 +468,7 @@ impl App {
                 }
             }
         };
-        let Some((_, ex)) = found else {
+        let Some((lesson, ex)) = found else {
             return Ok(self.unknown_id(id.unwrap_or_default()));
         };
         let mut saved = Saved::load(&self.root);
@@ -501,7 +501,7 @@ impl App {
             );
             return Ok(ExitCode::SUCCESS);
         };
-        println!("{}", show::hint_text(ex, level, lang));
+        println!("{}", show::hint_text(lesson, ex, level, lang));
         saved.record_hint(&ex.id, level);
         saved.save(&self.root)?;
         Ok(ExitCode::SUCCESS)

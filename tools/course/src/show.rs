@@ -35,10 +35,12 @@ pub fn state_details(lesson: &Lesson, ex: &Exercise, state: &State, lang: Lang) 
     let file = format!("{}/{}", lesson.display_dir(), slash(&ex.file));
     let id = &ex.id;
     match state {
+        // Whether the reference can be shown depends on the lesson's other exercises: see
+        // `solution_advice`.
         State::Done => tr!(
             lang,
-            "✓ {id} passes every test. `{RUN} solution {id}` shows the reference to compare with.",
-            "✓ {id}의 테스트를 모두 통과했습니다. 참고 답안과 비교하려면 `{RUN} solution {id}`."
+            "✓ {id} passes every test.",
+            "✓ {id}의 테스트를 모두 통과했습니다."
         ),
         State::NotStarted => tr!(
             lang,
@@ -95,8 +97,38 @@ pub fn progress_bar(done: usize, total: usize, width: usize) -> String {
     )
 }
 
+/// The other exercises of `lesson` whose answers are in `ex`'s reference file (4a, 4b and 4c
+/// share one): `solution` shows that file only once all of them pass, or it would give them away.
+pub fn sharing_reference<'a>(lesson: &'a Lesson, ex: &Exercise) -> Vec<&'a str> {
+    lesson
+        .exercises
+        .iter()
+        .filter(|other| other.solution == ex.solution && other.id != ex.id)
+        .map(|other| other.id.as_str())
+        .collect()
+}
+
+/// What to say about the reference once `ex` passes: `pending` are the exercises sharing its
+/// reference file that do not pass yet, so `solution` would refuse until they do.
+pub fn solution_advice(ex: &Exercise, pending: &[&str], lang: Lang) -> String {
+    let id = &ex.id;
+    if pending.is_empty() {
+        return tr!(
+            lang,
+            "`{RUN} solution {id}` shows the reference to compare with.",
+            "참고 답안과 비교하려면 `{RUN} solution {id}`."
+        );
+    }
+    let pending = pending.join(", ");
+    tr!(
+        lang,
+        "The reference of {id} also solves {pending}: `{RUN} solution {id}` shows it once they pass too.",
+        "{id}의 참고 답안 파일에는 {pending}의 답도 들어 있어서, 그것까지 통과하면 `{RUN} solution {id}`로 볼 수 있습니다."
+    )
+}
+
 /// One hint, with its level and how to get the next one.
-pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
+pub fn hint_text(lesson: &Lesson, ex: &Exercise, level: usize, lang: Lang) -> String {
     let levels = ex.hints.len();
     let text = ex.hints[level - 1].get(lang).trim();
     let id = &ex.id;
@@ -108,11 +140,22 @@ pub fn hint_text(ex: &Exercise, level: usize, lang: Lang) -> String {
             "그래도 막히면 한 번 더 요청하세요: 힌트 {next_level}/{levels}."
         )
     } else {
-        tr!(
-            lang,
-            "That was the last hint. Once {id} passes, `{RUN} solution {id}` shows the reference.",
-            "마지막 힌트였습니다. {id}를 통과하면 `{RUN} solution {id}`로 참고 답안을 볼 수 있습니다."
-        )
+        let sharing = sharing_reference(lesson, ex);
+        if sharing.is_empty() {
+            tr!(
+                lang,
+                "That was the last hint. Once {id} passes, `{RUN} solution {id}` shows the reference.",
+                "마지막 힌트였습니다. {id}를 통과하면 `{RUN} solution {id}`로 참고 답안을 볼 수 있습니다."
+            )
+        } else {
+            // One file holds the reference of all of them.
+            let all = format!("{id}, {}", sharing.join(", "));
+            tr!(
+                lang,
+                "That was the last hint. Once {all} all pass, `{RUN} solution {id}` shows the reference (one file solves them all).",
+                "마지막 힌트였습니다. 참고 답안 파일 하나에 {all}의 답이 모두 들어 있어서, 모두 통과하면 `{RUN} solution {id}`로 볼 수 있습니다."
+            )
+        }
     };
     tr!(
         lang,

@@ -96,6 +96,10 @@ pub struct Saved {
     /// whole course is done without running every lesson again.
     #[serde(default)]
     pub done: BTreeSet<String>,
+    /// The exercises whose tests failed (or did not compile) when they last ran, so that watch
+    /// mode's list marks them ✗ as `list` does.
+    #[serde(default)]
+    pub failing: BTreeSet<String>,
 }
 
 impl Saved {
@@ -130,10 +134,28 @@ impl Saved {
     }
 
     pub fn record_state(&mut self, id: &str, state: &State) {
-        if state.is_done() {
-            self.done.insert(id.to_string());
+        self.done.remove(id);
+        self.failing.remove(id);
+        match state {
+            State::Done => {
+                self.done.insert(id.to_string());
+            }
+            State::NotStarted => {}
+            _ => {
+                self.failing.insert(id.to_string());
+            }
+        }
+    }
+
+    /// The mark `list` shows for `id`'s state when its tests last ran: ✓ passed, ✗ failed,
+    /// · not started (or not run yet).
+    pub fn mark(&self, id: &str) -> &'static str {
+        if self.done.contains(id) {
+            "✓"
+        } else if self.failing.contains(id) {
+            "✗"
         } else {
-            self.done.remove(id);
+            "·"
         }
     }
 
@@ -304,6 +326,30 @@ mod tests {
         assert!(
             saved.next_hint_level("4a", 3) == Some(3),
             "after showing 2 then 1 again, the next is 3"
+        );
+    }
+
+    #[test]
+    fn the_list_marks_an_exercise_by_its_last_run_as_list_does() {
+        let mut saved = Saved::default();
+        saved.record_state("6a", &State::Done);
+        saved.record_state(
+            "6b",
+            &State::Failing {
+                test: "step_b::one".to_string(),
+                message: "wrong".to_string(),
+            },
+        );
+        saved.record_state("6c", &State::NotStarted);
+        let marks = [saved.mark("6a"), saved.mark("6b"), saved.mark("6c")];
+        assert!(
+            marks == ["✓", "✗", "·"],
+            "passed, failing and not started should read ✓ ✗ ·, got {marks:?}"
+        );
+        saved.record_state("6b", &State::Done);
+        assert!(
+            saved.mark("6b") == "✓" && !saved.failing.contains("6b"),
+            "a failing exercise that passes later should lose its ✗"
         );
     }
 }

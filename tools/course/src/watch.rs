@@ -85,7 +85,7 @@ pub fn watch(app: &App, id: Option<&str>) -> Result<ExitCode> {
             Some(Key::Hint) => {
                 let mut saved = Saved::load(&app.root);
                 if let Some(level) = saved.next_hint_level(&ex.id, ex.hints.len()) {
-                    screen.hint = Some(show::hint_text(ex, level, lang));
+                    screen.hint = Some(show::hint_text(lesson, ex, level, lang));
                     saved.record_hint(&ex.id, level);
                     saved.save(&app.root)?;
                 }
@@ -256,6 +256,15 @@ fn result_text(
             "\n\n다음 연습 문제로 가려면 n을 누르세요."
         );
     }
+    if state.is_done() {
+        // As `solution` decides: the reference file is shown once every exercise it solves passes.
+        let saved = Saved::load(&app.root);
+        let pending: Vec<&str> = show::sharing_reference(lesson, ex)
+            .into_iter()
+            .filter(|other| !saved.done.contains(*other))
+            .collect();
+        text += &format!("\n{}", show::solution_advice(ex, &pending, lang));
+    }
     text
 }
 
@@ -319,11 +328,7 @@ fn pick(app: &App, all: &[(&Lesson, &Exercise)]) -> Result<Pick> {
             let number = lesson.number;
             text += &tr!(lang, "\nLesson {number}\n", "\n레슨 {number}\n");
         }
-        let mark = if saved.done.contains(&ex.id) {
-            "✓"
-        } else {
-            " "
-        };
+        let mark = saved.mark(&ex.id);
         let current = if saved.current.as_deref() == Some(ex.id.as_str()) {
             ">"
         } else {
@@ -333,8 +338,8 @@ fn pick(app: &App, all: &[(&Lesson, &Exercise)]) -> Result<Pick> {
     }
     text += &tr!(
         lang,
-        "\n(✓ passed when last run)  Type an exercise id and press Enter (Esc: back):\n> ",
-        "\n(✓ 마지막 실행에서 통과)  연습 문제 ID를 입력하고 Enter를 누르세요(Esc: 돌아가기):\n> "
+        "\n(when last run: ✓ passed, ✗ failing, · not started or not run yet)\nType an exercise id and press Enter (Esc: back):\n> ",
+        "\n(마지막 실행 기준: ✓ 통과, ✗ 실패, · 시작 전 또는 아직 실행 안 함)\n연습 문제 ID를 입력하고 Enter를 누르세요(Esc: 돌아가기):\n> "
     );
     clear_and_print(&text)?;
     let mut typed = String::new();
