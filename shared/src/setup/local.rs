@@ -370,16 +370,17 @@ impl LocalServer {
 /// The statements the server runs at start-up (`--init-file`): the tool's admin, over TCP from this
 /// machine only. The password is hex digits (see [`random_password`]): nothing to escape.
 fn admin_init_sql(password: &str) -> String {
-    ["localhost", "127.0.0.1", "::1"]
-        .iter()
-        .map(|host| {
-            format!(
-                "CREATE USER IF NOT EXISTS '{ADMIN_USER}'@'{host}' IDENTIFIED BY '{password}';\n\
+    // Out of the binary log: MariaDB writes an account statement there as it was given, password
+    // and all, and a replica has its own admin (made by its own start) anyway.
+    let out_of_the_log = std::iter::once("SET SESSION sql_log_bin = 0;\n".to_string());
+    let accounts = ["localhost", "127.0.0.1", "::1"].iter().map(|host| {
+        format!(
+            "CREATE USER IF NOT EXISTS '{ADMIN_USER}'@'{host}' IDENTIFIED BY '{password}';\n\
                  ALTER USER '{ADMIN_USER}'@'{host}' IDENTIFIED BY '{password}';\n\
                  GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'{host}' WITH GRANT OPTION;\n"
-            )
-        })
-        .collect()
+        )
+    });
+    out_of_the_log.chain(accounts).collect()
 }
 
 /// 128 random bits as hex. std's RandomState is seeded from the operating system's randomness.

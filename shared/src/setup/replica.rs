@@ -197,7 +197,9 @@ impl ReplicationState {
                     .find_map(|name| row.get_opt::<Option<String>, _>(*name)?.ok().flatten())
                     .unwrap_or_default()
             };
-            let sql_error = text(&["Last_SQL_Error"]);
+            // Without the failed statement that the server quotes after "Query:": it may be
+            // an account statement, which MariaDB logs with its password.
+            let sql_error = without_query(&text(&["Last_SQL_Error"]));
             let applier_failed = !sql_error.is_empty();
             let error = [sql_error, text(&["Last_IO_Error"])]
                 .into_iter()
@@ -271,6 +273,14 @@ impl Wiring {
             }
             _ => Wiring::Copy,
         }
+    }
+}
+
+/// An applier's error without the statement it quotes (`... Query: '...'`).
+fn without_query(error: &str) -> String {
+    match error.find(" Query: '") {
+        Some(at) => format!("{} Query: (not shown)", &error[..at]),
+        None => error.to_string(),
     }
 }
 
@@ -853,6 +863,17 @@ mod tests {
                 "a replica that is {why} must get {expected:?}, got {got:?} ({replica:?})"
             );
         }
+    }
+
+    #[test]
+    fn an_appliers_error_keeps_its_reason_but_not_the_statement_which_may_hold_a_password() {
+        let error = "Error 'Operation ALTER USER failed' on query. Default database: 'llmagent'. \
+                     Query: 'ALTER USER 'tester'@'%' IDENTIFIED BY 'course-secret''";
+        let shown = without_query(error);
+        assert!(
+            shown.contains("Operation ALTER USER failed") && !shown.contains("course-secret"),
+            "got: {shown}"
+        );
     }
 
     #[test]
