@@ -66,7 +66,7 @@ fn count(config: &Config, sql: &str) -> Option<u64> {
 }
 
 /// Polls `check` for up to 10 s.
-fn eventually(check: impl Fn() -> bool) -> bool {
+fn eventually(mut check: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if check() {
@@ -203,6 +203,34 @@ fn up_replica_restarts_an_old_primary_with_its_log_starts_one_read_only_replica_
         "the error must say which primary the replica follows, got: {not_ours:#}"
     );
     pair.tool.status()?;
+
+    // A row written on the replica behind replication's back (as its admin), then the same on the
+    // primary: the applier stops on the duplicate. Its data went astray, so up copies it again.
+    let mut replica_admin = connect_admin(&replica, &login)?;
+    replica_admin.query_drop("SET SESSION sql_log_bin = 0")?;
+    let duplicate = format!(
+        "INSERT INTO `{}`.users (id, name, email) VALUES (9000, 'Dup', 'dup@example.com')",
+        primary.database
+    );
+    replica_admin.query_drop(&duplicate)?;
+    on_primary.query_drop(&duplicate)?;
+    assert!(
+        eventually(|| ReplicationState::read(&mut replica_admin)
+            .ok()
+            .flatten()
+            .is_some_and(|state| state.applier_failed)),
+        "the test needs a replica whose applier stopped on the duplicate row"
+    );
+    pair.tool.up_with_replica()?;
+    let state = ReplicationState::read(&mut on_replica)?.expect("a replica has a status");
+    assert!(
+        state.is_healthy_from(&format!("127.0.0.1:{}", primary.port)),
+        "up --replica must copy a failed replica again and replicate, the replica says: {state}"
+    );
+    assert!(
+        pair.tool.check_replica()?,
+        "after the copy the replica's data must match the primary's"
+    );
 
     // reset drops and recreates the course database on the primary; the replica follows.
     pair.tool.reset()?;
