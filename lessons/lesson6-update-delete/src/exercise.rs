@@ -1,8 +1,9 @@
 //! # Exercises 6a, 6b, 6c: update and delete a user, by the count of affected rows
 //!
-//! **Read.** This file and `src/lib.rs` (42 lines: what this lesson gives you). From lesson 2
-//! (yours) you reuse its checks of a name and an email, its test for the unique key's refusal, and
-//! `UserError` (`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`).
+//! **Read.** This file and `src/lib.rs` (what this lesson gives you). From lesson 2 you reuse what it
+//! gives (not what you wrote there): its checks of a name and an email (`src/validation.rs`), its test
+//! for the unique key's refusal (`is_email_taken`), and `UserError` (`Invalid`, `NotFound { id }`,
+//! `EmailTaken { email }`, `Db`).
 //!
 //! **Goal.** The concept of all three: an `UPDATE` or `DELETE` whose `WHERE` matches no row is not an
 //! error to the server. It succeeds, and reports 0 affected rows (Python's `cursor.rowcount`). Turning
@@ -22,9 +23,9 @@
 //!
 //! # 연습 문제 6a, 6b, 6c: 영향받은 행 수로 사용자를 수정하고 삭제하기
 //!
-//! **읽을 파일.** 이 파일과 `src/lib.rs`(42줄: 이 레슨이 주는 것). 레슨 2(여러분이 작성한 것)에서 이름과
-//! 이메일 검사, 유니크 키의 거부를 알아보는 함수, 그리고 `UserError`(`Invalid`, `NotFound { id }`,
-//! `EmailTaken { email }`, `Db`)를 다시 씁니다.
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(이 레슨이 주는 것). 레슨 2에서는 그 레슨이 주는 것(여러분이 작성한
+//! 코드가 아님)을 다시 씁니다. 이름과 이메일 검사(`src/validation.rs`), 유니크 키의 거부를 알아보는 함수
+//! (`is_email_taken`), 그리고 `UserError`(`Invalid`, `NotFound { id }`, `EmailTaken { email }`, `Db`)입니다.
 //!
 //! **목표.** 세 단계 모두의 개념: `WHERE`에 맞는 행이 없는 `UPDATE`나 `DELETE`는 서버가 보기에 오류가 아닙니다.
 //! 성공하고, 영향받은 행이 0개라고 알려 줄 뿐입니다(Python의 `cursor.rowcount`). "그런 사용자가 없음"을

@@ -1,5 +1,7 @@
 //! What can go wrong when saving a message, and how the server's errors are recognised.
-//! You need not read this file for the exercise: the README lists the variants.
+//! For the exercise, read only the doc comments of the two helpers the exercise file names,
+//! [`ConversationError::from_insert`] and [`ConversationError::refused_answer`]; the README lists the
+//! variants, and the rest of this file you need not read.
 
 use std::fmt;
 

@@ -9,8 +9,9 @@
 //! (lesson 8) a transaction. Each runs one statement; on its own (autocommit) each statement is
 //! committed the moment it succeeds.
 //!
-//! What can go wrong is a [`ConversationError`] (in `src/error.rs`, which you need not read: its
-//! variants are listed in the README). Nothing is stored when one is returned, except after
+//! What can go wrong is a [`ConversationError`] (in `src/error.rs`: its variants are listed in the
+//! README; the exercise needs only the doc comments of its two helpers, `from_insert` and
+//! `refused_answer`). Nothing is stored when one is returned, except after
 //! [`ConversationError::ConnectionLost`], where nobody can know without looking.
 //!
 //! Exercise mode: `cargo test -p lesson7 --features exercise` builds `src/exercise.rs` (your

@@ -1,8 +1,8 @@
 //! # Exercise 8a: a question and its answer in one transaction
 //!
 //! **Read.** This file and `src/lib.rs` (`Exchange`). You call lesson 7's `save_question` and
-//! `save_answer` (which you wrote), and return an `ExchangeError` (`src/error.rs`, which you need
-//! not read) that names the part that failed:
+//! `save_answer` (as lesson 7's reference has them, not your 7a and 7b), and return an
+//! `ExchangeError` (`src/error.rs`, which you need not read) that names the part that failed:
 //! `Begin(mysql::Error)`, `Question(ConversationError)`, `Answer(ConversationError)`,
 //! `Commit(mysql::Error)`.
 //!
@@ -20,8 +20,8 @@
 //!
 //! # 연습 문제 8a: 질문과 답변을 한 트랜잭션으로
 //!
-//! **읽을 파일.** 이 파일과 `src/lib.rs`(`Exchange`). 레슨 7의 `save_question`과 `save_answer`(여러분이
-//! 작성한 것)를 호출하고, 실패한 부분을 말해 주는 `ExchangeError`(`src/error.rs`, 읽지 않아도 됩니다)를
+//! **읽을 파일.** 이 파일과 `src/lib.rs`(`Exchange`). 레슨 7의 `save_question`과 `save_answer`(여러분의
+//! 7a, 7b가 아니라 레슨 7의 참고 답안에 있는 것)를 호출하고, 실패한 부분을 말해 주는 `ExchangeError`(`src/error.rs`, 읽지 않아도 됩니다)를
 //! 돌려줍니다: `Begin(mysql::Error)`, `Question(ConversationError)`, `Answer(ConversationError)`,
 //! `Commit(mysql::Error)`.
 //!

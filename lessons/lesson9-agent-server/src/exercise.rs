@@ -2,9 +2,10 @@
 //!
 //! **Read.** This file, `src/lib.rs` (`AppState`: how a request reaches the pool and the agent),
 //! `src/error.rs` (`ApiError`: which error is which status) and `src/auth.rs` (the check that the
-//! caller's token is the user's). What else you reuse, you wrote: lesson 7's length check and lesson
-//! 8's exchange in one transaction; `read_exchange` (imported below, in `src/routes.rs`) reads a saved
-//! exchange back as stored.
+//! caller's token is the user's). What else you reuse is given, as those lessons' libraries have it,
+//! not your code from them: lesson 7's length check (in its `src/lib.rs`) and lesson 8's exchange in
+//! one transaction (as lesson 8's reference has it); `read_exchange` (imported below, in
+//! `src/routes.rs`) reads a saved exchange back as stored.
 //!
 //! **Goal.** Write the heart of `POST /users/{id}/chat`: get the agent's answer to a user's question
 //! and store the question and the answer. The concept: a request to a web server shares the pool with
@@ -41,7 +42,8 @@
 //!
 //! **읽을 파일.** 이 파일, `src/lib.rs`(`AppState`: 요청이 커넥션 풀과 에이전트에 닿는 방법),
 //! `src/error.rs`(`ApiError`: 어느 오류가 어느 상태 코드인지), `src/auth.rs`(호출자의 토큰이 그 사용자의 것인지
-//! 확인). 그 밖에 다시 쓰는 것은 여러분이 작성한 것입니다. 레슨 7의 길이 검사, 레슨 8의 한 트랜잭션 대화 저장.
+//! 확인). 그 밖에 다시 쓰는 것은 그 레슨의 라이브러리가 주는 그대로입니다(여러분이 그 레슨에서 작성한 코드가
+//! 아님). 레슨 7의 길이 검사(레슨 7의 `src/lib.rs`), 레슨 8의 한 트랜잭션 대화 저장(레슨 8의 참고 답안).
 //! `read_exchange`(아래에서 가져오며, `src/routes.rs`에 있음)는 저장된 대화를 저장된 그대로 다시 읽습니다.
 //!
 //! **목표.** `POST /users/{id}/chat`의 핵심을 작성합니다. 사용자의 질문에 대한 에이전트의 답을 받고,
