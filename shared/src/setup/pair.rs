@@ -347,34 +347,39 @@ impl Tool {
             Probe::MySql { version } => Flavor::of_version(&version),
             other => bail!("{}: {other}", self.address()),
         };
-        if let Ok(mut conn) = crate::connect(&replica_config) {
-            let read_only: Option<(bool, bool)> = conn
-                .query_first("SELECT @@read_only, DATABASE() IS NOT NULL")
-                .ok()
-                .flatten();
-            let state = ReplicationState::read(&mut conn).ok().flatten();
-            let same_server = Flavor::of(&mut conn).is_ok_and(|f| f == flavor);
-            // A state this user cannot see is taken on trust; a visible one must name this primary.
-            let follows = state.as_ref().is_none_or(|s| s.follows(self.config.port));
-            if read_only == Some((true, true)) && same_server && follows {
-                say(format!(
-                    "a read-only replica with database '{}' answers on {} ({}); this project did not \
-                     set it up, so nothing was changed",
-                    self.config.database,
-                    replica_config.address(),
-                    state.map_or(
-                        "its replication state is not visible to this user".into(),
-                        |s| { s.to_string() }
-                    )
-                ));
-                say(format!(
-                    "replica ready: {}@{}/{}",
-                    self.config.user,
-                    replica_config.address(),
-                    self.config.database
-                ));
-                return Ok(());
-            }
+        // As the course's user: read-only, with the course database (the connection chooses
+        // it), the same server, following this primary as far as the user can see.
+        let seen = (|| -> Result<(bool, Option<ReplicationState>)> {
+            let mut replica = crate::connect(&replica_config)?;
+            replica::replica_of(
+                &self.config,
+                &mut crate::connect(&self.config)?,
+                &mut replica,
+            )?;
+            let read_only: Option<bool> = replica.query_first("SELECT @@read_only")?;
+            Ok((
+                read_only == Some(true),
+                ReplicationState::read(&mut replica).ok().flatten(),
+            ))
+        })();
+        if let Ok((true, state)) = seen {
+            say(format!(
+                "a read-only replica with database '{}' answers on {} ({}); this project did not \
+                 set it up, so nothing was changed",
+                self.config.database,
+                replica_config.address(),
+                state.map_or(
+                    "its replication state is not visible to this user".into(),
+                    |s| { s.to_string() }
+                )
+            ));
+            say(format!(
+                "replica ready: {}@{}/{}",
+                self.config.user,
+                replica_config.address(),
+                self.config.database
+            ));
+            return Ok(());
         }
         bail!(
             "the primary at {} was not started by this project, so this tool changes nothing there \
