@@ -121,9 +121,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Bearer {
 
 /// Who a request about one user claims to be: the user id of the path (`/users/{id}/...`) and the
 /// hash of the token it shows. Nothing is checked yet: [`authorize`] does that.
+///
+/// 한 사용자에 관한 요청이 스스로 누구라고 하는지: 경로의 사용자 id(`/users/{id}/...`)와 요청이 보인
+/// 토큰의 해시입니다. 아직 아무것도 확인하지 않았습니다. 확인은 [`authorize`]가 합니다.
 #[derive(Debug, Clone, Copy)]
 pub struct Caller {
-    /// The user the request is about.
+    /// The user the request is about. / 요청이 다루는 사용자.
     pub user_id: u64,
     token: TokenHash,
 }
@@ -153,6 +156,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// token that is no user's (none sent, mistyped, or its user deleted), and
 /// [`ApiError::UserNotFound`] (404), the very answer a user that does not exist gets, for another
 /// user's token. A database error is passed on as it is.
+///
+/// 호출자의 토큰이 그 사용자의 것이면 성공합니다. 아니면 어느 사용자의 것도 아닌 토큰(보내지 않았거나,
+/// 잘못 입력했거나, 그 사용자가 삭제됨)은 [`ApiError::Unauthorized`](401)이고, 다른 사용자의 토큰은 없는
+/// 사용자가 받는 것과 똑같은 [`ApiError::UserNotFound`](404)입니다. 데이터베이스 오류는 그대로 넘깁니다.
 pub fn authorize(conn: &mut impl Queryable, caller: Caller) -> Result<(), ApiError> {
     match token_owner(conn, caller.token)? {
         None => Err(not_a_token()),

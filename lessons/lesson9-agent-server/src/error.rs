@@ -29,28 +29,36 @@ pub const RETRY_AFTER_SECS: u64 = 2;
 pub type BoxError = Box<dyn StdError + Send + Sync>;
 
 /// Why a request failed. [`ApiError::status`] and [`ApiError::code`] say how the client sees it.
+///
+/// 요청이 실패한 이유입니다. 클라이언트에게 어떻게 보이는지는 [`ApiError::status`]와 [`ApiError::code`]가 말합니다.
 #[derive(Debug)]
 pub enum ApiError {
-    /// 422: an input is missing, empty or too long.
+    /// 422: an input is missing, empty or too long. / 입력이 없거나, 비었거나, 너무 깁니다.
     Invalid {
-        /// Which input: `"name"`, `"email"`, `"question"`, `"limit"`.
+        /// Which input: `"name"`, `"email"`, `"question"`, `"limit"`. / 어느 입력인지.
         field: &'static str,
-        /// What is wrong with it.
+        /// What is wrong with it. / 무엇이 잘못되었는지.
         reason: String,
     },
     /// 401 with `WWW-Authenticate: Bearer`: the request shows no token, or one that is no user's.
+    /// / 요청에 토큰이 없거나, 어느 사용자의 것도 아닌 토큰입니다.
     Unauthorized(&'static str),
     /// 404: no user has this id or email (or the token shown is another user's: the same answer).
+    /// / 이 id나 이메일을 가진 사용자가 없습니다(보인 토큰이 다른 사용자의 것일 때도 같은 답).
     UserNotFound(String),
     /// 409: another user has this email.
     EmailTaken(String),
     /// 502: the agent gave no usable answer; nothing was stored.
+    /// / 에이전트가 쓸 수 있는 답을 주지 않았습니다. 아무것도 저장되지 않았습니다.
     Agent(AgentError),
     /// 503 with `Retry-After`: the database is down, restarting, or every pooled connection is busy.
+    /// / 데이터베이스가 멈췄거나, 다시 시작하는 중이거나, 풀의 커넥션이 모두 사용 중입니다.
     Unavailable(BoxError),
     /// 503 without `Retry-After`: the connection was lost after a write was sent (an exchange's
     /// `COMMIT`, a new user's `INSERT`), so it may or may not be stored. Asking again at once could
     /// store it twice.
+    /// / 쓰기를 보낸 뒤(대화의 `COMMIT`, 새 사용자의 `INSERT`) 커넥션이 끊겨, 저장되었는지 알 수 없습니다.
+    /// 바로 다시 요청하면 두 번 저장될 수 있습니다.
     OutcomeUnknown(mysql::Error),
     /// 500: a bug or a state the code does not expect. Details in the server's log only.
     Internal(BoxError),

@@ -13,6 +13,9 @@
 //!   ([`Caller`], [`authorize`]; the rule is in `src/auth.rs`).
 //! * [`chat`] is the heart: ask the agent first, with no connection borrowed and no transaction open,
 //!   then save the question and the answer with lesson 8's transaction.
+//! * The replica items (`AppState::replica`, `with_replica`, `read_db`, `note_write`,
+//!   `ChatReply::written`) are lesson 10's: exercise 9a needs none of them. / 레플리카 항목들은 레슨
+//!   10의 것으로, 연습 문제 9a에는 하나도 필요 없습니다.
 //!
 //! ```no_run
 //! # async fn run() -> anyhow::Result<()> {
@@ -69,11 +72,13 @@ pub const DEFAULT_POOL_SIZE: u32 = 8;
 pub const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// What every request shares. Cheap to clone: the pool and the agent are behind `Arc`s.
+///
+/// 모든 요청이 나눠 쓰는 것입니다. 커넥션 풀과 에이전트가 `Arc` 뒤에 있어서 복제 비용이 작습니다.
 #[derive(Clone)]
 pub struct AppState {
-    /// Lesson 5's r2d2 pool.
+    /// Lesson 5's r2d2 pool. / 레슨 5의 r2d2 커넥션 풀.
     pub pool: MysqlPool,
-    /// The agent that answers questions.
+    /// The agent that answers questions. / 질문에 답하는 에이전트.
     pub agent: Arc<dyn Agent>,
     /// How long [`AppState::db`] waits for a connection ([`CHECKOUT_TIMEOUT`] by default).
     pub checkout_timeout: Duration,
@@ -139,6 +144,11 @@ impl AppState {
     ///
     /// No free connection within `checkout_timeout` (the server is down, or all are busy) is a
     /// 503 [`ApiError::Unavailable`]; a panic in `work` is a 500.
+    ///
+    /// `work`를 풀의 커넥션으로 tokio의 블로킹 스레드에서 실행하고, 비동기 작업 스레드를 막지 않고 기다립니다.
+    /// `work`가 끝나면 커넥션은 풀로 반납되고, `work`가 서버 쪽 오류(5xx)로 실패했으면 닫힙니다.
+    /// `checkout_timeout` 안에 빈 커넥션이 없으면(서버가 멈췄거나 모두 사용 중) 503 [`ApiError::Unavailable`],
+    /// `work`에서 panic이 나면 500입니다.
     pub async fn db<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut mysql::Conn) -> Result<T, ApiError> + Send + 'static,
