@@ -266,18 +266,27 @@ fn a_replica_that_cannot_tell_its_state_is_still_used_within_the_wait() {
 
         let route = route_read(&mut replica, last_write, MAX_WAIT);
 
+        // What "used as a running one is" means for this user: only a user who wrote waits.
+        let (served_en, served_ko) = match last_write {
+            None => (
+                "this user wrote nothing, so it serves the read at once, with no wait",
+                "이 사용자는 쓴 것이 없으므로, 기다리지 않고 바로 읽기를 맡습니다",
+            ),
+            Some(_) => (
+                "this user just wrote, and it applies that write 200 ms in, within the bounded wait",
+                "이 사용자는 방금 썼고, 레플리카는 제한된 기다림 안인 200 ms 만에 그 쓰기를 적용합니다",
+            ),
+        };
         assert!(
             route == Route::Replica,
             "{}",
             bilingual!(
                 "got {route:?} for {who}; expected Replica: a replica that cannot tell its state \
-                 (Unknown) is still used, as a running one is (a user who wrote nothing is served \
-                 at once; one who wrote, once it has their write, within the bounded wait: this one \
-                 applies it 200 ms in). Unknown is not Stopped. Asked: {:?}",
+                 (Unknown) is still used, as a running one is ({served_en}). Unknown is not \
+                 Stopped. Asked: {:?}",
                 "{who_ko}에 대해 받은 결과는 {route:?}입니다. 기대한 것은 Replica입니다. 자기 상태를 알려 줄 수 없는 \
-                 레플리카(Unknown)도 실행 중인 레플리카처럼 씁니다(쓴 것이 없는 사용자는 바로 맡고, 쓴 \
-                 사용자는 제한된 기다림 안에 그 쓰기를 적용하면 맡습니다. 이 레플리카는 200 ms 만에 \
-                 적용합니다). Unknown은 Stopped가 아닙니다. 물은 것: {:?}",
+                 레플리카(Unknown)도 실행 중인 레플리카처럼 씁니다({served_ko}). Unknown은 Stopped가 \
+                 아닙니다. 물은 것: {:?}",
                 replica.asked
             )
         );

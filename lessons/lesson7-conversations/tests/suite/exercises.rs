@@ -57,10 +57,12 @@ fn message(conn: &mut Conn, id: u64) -> anyhow::Result<Conversation> {
     })
 }
 
-/// Checks that `save` succeeded and ran one statement; `what` names it.
+/// Checks that `save` succeeded and ran one statement; `what` names it, and `checks` (English,
+/// Korean) says what checks what a look-up first would.
 fn one_statement<T: std::fmt::Debug>(
     db: &TestDb,
     what: &str,
+    (checks_en, checks_ko): (&str, &str),
     save: impl FnOnce(&mut Conn) -> Result<T, ConversationError>,
 ) -> anyhow::Result<()> {
     let (result, run) = shared::testing::statements_run_by(db, save)?;
@@ -76,12 +78,11 @@ fn one_statement<T: std::fmt::Debug>(
         run.len() == 1,
         "{}",
         bilingual!(
-            "{what} ran {} statements; expected one, the INSERT: the foreign key and the INSERT's own \
-             rule check what a look-up first would (and another connection can act between the two), \
-             and its reply carries the new id: {run:#?}",
-            "{what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 INSERT 하나입니다. 먼저 \
-             찾아보면 확인할 수 있는 것은 외래 키와 INSERT 자신의 규칙이 이미 확인하고(찾아본 뒤와 \
-             INSERT 사이에는 다른 커넥션이 끼어들 수도 있습니다), 새 id는 INSERT의 응답에 들어 \
+            "{what} ran {} statements; expected one, the INSERT: {checks_en} (and another connection \
+             can act between a look-up and the INSERT), and the INSERT's reply carries the new id: \
+             {run:#?}",
+            "{what} 함수가 SQL 문을 {}개 실행했습니다. 기대한 것은 INSERT 하나입니다. {checks_ko}(찾아본 \
+             뒤와 INSERT 사이에는 다른 커넥션이 끼어들 수도 있습니다). 새 id는 INSERT의 응답에 들어 \
              있습니다: {run:#?}",
             run.len()
         )
@@ -96,7 +97,11 @@ mod step_a {
     fn saving_a_question_runs_one_statement() -> anyhow::Result<()> {
         let db = TestDb::new()?;
         let user_id = add_user(&mut db.conn(), "jimin")?;
-        one_statement(&db, "save_question", |conn| {
+        let checks = (
+            "the user's foreign key already checks what a look-up first would",
+            "먼저 찾아보면 확인할 수 있는 것은 사용자의 외래 키가 이미 확인합니다",
+        );
+        one_statement(&db, "save_question", checks, |conn| {
             lesson7::save_question(conn, user_id, "How many statements?")
         })
     }
@@ -332,7 +337,13 @@ mod step_b {
         let mut conn = db.conn();
         let user_id = add_user(&mut conn, "jimin")?;
         let question_id = add_question(&mut conn, user_id, "How many statements?")?;
-        one_statement(&db, "save_answer", |conn| {
+        let checks = (
+            "reply_to has no foreign key, so the INSERT itself checks the question (that it exists, is \
+             a question, and is this user's) in the same statement, instead of a look-up first",
+            "reply_to에는 외래 키가 없으므로, 질문(있는지, 질문인지, 이 사용자의 것인지)은 먼저 찾아보는 \
+             대신 INSERT가 같은 SQL 문 안에서 스스로 확인합니다",
+        );
+        one_statement(&db, "save_answer", checks, |conn| {
             lesson7::save_answer(conn, user_id, question_id, "One.")
         })
     }
@@ -460,6 +471,19 @@ mod step_b {
 
         let result = lesson7::save_answer(&mut conn, user_id, 4711, "An answer to nothing");
 
+        // An INSERT ... VALUES stores the answer: what that means, in the student's terms.
+        let (why_en, why_ko) = if result.is_ok() {
+            (
+                ". There is no message 4711, yet the answer was stored: reply_to has no foreign key, \
+                 so the server does not check the question. The statement itself must check it \
+                 (that it exists, is a question, and is this user's), and a refusal must say which",
+                ". 4711번 메시지는 없는데 답변이 저장되었습니다. reply_to에는 외래 키가 없어서 서버가 \
+                 질문을 확인하지 않습니다. SQL 문이 스스로 확인해야 하고(질문이 있는지, 질문인지, 이 \
+                 사용자의 것인지), 거부했다면 어느 규칙 때문인지 알려야 합니다",
+            )
+        } else {
+            ("", "")
+        };
         assert!(
             matches!(
                 result,
@@ -467,9 +491,9 @@ mod step_b {
             ),
             "{}",
             bilingual!(
-                "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}",
+                "got {result:?}; expected UnknownQuestion {{ question_id: 4711 }}{why_en}",
                 "받은 값은 {result:?}이고, 기대한 것은 UnknownQuestion {{ question_id: 4711 \
-                 }}입니다"
+                 }}입니다{why_ko}"
             )
         );
         let total = count_messages(&mut conn)?;
