@@ -468,7 +468,13 @@ impl Tool {
     /// As the course's user; it changes nothing but a throwaway test database of its own.
     pub fn check_replica(&self) -> Result<bool> {
         let mut primary = crate::connect(&self.config.with_database(""))?;
-        let mut replica = crate::connect(&self.config.replica().with_database(""))?;
+        let mut replica =
+            crate::connect(&self.config.replica().with_database("")).with_context(|| {
+                format!(
+                    "no replica to check at {} (`cargo run -p db -- up --replica` starts one)",
+                    self.replica_address()
+                )
+            })?;
         let flavor = replica::replica_of(&self.config, &mut primary, &mut replica)?;
 
         let lags = self.sample_lag(&mut primary, &mut replica, flavor)?;
