@@ -177,3 +177,90 @@ pub fn totals(db: &TestDb) -> (u64, u64) {
         .unwrap();
     (messages, orphans)
 }
+
+/// The server's own binary (`cargo run -p lesson9`), run on `db` with `RUST_LOG=rust_log`: what an
+/// operator sees. Unix only (it is stopped with SIGTERM).
+#[cfg(unix)]
+pub struct ServerProcess {
+    /// `http://127.0.0.1:PORT`, read from the line the server prints.
+    pub url: String,
+    /// What it printed on stdout so far.
+    pub printed: Vec<String>,
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    log: std::thread::JoinHandle<String>,
+}
+
+#[cfg(unix)]
+impl ServerProcess {
+    /// Starts the binary with a pool of 2 and the offline agent, and waits for its address.
+    pub fn start(db: &TestDb, rust_log: &str) -> ServerProcess {
+        use std::io::{BufRead, BufReader, Read};
+        use std::process::{Command, Stdio};
+
+        let config = db.config();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_lesson9"))
+            .env("DB_HOST", &config.host)
+            .env("DB_PORT", config.port.to_string())
+            .env("DB_USER", &config.user)
+            .env("DB_PASSWORD", &config.password)
+            .env("DB_NAME", &config.database)
+            .env("APP_ADDR", "127.0.0.1:0")
+            .env("DB_POOL_SIZE", "2")
+            .env("RUST_LOG", rust_log)
+            .env_remove("AGENT")
+            .env_remove("DB_REPLICA_HOST")
+            .env_remove("DB_REPLICA_PORT")
+            .args(["--serve-for", "60"]) // a bound, should the signal never arrive
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the demo starts");
+        // Read on threads, so that a demo that hangs cannot hang the test.
+        let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = lines_tx.send(line);
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let log = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        let mut printed = Vec::new();
+        let url = loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("the demo stopped printing; so far: {printed:#?}"));
+            printed.push(line.clone());
+            if let Some(rest) = line.strip_prefix("Serving on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap()
+                    .trim_end_matches('/')
+                    .to_string();
+            }
+        };
+        ServerProcess {
+            url,
+            printed,
+            child,
+            lines,
+            log,
+        }
+    }
+
+    /// Stops it with SIGTERM and returns everything it printed (stdout) and logged (stderr).
+    pub fn stop(mut self) -> (Vec<String>, String) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+        self.printed.extend(self.lines.try_iter());
+        (self.printed, self.log.join().unwrap())
+    }
+}

@@ -10,6 +10,7 @@ mod connections;
 mod exercises;
 mod limits;
 mod load;
+mod logs;
 mod replica;
 mod shutdown;
 mod tokens;

@@ -331,57 +331,10 @@ async fn a_token_opens_its_own_user_only_and_is_shown_once() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn no_token_appears_in_the_servers_output() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::process::{Command, Stdio};
-    use std::time::Duration;
-
     let db = TestDb::new().unwrap();
-    let config = db.config();
     // Every line the server may write, at the most detailed level its log has.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lesson9"))
-        .env("DB_HOST", &config.host)
-        .env("DB_PORT", config.port.to_string())
-        .env("DB_USER", &config.user)
-        .env("DB_PASSWORD", &config.password)
-        .env("DB_NAME", &config.database)
-        .env("APP_ADDR", "127.0.0.1:0")
-        .env("DB_POOL_SIZE", "2")
-        .env("RUST_LOG", "trace")
-        .env_remove("AGENT")
-        .args(["--serve-for", "60"]) // a bound, should the signal never arrive
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the demo starts");
-    // Read on threads, so that a demo that hangs cannot hang the test.
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let mut stderr = child.stderr.take().unwrap();
-    let log = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let mut printed = Vec::new();
-    let url = loop {
-        let line = lines
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("the demo stopped printing; so far: {printed:#?}"));
-        printed.push(line.clone());
-        if let Some(rest) = line.strip_prefix("Serving on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_string();
-        }
-    };
+    let server = crate::common::ServerProcess::start(&db, "trace");
+    let url = server.url.clone();
 
     // A user's token on every route, then two wrong ones (one the token with a letter more), and a 5xx.
     let http = client();
@@ -426,12 +379,7 @@ async fn no_token_appears_in_the_servers_output() {
         .await
         .unwrap()
         .status();
-    let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
-    printed.extend(lines.try_iter());
-    let log = log.join().unwrap();
+    let (printed, log) = server.stop();
 
     assert!(
         statuses.contains(&200) && statuses.contains(&401) && failed == 500,
