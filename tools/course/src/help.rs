@@ -85,7 +85,7 @@ const KOREAN: &[(&str, &str, &str)] = &[
         "",
         "연습 문제의 파일을 처음 상태(스텁)로 되돌립니다. 지금 파일은 target/ 아래에 백업됩니다",
     ),
-    ("reset", "id", "예: 4a"),
+    ("reset", "id", "예: 4a (--all이 없으면 꼭 필요)"),
     ("reset", "all", "모든 연습 문제(먼저 확인을 묻습니다)"),
     ("reset", "yes", "묻지 않습니다(스크립트용)"),
     ("help", "", "이 도움말 또는 명령의 도움말을 보여 줍니다"),
@@ -168,6 +168,67 @@ fn in_korean(mut command: Command, name: &str) -> Command {
         .override_usage(usage(name))
 }
 
+/// clap's error said in Korean, for the kinds a student meets (a mistyped command or flag, a bad
+/// value, a missing or conflicting argument): clap words its errors in English only. `None` for
+/// the other kinds, which clap then reports itself.
+pub fn korean_error(err: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+
+    // One context value as text (a list is joined with ", ").
+    let get = |kind: ContextKind| -> Option<String> {
+        match err.get(kind)? {
+            ContextValue::String(text) => Some(text.clone()),
+            ContextValue::Strings(list) => Some(list.join(", ")),
+            ContextValue::StyledStr(text) => Some(text.to_string()),
+            other => Some(other.to_string()),
+        }
+    };
+    let arg = get(ContextKind::InvalidArg).unwrap_or_default();
+    let value = get(ContextKind::InvalidValue).unwrap_or_default();
+    let mut line = match err.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let name = get(ContextKind::InvalidSubcommand).unwrap_or_default();
+            format!("없는 명령입니다: '{name}'")
+        }
+        ErrorKind::UnknownArgument => format!("이 명령에 없는 인자입니다: '{arg}'"),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation if value.is_empty() => {
+            format!("값이 필요합니다: '{arg}'")
+        }
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => {
+            format!("'{arg}'에 쓸 수 없는 값입니다: '{value}'")
+        }
+        ErrorKind::MissingRequiredArgument => format!("꼭 필요한 인자가 빠졌습니다: {arg}"),
+        ErrorKind::ArgumentConflict => match get(ContextKind::PriorArg) {
+            Some(prior) => format!("함께 쓸 수 없는 인자입니다: '{arg}', '{prior}'"),
+            None => format!("다른 인자와 함께 쓸 수 없는 인자입니다: '{arg}'"),
+        },
+        _ => return None,
+    };
+    if let Some(valid) = get(ContextKind::ValidValue) {
+        line += &format!(" (쓸 수 있는 값: {valid})");
+    }
+    let suggested = [
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .find_map(get);
+    if let Some(suggested) = suggested {
+        line += &format!("\n\n  혹시 이것을 쓰려고 했나요? '{suggested}'");
+    }
+    let usage = get(ContextKind::Usage)
+        .map(|usage| {
+            let usage = usage.trim();
+            let usage = usage.strip_prefix("Usage:").unwrap_or(usage);
+            format!("\n\n사용법:{usage}")
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "오류: {line}{usage}\n\n자세한 내용은 '--help'로 볼 수 있습니다."
+    ))
+}
+
 /// The usage line, with Korean placeholders.
 fn usage(name: &str) -> String {
     let run = crate::show::RUN;
@@ -176,7 +237,7 @@ fn usage(name: &str) -> String {
         "help" => format!("{run} help [명령]"),
         "list" => format!("{run} list [옵션]"),
         "watch" | "hint" | "verify" => format!("{run} {name} [옵션] [ID]"),
-        "reset" => format!("{run} reset <ID>\n       {run} reset --all [--yes]"),
+        "reset" => format!("{run} reset [옵션] <ID>\n       {run} reset --all [--yes]"),
         _ => format!("{run} {name} [옵션] <ID>"),
     }
 }
@@ -244,6 +305,29 @@ mod tests {
             assert!(
                 !help.contains(english),
                 "the Korean help still says {english:?}:\n{help}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_mistyped_command_line_is_reported_in_korean() {
+        let command = localized(crate::Cli::command(), Lang::Ko);
+        let cases: [&[&str]; 4] = [
+            &["course", "lsit"],
+            &["course", "list", "--bogus"],
+            &["course", "solution"],
+            &["course", "hint", "--level", "x"],
+        ];
+        for args in cases {
+            let err = match command.clone().try_get_matches_from(args) {
+                Ok(_) => panic!("{args:?} was accepted; expected clap to refuse it"),
+                Err(err) => err,
+            };
+            let text = korean_error(&err)
+                .unwrap_or_else(|| panic!("{args:?} ({:?}) has no Korean message", err.kind()));
+            assert!(
+                text.starts_with("오류: ") && !text.contains("error:") && !text.contains("Usage:"),
+                "the Korean message for {args:?} still reads as clap's English:\n{text}"
             );
         }
     }

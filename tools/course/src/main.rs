@@ -71,8 +71,9 @@ enum Command {
         untouched: bool,
     },
     /// Puts an exercise's untouched stub back; your file is kept as a backup under target/.
+    #[command(override_usage = RESET_USAGE)]
     Reset {
-        /// e.g. 4a
+        /// e.g. 4a (needed unless --all)
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<String>,
         /// Every exercise (asks first).
@@ -83,6 +84,9 @@ enum Command {
         yes: bool,
     },
 }
+
+/// `reset`'s usage: an ID, or `--all` (clap would show the ID as optional, `[ID]`).
+const RESET_USAGE: &str = "cargo run -p course -- reset [OPTIONS] <ID>\n       cargo run -p course -- reset --all [--yes]";
 
 /// The course, where it lives and the language the student reads.
 pub struct App {
@@ -95,7 +99,17 @@ fn main() -> Result<ExitCode> {
     // clap's help is built before it parses: the language comes first, from the flag or the system.
     let lang = help::lang_from_args(std::env::args_os());
     let mut command = help::localized(Cli::command(), lang);
-    let matches = command.clone().get_matches();
+    let matches = match command.clone().try_get_matches() {
+        Ok(matches) => matches,
+        Err(err) => match help::korean_error(&err).filter(|_| lang == Lang::Ko) {
+            Some(text) => {
+                eprintln!("{text}");
+                std::process::exit(err.exit_code());
+            }
+            // --help and the like are errors to clap too: it prints them as they are.
+            None => err.exit(),
+        },
+    };
     if let Some(("help", asked)) = matches.subcommand() {
         // The Korean `help` subcommand is the runner's own (clap's answers in English).
         let name = asked.get_one::<String>("subcommand");
