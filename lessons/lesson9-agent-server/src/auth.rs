@@ -158,8 +158,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 /// user's token. A database error is passed on as it is.
 ///
 /// 호출자의 토큰이 그 사용자의 것이면 성공합니다. 아니면 어느 사용자의 것도 아닌 토큰(보내지 않았거나,
-/// 잘못 입력했거나, 그 사용자가 삭제됨)은 [`ApiError::Unauthorized`](401)이고, 다른 사용자의 토큰은 없는
-/// 사용자가 받는 것과 똑같은 [`ApiError::UserNotFound`](404)입니다. 데이터베이스 오류는 그대로 넘깁니다.
+/// 잘못 입력했거나, 그 사용자가 삭제됨)은 401 [`ApiError::Unauthorized`]이고, 다른 사용자의 토큰은 없는
+/// 사용자가 받는 것과 똑같은 404 [`ApiError::UserNotFound`]입니다. 데이터베이스 오류는 그대로 넘깁니다.
 pub fn authorize(conn: &mut impl Queryable, caller: Caller) -> Result<(), ApiError> {
     match token_owner(conn, caller.token)? {
         None => Err(not_a_token()),
