@@ -216,6 +216,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_reference_is_offered_only_when_solution_would_show_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let course = crate::exercises::Course::load(&root).expect("the course loads");
+        let (lesson, first) = course.find("6a").expect("lesson 6 has 6a");
+        let sharing = sharing_reference(lesson, first);
+        assert!(
+            sharing == ["6b", "6c"],
+            "6a's reference file also solves 6b and 6c, got {sharing:?}"
+        );
+        let waiting = solution_advice(first, &sharing, Lang::Ko);
+        assert!(
+            waiting.contains("6b, 6c") && waiting.contains("통과하면"),
+            "with 6b and 6c not passing, the advice must say the reference waits for them: {waiting}"
+        );
+        let ready = solution_advice(first, &[], Lang::En);
+        assert!(
+            ready.contains("solution 6a") && !ready.contains("6b"),
+            "with all passing, the advice offers the reference at once: {ready}"
+        );
+        let last_hint = hint_text(lesson, first, first.hints.len(), Lang::En);
+        assert!(
+            last_hint.contains("6a, 6b, 6c all pass"),
+            "6a's last hint must say when solution shows the shared reference: {last_hint}"
+        );
+    }
+
+    #[test]
     fn the_bar_fills_in_proportion() {
         assert!(
             progress_bar(0, 20, 10) == "[----------]  0/20",
