@@ -78,6 +78,11 @@ impl ConversationError {
     ///
     /// The constraint's name is in the server's message, in MySQL and MariaDB alike; that is how
     /// the error is tied to its rule (a duplicate on another key is just a database error).
+    ///
+    /// `INSERT INTO conversations`에 대한 서버의 오류를 이 메시지에 대한 의미로 바꿉니다. `user_id`와
+    /// `reply_to`는 INSERT가 쓴 값입니다(질문이면 `reply_to`는 `None`). 제약 조건의 이름이 서버의 메시지에
+    /// 들어 있어서(MySQL과 MariaDB 모두) 오류를 그 규칙과 짝지을 수 있습니다. 다른 키의 중복은 그냥
+    /// 데이터베이스 오류입니다.
     pub fn from_insert(
         err: mysql::Error,
         user_id: u64,
@@ -105,6 +110,10 @@ impl ConversationError {
     /// Why an answer to `question_id` for `user_id` inserted no row: the message is missing, is
     /// not a question, or belongs to another user. Call it after the insert reported 0 rows; it
     /// only reads, to say which rule the insert's `WHERE` refused.
+    ///
+    /// `user_id`의 `question_id`에 대한 답변의 INSERT가 행을 하나도 넣지 않은 이유입니다. 그 메시지가 없거나,
+    /// 질문이 아니거나, 다른 사용자의 것입니다. INSERT가 0행이라고 알린 뒤에 부르세요. 읽기만 해서, INSERT의
+    /// `WHERE`가 어느 규칙으로 거부했는지 알려 줍니다.
     pub fn refused_answer(
         conn: &mut impl Queryable,
         user_id: u64,
