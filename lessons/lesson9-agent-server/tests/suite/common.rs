@@ -254,13 +254,31 @@ impl ServerProcess {
         }
     }
 
-    /// Stops it with SIGTERM and returns everything it printed (stdout) and logged (stderr).
-    pub fn stop(mut self) -> (Vec<String>, String) {
-        let _ = std::process::Command::new("kill")
+    /// Stops it with SIGTERM and returns what it printed (stdout), logged (stderr) and exited with.
+    pub fn stop(self) -> Stopped {
+        let killed = std::process::Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status();
-        let _ = self.child.wait();
-        self.printed.extend(self.lines.try_iter());
-        (self.printed, self.log.join().unwrap())
+        assert!(killed.is_ok_and(|k| k.success()), "kill -TERM ran");
+        let mut child = self.child;
+        let status = child.wait().expect("the demo was started by this test");
+        // The reader thread ends at the end of stdout: every line the demo printed is in the channel.
+        let mut printed = self.printed;
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            printed.push(line);
+        }
+        Stopped {
+            printed,
+            log: self.log.join().unwrap(),
+            status,
+        }
     }
+}
+
+/// What a [`ServerProcess`] left behind.
+#[cfg(unix)]
+pub struct Stopped {
+    pub printed: Vec<String>,
+    pub log: String,
+    pub status: std::process::ExitStatus,
 }

@@ -19,7 +19,7 @@ async fn at_debug_level_database_work_names_its_request_and_the_connection_the_s
     let status = reply.status();
     let mut watcher = db.conn();
     let listed = db.session_ids(&mut watcher);
-    let (_, log) = server.stop();
+    let log = server.stop().log;
 
     assert!(status == 200, "/health answered {status}");
     let line = log

@@ -103,67 +103,18 @@ fn get_status_line(address: &str, path: &str) -> String {
 #[cfg(unix)]
 #[test]
 fn the_demo_prints_each_step_when_it_gets_sigterm() {
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-
     let db = TestDb::new().unwrap();
-    let config = db.config();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lesson9"))
-        .env("DB_HOST", &config.host)
-        .env("DB_PORT", config.port.to_string())
-        .env("DB_USER", &config.user)
-        .env("DB_PASSWORD", &config.password)
-        .env("DB_NAME", &config.database)
-        .env("APP_ADDR", "127.0.0.1:0")
-        .env("DB_POOL_SIZE", "2")
-        .args(["--serve-for", "60"]) // a bound, should the signal never arrive
-        .env_remove("AGENT")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the demo starts");
-    let stdout = child.stdout.take().unwrap();
-    // Lines are read on a thread, so that a demo that hangs cannot hang the test.
-    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = lines_tx.send(line);
-        }
-    });
-    let mut output = Vec::new();
-    let next = |output: &mut Vec<String>| {
-        let line = lines
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("the demo stopped printing; so far: {output:#?}"));
-        output.push(line.clone());
-        line
-    };
-    let url = loop {
-        let line = next(&mut output);
-        if let Some(rest) = line.strip_prefix("Serving on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_string();
-        }
-    };
-    while !next(&mut output).contains("Ctrl+C") {}
-    let health = get_status_line(url.trim_start_matches("http://"), "/health");
+    let server = crate::common::ServerProcess::start(&db, "info");
+    let health = get_status_line(server.url.trim_start_matches("http://"), "/health");
     assert!(
         health.contains(" 200 "),
         "the demo serves: /health gives {health:?}"
     );
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success(), "kill -TERM ran");
-    while !next(&mut output).starts_with("Stopped.") {}
-    let status = child.wait().unwrap();
+    let stopped = server.stop();
 
-    let text = output.join("\n");
+    let text = stopped.printed.join("\n");
+    let status = stopped.status;
     assert!(status.success(), "the demo exits cleanly: {status}\n{text}");
     for step in [
         "SIGTERM: shutting down",

@@ -379,7 +379,8 @@ async fn no_token_appears_in_the_servers_output() {
         .await
         .unwrap()
         .status();
-    let (printed, log) = server.stop();
+    let stopped = server.stop();
+    let (printed, log) = (stopped.printed, stopped.log);
 
     assert!(
         statuses.contains(&200) && statuses.contains(&401) && failed == 500,
