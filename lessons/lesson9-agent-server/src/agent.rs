@@ -116,7 +116,7 @@ const TOPICS: [(&[&str], &str, &str); 4] = [
     ),
     (
         &["바인딩", "binding", "injection"],
-        "파라미터 바인딩을 쓰면 값이 SQL과 따로 전달돼서, 어떤 값도 문장을 바꿀 수 없어요.",
+        "파라미터 바인딩을 쓰면 값이 SQL과 따로 전달돼서, 어떤 값도 SQL 문을 바꿀 수 없어요.",
         "With parameter binding the values travel apart from the SQL, so no value can change it.",
     ),
     (

@@ -134,7 +134,7 @@ def read_exchange(conn, question_id, answer_id):
 TOPICS = [
     (
         ["트랜잭션", "transaction"],
-        "트랜잭션은 여러 문장을 하나로 묶어요: 모두 커밋되거나, 모두 롤백돼요.",
+        "트랜잭션은 여러 SQL 문을 하나로 묶어요: 모두 커밋되거나, 모두 롤백돼요.",
         "A transaction groups statements: all of them are committed, or all are rolled back.",
     ),
     (
@@ -144,7 +144,7 @@ TOPICS = [
     ),
     (
         ["바인딩", "binding", "injection"],
-        "파라미터 바인딩을 쓰면 값이 SQL과 따로 전달돼서, 어떤 값도 문장을 바꿀 수 없어요.",
+        "파라미터 바인딩을 쓰면 값이 SQL과 따로 전달돼서, 어떤 값도 SQL 문을 바꿀 수 없어요.",
         "With parameter binding the values travel apart from the SQL, so no value can change it.",
     ),
     (
