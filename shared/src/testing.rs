@@ -26,6 +26,7 @@ use crate::{Config, Error, connect};
 
 mod bilingual;
 mod commands;
+mod loopback;
 pub mod proxy;
 pub mod relay;
 pub mod replica;

@@ -7,12 +7,12 @@
 //! when either side closes, and the client's own read timeout bounds every wait.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 
 use super::TestDb;
+use super::loopback::Loopback;
 
 /// One command a client sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,49 +26,27 @@ pub struct Command {
 
 /// A running relay; it stops accepting connections when dropped.
 pub struct CommandLog {
-    port: u16,
+    listener: Loopback,
     commands: Arc<Mutex<Vec<Command>>>,
-    stop: Arc<AtomicBool>,
 }
 
 impl CommandLog {
     /// Relays every connection to `db`'s server and notes the commands sent through it.
     pub fn start(db: &TestDb) -> CommandLog {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let port = listener.local_addr().expect("the relay's address").port();
         let server = db.config().address();
         let commands = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (log, stopped) = (Arc::clone(&commands), Arc::clone(&stop));
-        thread::spawn(move || {
-            for client in listener.incoming() {
-                if stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&server)) else {
-                    continue;
-                };
-                let log = Arc::clone(&log);
-                thread::spawn(move || relay(client, server, &log));
+        let log = Arc::clone(&commands);
+        let listener = Loopback::start(move |client| {
+            if let Ok(server) = TcpStream::connect(&server) {
+                relay(client, server, &log);
             }
         });
-        CommandLog {
-            port,
-            commands,
-            stop,
-        }
+        CommandLog { listener, commands }
     }
 
-    /// Connection options for `db` through this relay: TCP only (on localhost the driver would
-    /// otherwise move to the server's Unix socket, around the relay), no TLS (the relay reads the
-    /// packets).
+    /// Connection options for `db` through this relay (TCP, no TLS: the relay reads the packets).
     pub fn opts_builder(&self, db: &TestDb) -> mysql::OptsBuilder {
-        db.config()
-            .opts_builder()
-            .ip_or_hostname(Some("127.0.0.1"))
-            .tcp_port(self.port)
-            .prefer_socket(false)
-            .ssl_opts(None::<mysql::SslOpts>)
+        self.listener.opts_builder(db)
     }
 
     /// The commands sent since the relay started or since the last `take`, in order.
@@ -94,13 +72,6 @@ pub fn statements_run_by<T>(
         .filter(|command| matches!(command.kind, "QUERY" | "STMT_EXECUTE"))
         .collect();
     Ok((result, run))
-}
-
-impl Drop for CommandLog {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accepting thread
-    }
 }
 
 fn relay(mut client: TcpStream, mut server: TcpStream, log: &Mutex<Vec<Command>>) {

@@ -7,24 +7,25 @@
 //! threads, no async runtime: an async test can start it too. Used by lesson 9's tests.
 
 use std::io;
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use super::TestDb;
+use super::loopback::Loopback;
 
 /// A running proxy; dropping it closes every connection through it and stops accepting.
 pub struct Proxy {
-    port: u16,
     state: Arc<State>,
+    // Dropped after `Drop::drop` has cut every connection: then it stops accepting.
+    listener: Loopback,
 }
 
 struct State {
     /// Whether the "database" is up; checked and changed under the `open` lock, so that a
     /// connection accepted during a cut is either refused or closed by it, never left through.
     up: AtomicBool,
-    stopped: AtomicBool,
     /// Both sides of every connection let through since the last cut.
     open: Mutex<Vec<TcpStream>>,
 }
@@ -32,39 +33,30 @@ struct State {
 impl Proxy {
     /// Forwards a free port of 127.0.0.1 to `db`'s server.
     pub fn start(db: &TestDb) -> Proxy {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let port = listener.local_addr().expect("the proxy's address").port();
         let server = db.config().address();
         let state = Arc::new(State {
             up: AtomicBool::new(true),
-            stopped: AtomicBool::new(false),
             open: Mutex::new(Vec::new()),
         });
-        let accepting = state.clone();
-        thread::spawn(move || {
-            for client in listener.incoming() {
-                if accepting.stopped.load(Ordering::SeqCst) {
-                    break;
-                }
-                let Ok(client) = client else { continue };
-                let mut open = accepting.open.lock().unwrap_or_else(|e| e.into_inner());
-                if !accepting.up.load(Ordering::SeqCst) {
-                    continue; // dropped at once: the client sees its connection closed
-                }
-                let Ok(server) = TcpStream::connect(&server) else {
-                    continue;
-                };
-                if let Ok(sides) = forward(client, server) {
-                    open.extend(sides);
-                }
+        let accepting = Arc::clone(&state);
+        let listener = Loopback::start(move |client| {
+            let mut open = accepting.open.lock().unwrap_or_else(|e| e.into_inner());
+            if !accepting.up.load(Ordering::SeqCst) {
+                return; // dropped at once: the client sees its connection closed
+            }
+            let Ok(server) = TcpStream::connect(&server) else {
+                return;
+            };
+            if let Ok(sides) = forward(client, server) {
+                open.extend(sides);
             }
         });
-        Proxy { port, state }
+        Proxy { state, listener }
     }
 
     /// The port on 127.0.0.1 to connect to instead of the database's.
     pub fn port(&self) -> u16 {
-        self.port
+        self.listener.port()
     }
 
     /// The database "goes down": every open connection is closed, new ones are refused.
@@ -85,9 +77,7 @@ impl Proxy {
 
 impl Drop for Proxy {
     fn drop(&mut self) {
-        self.state.stopped.store(true, Ordering::SeqCst);
         self.cut();
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accepting thread
     }
 }
 

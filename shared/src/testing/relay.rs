@@ -12,12 +12,13 @@
 //! Loopback only. Used by the tests of lessons 7 and 8.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use super::TestDb;
+use super::loopback::Loopback;
 
 /// What the relay does with the statement that holds the marker.
 pub enum At {
@@ -31,60 +32,34 @@ pub enum At {
 
 /// A running relay; it stops accepting connections when dropped.
 pub struct Relay {
-    port: u16,
-    stop: Arc<AtomicBool>,
+    listener: Loopback,
     fired: Arc<AtomicBool>,
 }
 
 impl Relay {
     /// Relays every connection to `db`'s server, acting on the first statement containing `marker`.
     pub fn start(db: &TestDb, marker: &str, at: At) -> Relay {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let port = listener.local_addr().expect("the relay's address").port();
         let server = db.config().address();
-        let stop = Arc::new(AtomicBool::new(false));
         let fired = Arc::new(AtomicBool::new(false));
-        let plan = Arc::new(Mutex::new(Some(at)));
-        let (marker, stop_accepting, fired_flag) =
-            (marker.as_bytes().to_vec(), stop.clone(), fired.clone());
-        thread::spawn(move || {
-            for client in listener.incoming() {
-                if stop_accepting.load(Ordering::SeqCst) {
-                    break;
-                }
-                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&server)) else {
-                    continue;
-                };
-                let (marker, plan, fired) = (marker.clone(), plan.clone(), fired_flag.clone());
-                thread::spawn(move || relay(client, server, &marker, &plan, &fired));
+        let plan = Mutex::new(Some(at));
+        let (marker, fired_flag) = (marker.as_bytes().to_vec(), Arc::clone(&fired));
+        let listener = Loopback::start(move |client| {
+            if let Ok(server) = TcpStream::connect(&server) {
+                relay(client, server, &marker, &plan, &fired_flag);
             }
         });
-        Relay { port, stop, fired }
+        Relay { listener, fired }
     }
 
-    /// Connection options for the test database through this relay: TCP only (on localhost the
-    /// driver would otherwise move to the server's Unix socket, around the relay), no TLS (the
-    /// relay reads the statements).
+    /// Connection options for the test database through this relay (TCP, no TLS: the relay reads
+    /// the statements).
     pub fn opts(&self, db: &TestDb) -> mysql::Opts {
-        db.config()
-            .opts_builder()
-            .ip_or_hostname(Some("127.0.0.1"))
-            .tcp_port(self.port)
-            .prefer_socket(false)
-            .ssl_opts(None::<mysql::SslOpts>)
-            .into()
+        self.listener.opts_builder(db).into()
     }
 
     /// Whether the marker was seen (and the action taken).
     pub fn has_fired(&self) -> bool {
         self.fired.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for Relay {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accepting thread
     }
 }
 
