@@ -82,7 +82,8 @@ pub struct AppState {
     pub agent: Arc<dyn Agent>,
     /// How long [`AppState::db`] waits for a connection ([`CHECKOUT_TIMEOUT`] by default).
     pub checkout_timeout: Duration,
-    /// The replica that serves users' conversations, if one is set ([`AppState::with_replica`]).
+    /// The replica that serves users' conversations, if one is set ([`AppState::with_replica`],
+    /// in `src/replica.rs` with the rest of lesson 10's part).
     pub replica: Option<Arc<ReplicaReads>>,
 }
 
@@ -94,47 +95,6 @@ impl AppState {
             agent,
             checkout_timeout: CHECKOUT_TIMEOUT,
             replica: None,
-        }
-    }
-
-    /// This state, reading users' conversations from `replica` when it has their writes (lesson 10).
-    /// The pool must then be [`build_tracking_pool`]'s, whose writes report their GTIDs.
-    pub fn with_replica(self, replica: ReplicaReads) -> AppState {
-        AppState {
-            replica: Some(Arc::new(replica)),
-            ..self
-        }
-    }
-
-    /// Like [`AppState::db`] for a read of `user_id`'s data, served by the replica when lesson 10's
-    /// router says it has the user's last write, by the primary otherwise (no replica set, or one
-    /// behind, stopped or failing).
-    pub async fn read_db<T: Send + 'static>(
-        &self,
-        user_id: u64,
-        work: impl Fn(&mut mysql::Conn) -> Result<T, ApiError> + Send + Sync + 'static,
-    ) -> Result<T, ApiError> {
-        let work = Arc::new(work);
-        if let Some(replica) = self.replica.clone() {
-            let on_replica = Arc::clone(&work);
-            let served = tokio::task::spawn_blocking(move || replica.read(user_id, &*on_replica))
-                .await
-                .map_err(|panicked| ApiError::Internal(panicked.into()))?;
-            if let Some(answer) = served {
-                return answer;
-            }
-        }
-        self.db(move |conn| work(conn)).await
-    }
-
-    /// What a write calls once the server has confirmed it, to note it as `user_id`'s last write
-    /// (the GTID its reply carried), so that the user's next read waits for the replica to apply it.
-    pub fn note_write(&self) -> impl Fn(u64, &mysql::Conn) + Send + 'static {
-        let replica = self.replica.clone();
-        move |user_id, conn| {
-            if let Some(replica) = &replica {
-                replica.note_write(user_id, conn);
-            }
         }
     }
 

@@ -7,8 +7,8 @@
 //! user's last write (waiting at most [`MAX_WAIT`]), else the primary. A replica that is down,
 //! stopped or fails a read costs the request at most that wait, and never its answer.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lesson5::{MysqlManager, MysqlPool, PoolError};
@@ -18,7 +18,7 @@ use mysql::Conn;
 use mysql::prelude::Queryable;
 use serde_json::{Value, json};
 
-use crate::ApiError;
+use crate::{ApiError, AppState};
 
 /// How long a read waits for the replica to apply the user's last write before the primary serves
 /// it; also how long it waits for a free replica connection.
@@ -173,6 +173,51 @@ impl ReplicaReads {
     fn rest(&self) {
         *self.down_until.lock().unwrap_or_else(|e| e.into_inner()) =
             Some(Instant::now() + RETRY_AFTER);
+    }
+}
+
+/// Lesson 10's part of the shared state, kept here so that `lib.rs` shows only what every
+/// request uses.
+impl AppState {
+    /// This state, reading users' conversations from `replica` when it has their writes (lesson 10).
+    /// The pool must then be [`build_tracking_pool`]'s, whose writes report their GTIDs.
+    pub fn with_replica(self, replica: ReplicaReads) -> AppState {
+        AppState {
+            replica: Some(Arc::new(replica)),
+            ..self
+        }
+    }
+
+    /// Like [`AppState::db`] for a read of `user_id`'s data, served by the replica when lesson 10's
+    /// router says it has the user's last write, by the primary otherwise (no replica set, or one
+    /// behind, stopped or failing).
+    pub async fn read_db<T: Send + 'static>(
+        &self,
+        user_id: u64,
+        work: impl Fn(&mut Conn) -> Result<T, ApiError> + Send + Sync + 'static,
+    ) -> Result<T, ApiError> {
+        let work = Arc::new(work);
+        if let Some(replica) = self.replica.clone() {
+            let on_replica = Arc::clone(&work);
+            let served = tokio::task::spawn_blocking(move || replica.read(user_id, &*on_replica))
+                .await
+                .map_err(|panicked| ApiError::Internal(panicked.into()))?;
+            if let Some(answer) = served {
+                return answer;
+            }
+        }
+        self.db(move |conn| work(conn)).await
+    }
+
+    /// What a write calls once the server has confirmed it, to note it as `user_id`'s last write
+    /// (the GTID its reply carried), so that the user's next read waits for the replica to apply it.
+    pub fn note_write(&self) -> impl Fn(u64, &Conn) + Send + 'static {
+        let replica = self.replica.clone();
+        move |user_id, conn| {
+            if let Some(replica) = &replica {
+                replica.note_write(user_id, conn);
+            }
+        }
     }
 }
 
