@@ -209,6 +209,20 @@ pub fn wait_for(
 /// stopped, or the server is no replica at all; `None` when this user may not look (MySQL needs
 /// REPLICATION CLIENT, MariaDB SLAVE MONITOR: the set-up tool grants them to the course's user).
 pub fn is_applying(replica: &mut impl Queryable) -> mysql::Result<Option<bool>> {
+    Ok(replica_status(replica)?.map(|status| status.applying))
+}
+
+/// What `SHOW REPLICA STATUS` says, in both servers' words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaStatus {
+    /// Both threads run (see [`is_applying`]).
+    pub applying: bool,
+    /// How far behind the replica says it is, in whole seconds; `None` while it is not applying.
+    pub lag_seconds: Option<u64>,
+}
+
+/// The replica's own account of itself; `None` when this user may not look (see [`is_applying`]).
+pub fn replica_status(replica: &mut impl Queryable) -> mysql::Result<Option<ReplicaStatus>> {
     // Both servers accept SHOW REPLICA STATUS (MariaDB since 10.5), but MariaDB keeps the old
     // column names.
     let status: Option<mysql::Row> = match replica.query_first("SHOW REPLICA STATUS") {
@@ -217,21 +231,19 @@ pub fn is_applying(replica: &mut impl Queryable) -> mysql::Result<Option<bool>> 
         Err(mysql::Error::MySqlError(err)) if err.code == 1227 => return Ok(None),
         Err(err) => return Err(err),
     };
-    let Some(status) = status else {
-        return Ok(Some(false));
+    let column = |names: [&str; 2]| -> Option<String> {
+        let row = status.as_ref()?;
+        names
+            .iter()
+            .find_map(|&name| row.get::<Option<String>, _>(name).flatten())
     };
-    let running = |names: [&str; 2]| {
-        names.iter().any(|&name| {
-            status
-                .get::<Option<String>, _>(name)
-                .flatten()
-                .is_some_and(|value| value.eq_ignore_ascii_case("Yes"))
-        })
-    };
-    Ok(Some(
-        running(["Replica_IO_Running", "Slave_IO_Running"])
+    let running = |names| column(names).is_some_and(|value| value.eq_ignore_ascii_case("Yes"));
+    Ok(Some(ReplicaStatus {
+        applying: running(["Replica_IO_Running", "Slave_IO_Running"])
             && running(["Replica_SQL_Running", "Slave_SQL_Running"]),
-    ))
+        lag_seconds: column(["Seconds_Behind_Source", "Seconds_Behind_Master"])
+            .and_then(|seconds| seconds.parse().ok()),
+    }))
 }
 
 /// A length-encoded string of the protocol: a length (1, 3, 4 or 9 bytes), then that many bytes.
